@@ -1,0 +1,62 @@
+namespace Attribution.Engine.Attribution;
+
+/// <summary>Settings that affect attribution results. Recorded in snapshot manifests.</summary>
+public sealed record AttributionConfig
+{
+    /// <summary>One hour in milliseconds.</summary>
+    public const long HourMs = 3_600_000L;
+
+    /// <summary>Attribution window: a conversion matches a click at most this many ms older (inclusive). Default 24 h.</summary>
+    public long WindowMs { get; init; } = 24 * HourMs;
+
+    /// <summary>How far behind its partition's max event time an event may arrive and still see state. Default 1 h.</summary>
+    public long AllowedLatenessMs { get; init; } = HourMs;
+
+    /// <summary>How long an attributed conversion id is remembered for de-duplication; null = window + lateness.</summary>
+    public long? ConversionRetentionMs { get; init; }
+
+    /// <summary>Effective retention of attributed conversion ids.</summary>
+    public long EffectiveConversionRetentionMs => ConversionRetentionMs ?? WindowMs + AllowedLatenessMs;
+
+    /// <summary>Number of state partitions P when the partition is computed from user_id (replay, C ABI). Default 64.</summary>
+    public int Partitions { get; init; } = 64;
+
+    /// <summary>Clicks kept per (user, campaign) for out-of-order conversions (DESIGN rule 4). Default 4.</summary>
+    public int ClickHistory { get; init; } = 4;
+
+    /// <summary>Largest accepted input record in bytes; larger ones are rejected as oversized. Default 64 KiB.</summary>
+    public int MaxRecordBytes { get; init; } = 64 * 1024;
+
+    /// <summary>The window in hours as written in outputs' <c>attribution_window_hours</c>.</summary>
+    public double WindowHours => WindowMs / (double)HourMs;
+
+    /// <summary>Returns null when valid, else one sentence saying what is wrong and how to fix it.</summary>
+    public string? Validate()
+    {
+        if (WindowMs <= 0)
+        {
+            return $"The attribution window must be positive, but it is {WindowMs} ms; pass e.g. --window-hours 24.";
+        }
+        if (AllowedLatenessMs < 0)
+        {
+            return $"The allowed lateness must be zero or positive, but it is {AllowedLatenessMs} ms.";
+        }
+        if (ConversionRetentionMs is { } r && r < WindowMs)
+        {
+            return $"The conversion-id retention ({r} ms) must be at least the attribution window ({WindowMs} ms), or duplicates could be attributed twice.";
+        }
+        if (Partitions is < 1 or > 65535)
+        {
+            return $"The partition count must be between 1 and 65535, but it is {Partitions}.";
+        }
+        if (ClickHistory is < 1 or > 4)
+        {
+            return $"The click history per (user, campaign) must be between 1 and 4, but it is {ClickHistory}.";
+        }
+        if (MaxRecordBytes is < 256 or > 16 * 1024 * 1024)
+        {
+            return $"The record size limit must be between 256 bytes and 16 MiB, but it is {MaxRecordBytes} bytes.";
+        }
+        return null;
+    }
+}

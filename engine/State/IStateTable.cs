@@ -1,0 +1,45 @@
+namespace Attribution.Engine.State;
+
+/// <summary>
+/// A byte-keyed, byte-valued table owned by one shard thread (not thread-safe). The attribution
+/// core keeps its state in two of these (last clicks, attributed conversion ids); Stage 1 backs
+/// them with an in-memory dictionary, Stage 2 with FASTER. Keys compare by exact bytes: two
+/// different keys never share an entry, whatever their hashes.
+/// </summary>
+public interface IStateTable : IDisposable
+{
+    /// <summary>Largest value a table accepts, in bytes.</summary>
+    public const int MaxValueBytes = 2048;
+
+    /// <summary>Largest key a table accepts, in bytes.</summary>
+    public const int MaxKeyBytes = 2 + 1 + 128 + 128;
+
+    /// <summary>
+    /// Copies the value stored for <paramref name="key"/> into <paramref name="destination"/> and
+    /// returns its length, or -1 when the key is absent. <paramref name="destination"/> must hold
+    /// <see cref="MaxValueBytes"/>.
+    /// </summary>
+    int Read(ReadOnlySpan<byte> key, Span<byte> destination);
+
+    /// <summary>Inserts or replaces the value for <paramref name="key"/>.</summary>
+    void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+
+    /// <summary>Removes <paramref name="key"/>; returns false when it was absent.</summary>
+    bool Delete(ReadOnlySpan<byte> key);
+
+    /// <summary>Number of live entries.</summary>
+    long Count { get; }
+
+    /// <summary>
+    /// Visits every live entry and deletes those the sweeper selects (expiry, dropping a
+    /// partition). Returns how many were deleted. Not on the per-event path.
+    /// </summary>
+    long Sweep<TSweeper>(ref TSweeper sweeper) where TSweeper : struct, IStateSweeper;
+}
+
+/// <summary>Decides, entry by entry, what <see cref="IStateTable.Sweep{TSweeper}"/> deletes.</summary>
+public interface IStateSweeper
+{
+    /// <summary>True to delete the entry.</summary>
+    bool ShouldDelete(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+}
