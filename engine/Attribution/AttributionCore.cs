@@ -1,0 +1,274 @@
+using Attribution.Engine.Events;
+using Attribution.Engine.State;
+
+namespace Attribution.Engine.Attribution;
+
+/// <summary>
+/// The attribution contract (DESIGN §3, docs/SEMANTICS.md) for the partitions one thread owns.
+/// State lives only in two <see cref="IStateTable"/>s (click histories, attributed conversion ids)
+/// plus the <see cref="Watermarks"/>; expiry is decided at read time from event time, so when
+/// <see cref="Expire"/> runs never changes an output. Not thread-safe and not re-entrant; a
+/// <see cref="Process{TSink}"/> call allocates nothing (the tables may, see their docs).
+/// </summary>
+/// <typeparam name="TTable">The table type; generic so the JIT calls it directly.</typeparam>
+public sealed class AttributionCore<TTable> where TTable : class, IStateTable
+{
+    private readonly TTable _clicks;
+    private readonly TTable _conversions;
+    private readonly long _window;
+    private readonly long _clickSpan;
+    private readonly long _retention;
+    private readonly int _history;
+
+    // Scratch owned by the single caller thread; sized once so the hot path never allocates.
+    private readonly byte[] _clickKey = new byte[IStateTable.MaxKeyBytes];
+    private readonly byte[] _conversionKey = new byte[IStateTable.MaxKeyBytes];
+    private readonly byte[] _stored = new byte[IStateTable.MaxValueBytes];
+    private readonly byte[] _updated = new byte[IStateTable.MaxValueBytes];
+    private readonly long[] _timestamps = new long[ClickHistoryFormat.MaxEntries];
+    private readonly int[] _starts = new int[ClickHistoryFormat.MaxEntries];
+    private readonly int[] _lengths = new int[ClickHistoryFormat.MaxEntries];
+    // Indexes of the merged history; -1 stands for the incoming click.
+    private readonly int[] _merged = new int[ClickHistoryFormat.MaxEntries + 1];
+
+    /// <summary>Creates a core over two empty (or restored) tables.</summary>
+    /// <exception cref="ArgumentException">The configuration is invalid (message says why).</exception>
+    public AttributionCore(AttributionConfig config, TTable clicks, TTable conversions)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(clicks);
+        ArgumentNullException.ThrowIfNull(conversions);
+        if (ReferenceEquals(clicks, conversions))
+        {
+            throw new ArgumentException("The click and conversion tables must be two different tables.", nameof(conversions));
+        }
+        if (config.Validate() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(config));
+        }
+        Config = config;
+        _clicks = clicks;
+        _conversions = conversions;
+        _window = config.WindowMs;
+        _clickSpan = EventTime.AddSpans(config.WindowMs, config.AllowedLatenessMs);
+        _retention = config.EffectiveConversionRetentionMs;
+        _history = config.ClickHistory;
+        Watermarks = new PartitionWatermarks(config.Partitions);
+    }
+
+    /// <summary>The configuration in force.</summary>
+    public AttributionConfig Config { get; }
+
+    /// <summary>Event counts (also where rejected records are counted).</summary>
+    public AttributionCounters Counters { get; } = new();
+
+    /// <summary>Per-partition watermarks (part of the state: snapshot them with the tables).</summary>
+    public PartitionWatermarks Watermarks { get; }
+
+    /// <summary>The click-history table.</summary>
+    public TTable Clicks => _clicks;
+
+    /// <summary>The attributed-conversion-id table.</summary>
+    public TTable Conversions => _conversions;
+
+    /// <summary>
+    /// Applies one decoded event of partition <c>e.Partition</c>: advances that partition's watermark,
+    /// then the click or conversion rules. Calls <paramref name="sink"/> once when a conversion is attributed.
+    /// </summary>
+    /// <exception cref="ArgumentException">The record is not a decoded click/conversion within the field limits.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The partition is outside 0..65535.</exception>
+    public AttributionOutcome Process<TSink>(ref EventRecord e, ref TSink sink) where TSink : struct, IAttributionSink
+    {
+        AttributionOutcome outcome;
+        if (e.Kind == EventKind.Click)
+        {
+            outcome = ProcessClick(ref e);
+            Counters.RecordOutcome(outcome, isClick: true);
+        }
+        else if (e.Kind == EventKind.Conversion)
+        {
+            outcome = ProcessConversion(ref e, ref sink);
+            Counters.RecordOutcome(outcome, isClick: false);
+        }
+        else
+        {
+            AttributionThrowHelper.ThrowBadRecord($"its kind is {e.Kind}");
+            outcome = default;
+        }
+        return outcome;
+    }
+
+    /// <summary>
+    /// Physically deletes expired state: click histories whose newest click is below the horizon and
+    /// remembered conversion ids past retention. Never changes outputs (readers already ignore them).
+    /// Returns the number of entries removed. Not on the per-event path; call it e.g. every few seconds.
+    /// </summary>
+    public long Expire()
+    {
+        var clicks = new ClickExpirySweeper(Watermarks, _clickSpan);
+        var conversions = new ConversionExpirySweeper(Watermarks, _retention);
+        return _clicks.Sweep(ref clicks) + _conversions.Sweep(ref conversions);
+    }
+
+    /// <summary>Deletes all state of <paramref name="partition"/> (and forgets its watermark); returns the entries removed.</summary>
+    public long DropPartition(int partition)
+    {
+        if ((uint)partition >= PartitionWatermarks.MaxPartitions)
+        {
+            AttributionThrowHelper.ThrowPartition(partition);
+        }
+        var sweeper = new PartitionSweeper(partition);
+        long removed = _clicks.Sweep(ref sweeper) + _conversions.Sweep(ref sweeper);
+        if (partition < Watermarks.Capacity)
+        {
+            Watermarks.Set(partition, PartitionWatermarks.None);
+        }
+        return removed;
+    }
+
+    private AttributionOutcome ProcessClick(ref EventRecord e)
+    {
+        ReadOnlySpan<byte> eventId = RequiredId(ref e, e.EventId, "event_id", EventRecord.MaxIdBytes);
+        ReadOnlySpan<byte> adId = RequiredId(ref e, e.AdId, "ad_id", EventRecord.MaxIdBytes);
+        ReadOnlySpan<byte> source = RequiredId(ref e, e.Source, "source", EventRecord.MaxLabelBytes);
+        int keyLength = WriteKey(ref e, _clickKey, e.CampaignId, "campaign_id");
+
+        long ts = e.Timestamp;
+        long horizon = EventTime.Horizon(Watermarks.Advance(e.Partition, ts), _clickSpan);
+        if (ts < horizon)
+        {
+            return AttributionOutcome.ClickExpiredOnArrival;
+        }
+
+        ReadOnlySpan<byte> key = _clickKey.AsSpan(0, keyLength);
+        int count = ReadHistory(key);
+
+        // Merge live stored clicks with the new one in time order; a stored click of the same
+        // timestamp is replaced (rule 1: a click not older than the stored one wins).
+        int merged = 0;
+        int newAt = -1;
+        for (int i = 0; i < count; i++)
+        {
+            long t = _timestamps[i];
+            if (t < horizon || t == ts)
+            {
+                continue;
+            }
+            if (newAt < 0 && t > ts)
+            {
+                newAt = merged;
+                _merged[merged++] = -1;
+            }
+            _merged[merged++] = i;
+        }
+        if (newAt < 0)
+        {
+            newAt = merged;
+            _merged[merged++] = -1;
+        }
+
+        int drop = merged > _history ? merged - _history : 0;
+        if (newAt < drop)
+        {
+            // The history is full of newer clicks: keeping this one would evict a newer click.
+            return AttributionOutcome.ClickTooOld;
+        }
+
+        Span<byte> updated = _updated;
+        updated[0] = (byte)(merged - drop);
+        int pos = 1;
+        for (int m = drop; m < merged; m++)
+        {
+            int i = _merged[m];
+            if (i < 0)
+            {
+                pos += ClickHistoryFormat.WriteEntry(updated.Slice(pos), ts, eventId, adId, source);
+            }
+            else
+            {
+                _stored.AsSpan(_starts[i], _lengths[i]).CopyTo(updated.Slice(pos));
+                pos += _lengths[i];
+            }
+        }
+        _clicks.Upsert(key, updated.Slice(0, pos));
+        return AttributionOutcome.ClickStored;
+    }
+
+    private AttributionOutcome ProcessConversion<TSink>(ref EventRecord e, ref TSink sink) where TSink : struct, IAttributionSink
+    {
+        int conversionKeyLength = WriteKey(ref e, _conversionKey, e.EventId, "event_id");
+        int clickKeyLength = WriteKey(ref e, _clickKey, e.CampaignId, "campaign_id");
+
+        long ts = e.Timestamp;
+        long watermark = Watermarks.Advance(e.Partition, ts);
+        ReadOnlySpan<byte> conversionKey = _conversionKey.AsSpan(0, conversionKeyLength);
+
+        int n = _conversions.Read(conversionKey, _stored);
+        if (n >= 0 && RememberedConversionFormat.Read(_stored.AsSpan(0, n)) >= EventTime.Horizon(watermark, _retention))
+        {
+            return AttributionOutcome.DuplicateConversion;
+        }
+
+        long horizon = EventTime.Horizon(watermark, _clickSpan);
+        int count = ReadHistory(_clickKey.AsSpan(0, clickKeyLength));
+        int match = -1;
+        bool anyLive = false;
+        for (int i = 0; i < count; i++)
+        {
+            long t = _timestamps[i];
+            if (t < horizon)
+            {
+                continue;
+            }
+            anyLive = true;
+            if (t <= ts)
+            {
+                match = i; // ascending order: the last one seen is the latest at or before ts
+            }
+        }
+        if (match < 0)
+        {
+            return anyLive ? AttributionOutcome.ClickAfterConversion : AttributionOutcome.NoClick;
+        }
+        // ts >= click ts here, so the unsigned difference is exact even across the int64 range.
+        if ((ulong)(ts - _timestamps[match]) > (ulong)_window)
+        {
+            return AttributionOutcome.ClickOutsideWindow;
+        }
+
+        ClickView click = ClickHistoryFormat.View(_stored.AsSpan(_starts[match], _lengths[match]));
+        sink.OnAttributed(ref e, in click);
+
+        Span<byte> value = _updated;
+        int length = RememberedConversionFormat.Write(value, ts);
+        _conversions.Upsert(conversionKey, value.Slice(0, length));
+        return AttributionOutcome.Attributed;
+    }
+
+    /// <summary>Reads and parses a click history into the scratch arrays; returns its click count (0 when absent).</summary>
+    private int ReadHistory(ReadOnlySpan<byte> key)
+    {
+        int n = _clicks.Read(key, _stored);
+        return n < 0 ? 0 : ClickHistoryFormat.Parse(_stored.AsSpan(0, n), _timestamps, _starts, _lengths);
+    }
+
+    private static int WriteKey(ref EventRecord e, byte[] destination, Utf8Field tail, string tailName)
+    {
+        if ((uint)e.Partition >= PartitionWatermarks.MaxPartitions)
+        {
+            AttributionThrowHelper.ThrowPartition(e.Partition);
+        }
+        ReadOnlySpan<byte> user = RequiredId(ref e, e.UserId, "user_id", EventRecord.MaxIdBytes);
+        ReadOnlySpan<byte> tailBytes = RequiredId(ref e, tail, tailName, EventRecord.MaxIdBytes);
+        return StateKeys.Write(destination, e.Partition, user, tailBytes);
+    }
+
+    private static ReadOnlySpan<byte> RequiredId(ref EventRecord e, Utf8Field field, string name, int maxBytes)
+    {
+        if (!field.IsPresent || field.Length > maxBytes)
+        {
+            AttributionThrowHelper.ThrowBadRecord(field.IsPresent ? $"{name} is longer than {maxBytes} bytes" : $"{name} is absent");
+        }
+        return e.Get(field);
+    }
+}
