@@ -87,7 +87,6 @@ public static class JsonEventReader
         record.IngestTicks = ingestTicks;
     }
 
-    [SkipLocalsInit]
     private static RejectReason Scan(ReadOnlySpan<byte> utf8, ref EventRecord record, ref EventFieldTracker fields)
     {
         var reader = new Utf8JsonReader(utf8, isFinalBlock: true, state: new JsonReaderState(Options));
@@ -102,10 +101,9 @@ public static class JsonEventReader
             return reader.Read() ? RejectReason.InvalidJson : RejectReason.NotAnObject;
         }
 
-        Span<byte> scratch = stackalloc byte[ScratchBytes];
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            EventField field = LookupName(ref reader, scratch);
+            EventField field = LookupName(ref reader);
             if (!reader.Read())
             {
                 return RejectReason.InvalidJson;
@@ -124,12 +122,12 @@ public static class JsonEventReader
             FieldState state = field switch
             {
                 EventField.EventType => ReadEventType(ref reader, ref fields),
-                EventField.EventId => ReadString(ref reader, ref record, ref record.EventId, EventRecord.MaxIdBytes, scratch),
-                EventField.UserId => ReadString(ref reader, ref record, ref record.UserId, EventRecord.MaxIdBytes, scratch),
-                EventField.CampaignId => ReadString(ref reader, ref record, ref record.CampaignId, EventRecord.MaxIdBytes, scratch),
-                EventField.AdId => ReadString(ref reader, ref record, ref record.AdId, EventRecord.MaxIdBytes, scratch),
-                EventField.Source => ReadString(ref reader, ref record, ref record.Source, EventRecord.MaxLabelBytes, scratch),
-                EventField.Type => ReadString(ref reader, ref record, ref record.ConversionType, EventRecord.MaxLabelBytes, scratch),
+                EventField.EventId => ReadString(ref reader, ref record, ref record.EventId, EventRecord.MaxIdBytes),
+                EventField.UserId => ReadString(ref reader, ref record, ref record.UserId, EventRecord.MaxIdBytes),
+                EventField.CampaignId => ReadString(ref reader, ref record, ref record.CampaignId, EventRecord.MaxIdBytes),
+                EventField.AdId => ReadString(ref reader, ref record, ref record.AdId, EventRecord.MaxIdBytes),
+                EventField.Source => ReadString(ref reader, ref record, ref record.Source, EventRecord.MaxLabelBytes),
+                EventField.Type => ReadString(ref reader, ref record, ref record.ConversionType, EventRecord.MaxLabelBytes),
                 EventField.Value => ReadValue(ref reader, ref record),
                 _ => ReadTimestamp(ref reader, ref record),
             };
@@ -143,19 +141,19 @@ public static class JsonEventReader
         return reader.Read() ? RejectReason.InvalidJson : RejectReason.None;
     }
 
-    private static EventField LookupName(ref Utf8JsonReader reader, scoped Span<byte> scratch)
+    private static EventField LookupName(ref Utf8JsonReader reader)
+        => reader.ValueIsEscaped ? LookupEscapedName(ref reader) : WireNames.Lookup(reader.ValueSpan);
+
+    [SkipLocalsInit]
+    private static EventField LookupEscapedName(ref Utf8JsonReader reader)
     {
-        ReadOnlySpan<byte> raw = reader.ValueSpan;
-        if (!reader.ValueIsEscaped)
-        {
-            return WireNames.Lookup(raw);
-        }
-        if (raw.Length > 6 * WireNames.LongestFieldName)
+        if (reader.ValueSpan.Length > 6 * WireNames.LongestFieldName)
         {
             return EventField.Unknown;
         }
-        int length = reader.CopyString(scratch);
-        return WireNames.Lookup(scratch[..length]);
+        Span<byte> name = stackalloc byte[6 * WireNames.LongestFieldName];
+        int length = reader.CopyString(name);
+        return WireNames.Lookup(name[..length]);
     }
 
     private static FieldState ReadEventType(ref Utf8JsonReader reader, ref EventFieldTracker fields)
@@ -176,7 +174,7 @@ public static class JsonEventReader
         }
     }
 
-    private static FieldState ReadString(ref Utf8JsonReader reader, ref EventRecord record, ref Utf8Field field, int maxBytes, scoped Span<byte> scratch)
+    private static FieldState ReadString(ref Utf8JsonReader reader, ref EventRecord record, ref Utf8Field field, int maxBytes)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -199,10 +197,14 @@ public static class JsonEventReader
             record.Trim(ref field, reader.CopyString(target));
             return FieldState.Present;
         }
-        if (raw.Length > 6 * maxBytes)
-        {
-            return FieldState.TooLong;
-        }
+        return raw.Length > 6 * maxBytes ? FieldState.TooLong : ReadLongEscapedString(ref reader, ref record, ref field, maxBytes);
+    }
+
+    /// <summary>An escaped string whose escaped text exceeds the limit but whose unescaped bytes might not: unescape, then check.</summary>
+    [SkipLocalsInit]
+    private static FieldState ReadLongEscapedString(ref Utf8JsonReader reader, ref EventRecord record, ref Utf8Field field, int maxBytes)
+    {
+        Span<byte> scratch = stackalloc byte[ScratchBytes];
         int length = reader.CopyString(scratch);
         return record.TrySet(ref field, scratch[..length], maxBytes) ? FieldState.Present : FieldState.TooLong;
     }

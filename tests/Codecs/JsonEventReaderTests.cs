@@ -360,6 +360,24 @@ public class JsonEventReaderTests
     }
 
     [Test]
+    public void Record_buffer_holds_every_field_at_its_limit_even_when_escaped()
+    {
+        // A click also stores type and value before ignoring them, so this is the most a record can hold.
+        string id = string.Concat(Enumerable.Repeat("\\u00e9", EventRecord.MaxIdBytes / 2));
+        string label = string.Concat(Enumerable.Repeat("\\\"", EventRecord.MaxLabelBytes));
+        string json = Object(
+        [
+            ("event_type", "\"click\""), ("event_id", $"\"{id}\""), ("user_id", $"\"{id}\""), ("campaign_id", $"\"{id}\""),
+            ("ad_id", $"\"{id}\""), ("source", $"\"{label}\""), ("type", $"\"{label}\""),
+            ("value", new string('1', EventRecord.MaxValueBytes)), ("timestamp", "1"),
+        ]);
+        EventRecord r = DecodeJson(json);
+        Assert.That(Text(r, r.AdId), Is.EqualTo(new string('é', EventRecord.MaxIdBytes / 2)));
+        Assert.That(Text(r, r.Source), Is.EqualTo(new string('"', EventRecord.MaxLabelBytes)));
+        Assert.That(r.Used, Is.EqualTo((4 * EventRecord.MaxIdBytes) + (2 * EventRecord.MaxLabelBytes) + EventRecord.MaxValueBytes));
+    }
+
+    [Test]
     public void Value_text_longer_than_its_limit_is_field_too_long()
     {
         string digits = new('7', EventRecord.MaxValueBytes);
