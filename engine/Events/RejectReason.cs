@@ -25,17 +25,19 @@ public enum RejectReason : byte
     InvalidUtf8 = 7,
     /// <summary>The record is larger than the configured record size limit.</summary>
     Oversized = 8,
-    /// <summary>A string field is longer than its fixed slot (see <see cref="EventRecord"/> limits) or empty.</summary>
+    /// <summary>A string field is longer than its fixed slot (see <see cref="EventRecord"/> limits).</summary>
     FieldTooLong = 9,
     /// <summary>A required string field is empty.</summary>
     EmptyField = 10,
+    /// <summary>A known field name appears more than once in the record (which value to trust is ambiguous).</summary>
+    DuplicateField = 11,
 }
 
 /// <summary>Names of <see cref="RejectReason"/> values as they appear in summaries, metrics and dead letters.</summary>
 public static class RejectReasons
 {
     /// <summary>Number of reason values including <see cref="RejectReason.None"/>; sizes counter arrays.</summary>
-    public const int Count = 11;
+    public const int Count = 12;
 
     /// <summary>The snake_case name of a reason (stable, used in dead letters and metrics).</summary>
     public static string Name(RejectReason reason) => reason switch
@@ -51,6 +53,7 @@ public static class RejectReasons
         RejectReason.Oversized => "oversized",
         RejectReason.FieldTooLong => "field_too_long",
         RejectReason.EmptyField => "empty_field",
+        RejectReason.DuplicateField => "duplicate_field",
         _ => "unknown",
     };
 }

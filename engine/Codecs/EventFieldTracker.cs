@@ -1,0 +1,138 @@
+using System.Runtime.CompilerServices;
+using Attribution.Engine.Events;
+
+namespace Attribution.Engine.Codecs;
+
+/// <summary>One <see cref="FieldState"/> per <see cref="EventField"/> (inline, so the tracker lives on the stack).</summary>
+[InlineArray(FieldCount)]
+internal struct FieldStates
+{
+    public const int FieldCount = 9;
+    private FieldState _first;
+}
+
+/// <summary>
+/// Collects what a decoder saw while scanning one record, then applies the field rules of DESIGN §2 in a fixed
+/// order. Both wire formats share it, so JSON and MessagePack reject the same records for the same reasons.
+/// </summary>
+internal struct EventFieldTracker
+{
+    private FieldStates _states;
+
+    /// <summary>A known field name appeared twice.</summary>
+    public bool Duplicate;
+    /// <summary>A string (MessagePack only; JSON input is validated as a whole) was not valid UTF-8.</summary>
+    public bool InvalidUtf8;
+    /// <summary>The kind named by a string <c>event_type</c>; <see cref="EventKind.None"/> for any other string.</summary>
+    public EventKind DeclaredKind;
+
+    /// <summary>True when <paramref name="field"/> was already seen in this record.</summary>
+    public readonly bool IsSeen(EventField field) => _states[(int)field] != FieldState.Absent;
+
+    /// <summary>Records what was seen for <paramref name="field"/>.</summary>
+    public void Set(EventField field, FieldState state) => _states[(int)field] = state;
+
+    /// <summary>
+    /// Applies the field rules to a fully scanned record: the first failing rule wins, in this order:
+    /// invalid UTF-8, duplicate field, <c>event_type</c>, then required fields in the order event_id, user_id,
+    /// campaign_id, timestamp (clicks: ad_id, source), then the optional conversion fields type, source, value.
+    /// On success sets <see cref="EventRecord.Kind"/> and clears fields that do not belong to that kind.
+    /// </summary>
+    public readonly RejectReason Resolve(ref EventRecord record)
+    {
+        if (InvalidUtf8)
+        {
+            return RejectReason.InvalidUtf8;
+        }
+        if (Duplicate)
+        {
+            return RejectReason.DuplicateField;
+        }
+        switch (_states[(int)EventField.EventType])
+        {
+            case FieldState.Absent:
+            case FieldState.Null:
+                return RejectReason.MissingEventType;
+            case FieldState.WrongType:
+                return RejectReason.WrongType;
+        }
+        if (DeclaredKind == EventKind.None)
+        {
+            return RejectReason.UnknownEventType;
+        }
+
+        RejectReason reason = Required(EventField.EventId, record.EventId);
+        if (reason == RejectReason.None)
+        {
+            reason = Required(EventField.UserId, record.UserId);
+        }
+        if (reason == RejectReason.None)
+        {
+            reason = Required(EventField.CampaignId, record.CampaignId);
+        }
+        if (reason == RejectReason.None)
+        {
+            reason = _states[(int)EventField.Timestamp] switch
+            {
+                FieldState.Present => RejectReason.None,
+                FieldState.WrongType => RejectReason.WrongType,
+                _ => RejectReason.MissingField,
+            };
+        }
+        if (reason != RejectReason.None)
+        {
+            return reason;
+        }
+
+        if (DeclaredKind == EventKind.Click)
+        {
+            reason = Required(EventField.AdId, record.AdId);
+            if (reason == RejectReason.None)
+            {
+                reason = Required(EventField.Source, record.Source);
+            }
+            if (reason != RejectReason.None)
+            {
+                return reason;
+            }
+            // type and value are not part of a click: like unknown fields, they are ignored.
+            record.ConversionType = Utf8Field.Absent;
+            record.Value = Utf8Field.Absent;
+        }
+        else
+        {
+            reason = Optional(EventField.Type);
+            if (reason == RejectReason.None)
+            {
+                reason = Optional(EventField.Source);
+            }
+            if (reason == RejectReason.None)
+            {
+                reason = Optional(EventField.Value);
+            }
+            if (reason != RejectReason.None)
+            {
+                return reason;
+            }
+            // ad_id is not part of a conversion: ignored like an unknown field.
+            record.AdId = Utf8Field.Absent;
+        }
+        record.Kind = DeclaredKind;
+        return RejectReason.None;
+    }
+
+    private readonly RejectReason Required(EventField field, Utf8Field stored) => _states[(int)field] switch
+    {
+        FieldState.Present => stored.Length == 0 ? RejectReason.EmptyField : RejectReason.None,
+        FieldState.WrongType => RejectReason.WrongType,
+        FieldState.TooLong => RejectReason.FieldTooLong,
+        _ => RejectReason.MissingField,
+    };
+
+    private readonly RejectReason Optional(EventField field) => _states[(int)field] switch
+    {
+        FieldState.WrongType => RejectReason.WrongType,
+        FieldState.TooLong => RejectReason.FieldTooLong,
+        _ => RejectReason.None,
+    };
+}

@@ -1,0 +1,151 @@
+using System.Buffers;
+using Attribution.Engine.Attribution;
+using Attribution.Engine.Codecs;
+using Attribution.Engine.Events;
+using static Attribution.Tests.Codecs.CodecSamples;
+
+namespace Attribution.Tests.Codecs;
+
+/// <summary>
+/// Steady-state decoding and encoding allocate nothing: after a warm-up, a million decodes and a million writes are
+/// measured with GC.GetAllocatedBytesForCurrentThread on the test thread.
+/// </summary>
+public class CodecAllocationTests
+{
+    private const int Iterations = 1_000_000;
+    private const int WarmUp = 20_000;
+
+    [Test]
+    public void Decoding_a_million_json_events_and_writing_a_million_json_outputs_allocates_nothing()
+    {
+        byte[][] lines = Lines.Select(Utf8).ToArray();
+        EventRecord click = DecodeJson(Click);
+        EventRecord conversion = DecodeJson(Conversion);
+        var writer = new AttributionJsonWriter();
+        var output = new ArrayBufferWriter<byte>(4096);
+
+        DecodeJsonLines(lines, WarmUp);
+        long outputLength = WriteJsonOutputs(writer, output, ref conversion, ref click, WarmUp) / WarmUp;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int accepted = DecodeJsonLines(lines, Iterations);
+        long written = WriteJsonOutputs(writer, output, ref conversion, ref click, Iterations);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(accepted, Is.EqualTo(Iterations), "every sample line decodes");
+        Assert.That(written, Is.EqualTo(Iterations * outputLength).And.GreaterThan(0), "every output is written in full");
+        Assert.That(allocated, Is.Zero);
+    }
+
+    [Test]
+    public void Decoding_a_million_messagepack_events_and_writing_a_million_messagepack_outputs_allocates_nothing()
+    {
+        byte[][] packed = Lines.Select(l => ToMessagePack(DecodeJson(l))).ToArray();
+        EventRecord click = DecodeJson(Click);
+        EventRecord conversion = DecodeJson(Conversion);
+        var writer = new AttributionMessagePackWriter();
+        var output = new ArrayBufferWriter<byte>(4096);
+
+        DecodePacked(packed, WarmUp, useMemory: false);
+        DecodePacked(packed, WarmUp, useMemory: true);
+        WritePackedOutputs(writer, output, ref conversion, ref click, WarmUp);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int accepted = DecodePacked(packed, Iterations, useMemory: false);
+        accepted += DecodePacked(packed, Iterations / 10, useMemory: true);
+        long written = WritePackedOutputs(writer, output, ref conversion, ref click, Iterations);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(accepted, Is.EqualTo(Iterations + (Iterations / 10)));
+        Assert.That(written, Is.GreaterThan((long)Iterations * 200));
+        Assert.That(allocated, Is.Zero);
+    }
+
+    [Test]
+    public void Writing_input_events_in_both_formats_allocates_nothing()
+    {
+        EventRecord[] records = Lines.Select(DecodeJson).ToArray();
+        var json = new EventJsonWriter();
+        var pack = new MessagePackEventWriter();
+        var output = new ArrayBufferWriter<byte>(4096);
+        WriteEvents(json, pack, output, records, WarmUp);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        long written = WriteEvents(json, pack, output, records, 200_000);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(written, Is.GreaterThan(200_000L * 100));
+        Assert.That(allocated, Is.Zero);
+    }
+
+    private static int DecodeJsonLines(byte[][] lines, int count)
+    {
+        EventRecord record = default;
+        int accepted = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (JsonEventReader.Read(lines[i % lines.Length], ref record, MaxRecordBytes) == RejectReason.None)
+            {
+                accepted++;
+            }
+        }
+        return accepted;
+    }
+
+    private static int DecodePacked(byte[][] packed, int count, bool useMemory)
+    {
+        EventRecord record = default;
+        int accepted = 0;
+        for (int i = 0; i < count; i++)
+        {
+            byte[] bytes = packed[i % packed.Length];
+            RejectReason reason = useMemory
+                ? MessagePackEventReader.Read(bytes.AsMemory(), ref record, MaxRecordBytes)
+                : MessagePackEventReader.Read((ReadOnlySpan<byte>)bytes, ref record, MaxRecordBytes);
+            if (reason == RejectReason.None)
+            {
+                accepted++;
+            }
+        }
+        return accepted;
+    }
+
+    private static long WriteJsonOutputs(AttributionJsonWriter writer, ArrayBufferWriter<byte> output, ref EventRecord conversion, ref EventRecord click, int count)
+    {
+        long total = 0;
+        var view = new ClickView(click.Get(click.EventId), click.Get(click.AdId), click.Get(click.Source), click.Timestamp);
+        for (int i = 0; i < count; i++)
+        {
+            output.ResetWrittenCount();
+            writer.Write(output, conversion, view, 24);
+            total += output.WrittenCount;
+        }
+        return total;
+    }
+
+    private static long WritePackedOutputs(AttributionMessagePackWriter writer, ArrayBufferWriter<byte> output, ref EventRecord conversion, ref EventRecord click, int count)
+    {
+        long total = 0;
+        var view = new ClickView(click.Get(click.EventId), click.Get(click.AdId), click.Get(click.Source), click.Timestamp);
+        for (int i = 0; i < count; i++)
+        {
+            output.ResetWrittenCount();
+            writer.Write(output, conversion, view, 24);
+            total += output.WrittenCount;
+        }
+        return total;
+    }
+
+    private static long WriteEvents(EventJsonWriter json, MessagePackEventWriter pack, ArrayBufferWriter<byte> output, EventRecord[] records, int count)
+    {
+        long total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            output.ResetWrittenCount();
+            json.Write(output, records[i % records.Length]);
+            pack.Write(output, records[i % records.Length]);
+            total += output.WrittenCount;
+        }
+        return total;
+    }
+}
