@@ -1,1 +1,3 @@
-return 0;
+using Attribution.Host;
+
+return CliApp.Run(args);
