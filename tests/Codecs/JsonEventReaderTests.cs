@@ -190,6 +190,13 @@ public class JsonEventReaderTests
     }
 
     [Test]
+    public void Leading_byte_order_mark_is_invalid_json()
+    {
+        // RFC 8259 forbids producers to add one; we reject rather than guess.
+        Assert.That(ReadJson([0xEF, 0xBB, 0xBF, .. Utf8(Click)], out _), Is.EqualTo(RejectReason.InvalidJson));
+    }
+
+    [Test]
     public void Whitespace_around_the_object_is_accepted()
     {
         Assert.That(ReadJson(" \r\n\t" + Click + " \n", out _), Is.EqualTo(RejectReason.None));
