@@ -74,7 +74,7 @@ public struct EventRecord
 
     /// <summary>The bytes of a field (empty when absent).</summary>
     [UnscopedRef]
-    public ReadOnlySpan<byte> Get(Utf8Field field)
+    public readonly ReadOnlySpan<byte> Get(Utf8Field field)
         => field.Length <= 0 ? ReadOnlySpan<byte>.Empty : ((ReadOnlySpan<byte>)Bytes).Slice(field.Offset, field.Length);
 
     /// <summary>Copies <paramref name="value"/> into the buffer and points <paramref name="field"/> at it.

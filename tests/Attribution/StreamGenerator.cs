@@ -22,7 +22,11 @@ public static class StreamGenerator
         ("{\"event_id\":\"x\",\"user_id\":\"u0\"}", RejectReason.MissingEventType),
         ("{\"event_type\":\"view\",\"event_id\":\"x\"}", RejectReason.UnknownEventType),
         ("{\"event_type\":\"click\",\"event_id\":\"x\",\"user_id\":\"u0\"}", RejectReason.MissingField),
-        ("{\"event_type\":\"click\",\"timestamp\":\"soon\"}", RejectReason.WrongType),
+        ("{\"event_type\":\"click\",\"event_id\":\"x\",\"user_id\":\"u0\",\"campaign_id\":\"c0\",\"ad_id\":\"a\",\"source\":\"s\",\"timestamp\":\"soon\"}", RejectReason.WrongType),
+        ("{\"event_type\":\"conversion\",\"event_id\":\"x\",\"user_id\":\"u0\",\"campaign_id\":\"c0\",\"timestamp\":1,\"value\":\"19.99\"}", RejectReason.WrongType),
+        ("{\"event_type\":\"conversion\",\"event_id\":\"\",\"user_id\":\"u0\",\"campaign_id\":\"c0\",\"timestamp\":1}", RejectReason.EmptyField),
+        ("{\"event_type\":\"click\",\"event_type\":\"click\",\"event_id\":\"x\",\"user_id\":\"u0\",\"campaign_id\":\"c0\",\"ad_id\":\"a\",\"source\":\"s\",\"timestamp\":1}", RejectReason.DuplicateField),
+        ("{\"event_type\":\"click\",\"event_id\":\"x\",\"user_id\":\"u0\",\"campaign_id\":\"c0\",\"ad_id\":\"a\",\"source\":\"s\",\"timestamp\":1.5}", RejectReason.WrongType),
     ];
 
     /// <summary>A random configuration and a stream of <paramref name="count"/> items.</summary>
