@@ -14,7 +14,7 @@ public class ExceptionPolicyTests
         using var pipeline = new EventPipeline<TestEvent>(256, ProducerType.Single, new YieldingWaitStrategy(), policy);
         var processors = pipeline.HandleEventsWith("shard", new ThrowingHandler(throwEvery: 97), new ThrowingHandler(throwEvery: 97));
         pipeline.Start();
-        RingProducers.PublishOneByOne(pipeline.Ring, 0, Events);
+        RingProducers.PublishOneByOneWithin(pipeline.Ring, Events);
         Assert.That(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)), Is.True);
 
         long[] expected = [.. Enumerable.Range(0, (int)Events).Where(s => s % 97 == 5).Select(s => (long)s)];
@@ -92,7 +92,7 @@ public class ExceptionPolicyTests
         using var pipeline = new EventPipeline<TestEvent>(64, ProducerType.Single, new YieldingWaitStrategy(), policy);
         var processors = pipeline.HandleEventsWith("shard", new ThrowingHandler(throwOnFirstBatchStart: true));
         pipeline.Start();
-        RingProducers.PublishOneByOne(pipeline.Ring, 0, Events);
+        RingProducers.PublishOneByOneWithin(pipeline.Ring, Events);
         Assert.That(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)), Is.True);
 
         processors[0].Handler.Check.AssertSawAll(Events, "shard-0");

@@ -16,6 +16,14 @@ internal static class RingProducers
         }
     }
 
+    /// <summary>Publishes one by one on a background thread and waits for it, failing (not hanging) after <paramref name="seconds"/>.</summary>
+    public static void PublishOneByOneWithin(RingBuffer<TestEvent> ring, long count, int seconds = 30)
+    {
+        var threads = new TestThreads();
+        threads.Start("producer", () => PublishOneByOne(ring, 0, count));
+        threads.JoinAll(TimeSpan.FromSeconds(seconds));
+    }
+
     /// <summary>Publishes in claims of 1..<paramref name="maxBatch"/> slots (random sizes from <paramref name="seed"/>).</summary>
     public static void PublishInBatches(RingBuffer<TestEvent> ring, int producer, long count, int maxBatch, int seed)
     {
