@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Attribution.Engine.Events;
+using BenchmarkDotNet.Running;
+using HdrHistogram;
+
+namespace Attribution.Bench.Ring;
+
+/// <summary>
+/// `dotnet run -c Release --project bench -- ring [options]`: our ring against System.Threading.Channels and
+/// BlockingCollection, side by side in one run: throughput and hand-off latency (saturated and paced),
+/// for a 64-byte struct and for the real EventRecord. `ring --bdn [BenchmarkDotNet args]` runs the
+/// BenchmarkDotNet allocation check instead.
+/// </summary>
+public sealed class RingBenchSuite : IBenchSuite
+{
+    private static readonly HandOff[] Contenders = [HandOff.RingBusySpin, HandOff.RingYielding, HandOff.Channel, HandOff.BlockingCollection];
+
+    /// <inheritdoc />
+    public string Name => "ring";
+
+    /// <inheritdoc />
+    public string Description => "ring buffer vs Channel vs BlockingCollection: throughput, hand-off latency (--bdn: BenchmarkDotNet 0 B/op)";
+
+    /// <inheritdoc />
+    public int Run(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "--bdn")
+        {
+            BenchmarkSwitcher.FromTypes([typeof(RingPublishConsumeBenchmarks)]).Run(args[1..]);
+            return 0;
+        }
+        RingBenchOptions options;
+        try
+        {
+            options = RingBenchOptions.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            Console.Error.WriteLine(RingBenchOptions.Usage);
+            return 2;
+        }
+
+        Console.WriteLine("## Ring hand-off benchmark");
+        Console.WriteLine();
+        Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, " +
+                          $"Stopwatch {Stopwatch.Frequency:N0} Hz, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. One producer thread, one consumer thread, capacity {options.Capacity:N0}.");
+        Console.WriteLine();
+
+        var throughput = new List<ThroughputRow>();
+        var latency = new List<LatencyRow>();
+        if (options.Throughput)
+        {
+            RunThroughput<SmallEvent, SmallEventPayload>(options, throughput);
+            RunThroughput<EventRecord, EventRecordPayload>(options, throughput);
+            PrintThroughput(throughput);
+        }
+        if (options.Latency)
+        {
+            RunLatency<SmallEvent, SmallEventPayload>(options, latency);
+            RunLatency<EventRecord, EventRecordPayload>(options, latency);
+            PrintLatency(options, latency);
+        }
+        PrintTargets(throughput, latency);
+        return 0;
+    }
+
+    private static void RunThroughput<T, TPayload>(RingBenchOptions o, List<ThroughputRow> rows)
+        where T : struct
+        where TPayload : IBenchPayload<T>
+    {
+        long? expected = null;
+        foreach (HandOff kind in Contenders)
+        {
+            HandOffBench.Run<T, TPayload, NoStamp, NoRecorder>(kind, o.WarmUpEvents, o.Capacity, default, default);
+            double best = double.MaxValue;
+            for (int r = 0; r < o.Repeat; r++)
+            {
+                (double seconds, long checksum) = HandOffBench.Run<T, TPayload, NoStamp, NoRecorder>(kind, o.Events, o.Capacity, default, default);
+                CheckSame(ref expected, checksum, kind);
+                best = Math.Min(best, seconds);
+            }
+            rows.Add(new ThroughputRow(kind, TPayload.Name, o.Events, best));
+            Console.Error.WriteLine($"  throughput {Label(kind)} / {TPayload.Name}: {o.Events / best / 1e6:F1} M/s");
+        }
+    }
+
+    private static void RunLatency<T, TPayload>(RingBenchOptions o, List<LatencyRow> rows)
+        where T : struct
+        where TPayload : IBenchPayload<T>
+    {
+        foreach (HandOff kind in Contenders)
+        {
+            var warm = new LongHistogram(HandOffBench.HistogramMaxNanos, 3);
+            HandOffBench.Run<T, TPayload, NowStamp, HistogramRecorder>(kind, o.WarmUpEvents, o.Capacity, default, new HistogramRecorder(warm));
+            var saturated = new LongHistogram(HandOffBench.HistogramMaxNanos, 3);
+            HandOffBench.Run<T, TPayload, NowStamp, HistogramRecorder>(kind, o.LatencyEvents, o.Capacity, default, new HistogramRecorder(saturated));
+            rows.Add(new LatencyRow(kind, TPayload.Name, "saturated", saturated));
+
+            long interval = Math.Max(1, Stopwatch.Frequency / o.Rate);
+            HandOffBench.Run<T, TPayload, PacedStamp, HistogramRecorder>(kind, Math.Min(o.PacedEvents, 20_000), o.Capacity,
+                new PacedStamp(Stopwatch.GetTimestamp(), interval), new HistogramRecorder(warm));
+            var paced = new LongHistogram(HandOffBench.HistogramMaxNanos, 3);
+            HandOffBench.Run<T, TPayload, PacedStamp, HistogramRecorder>(kind, o.PacedEvents, o.Capacity,
+                new PacedStamp(Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100, interval), new HistogramRecorder(paced));
+            rows.Add(new LatencyRow(kind, TPayload.Name, "paced", paced));
+            Console.Error.WriteLine($"  latency {Label(kind)} / {TPayload.Name}: saturated p99 {Micros(saturated.GetValueAtPercentile(99))} µs, paced p99 {Micros(paced.GetValueAtPercentile(99))} µs");
+        }
+    }
+
+    private static void CheckSame(ref long? expected, long checksum, HandOff kind)
+    {
+        expected ??= checksum;
+        if (expected != checksum)
+        {
+            throw new InvalidOperationException($"{Label(kind)} delivered different events (checksum {checksum}, expected {expected}).");
+        }
+    }
+
+    private static void PrintThroughput(List<ThroughputRow> rows)
+    {
+        Console.WriteLine("### Throughput (saturated producer, events handed from one thread to another)");
+        Console.WriteLine();
+        Console.WriteLine("| hand-off | payload | events | seconds | M events/s | vs Channel |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        foreach (ThroughputRow row in rows)
+        {
+            double channel = rows.First(r => r.Payload == row.Payload && r.Kind == HandOff.Channel).PerSecond;
+            Console.WriteLine($"| {Label(row.Kind)} | {row.Payload} | {row.Events:N0} | {row.Seconds:F3} | {row.PerSecond / 1e6:F1} | {row.PerSecond / channel:F2}× |");
+        }
+        Console.WriteLine();
+    }
+
+    private static void PrintLatency(RingBenchOptions o, List<LatencyRow> rows)
+    {
+        Console.WriteLine("### Hand-off latency (µs, publish → consumer sees it)");
+        Console.WriteLine();
+        Console.WriteLine($"*saturated*: {o.LatencyEvents:N0} events as fast as possible, stamped just before the claim; this measures queueing " +
+                          "behind a full buffer as much as the hand-off itself. " +
+                          $"*paced*: {o.PacedEvents:N0} events at a constant {o.Rate:N0}/s, each stamped with its intended send time " +
+                          "(so a stalled producer shows up as latency: corrected for coordinated omission); this is the hand-off cost of an idle consumer.");
+        Console.WriteLine();
+        Console.WriteLine("| hand-off | payload | producer | p50 | p99 | p99.9 | max |");
+        Console.WriteLine("|---|---|---|---:|---:|---:|---:|");
+        foreach (LatencyRow row in rows)
+        {
+            LongHistogram h = row.Histogram;
+            Console.WriteLine($"| {Label(row.Kind)} | {row.Payload} | {row.Mode} | {Micros(h.GetValueAtPercentile(50))} | {Micros(h.GetValueAtPercentile(99))} | " +
+                              $"{Micros(h.GetValueAtPercentile(99.9))} | {Micros(h.GetMaxValue())} |");
+        }
+        Console.WriteLine();
+    }
+
+    private static void PrintTargets(List<ThroughputRow> throughput, List<LatencyRow> latency)
+    {
+        Console.WriteLine("### Against the targets (≥ 5× Channel throughput, p99 hand-off < 1 µs)");
+        Console.WriteLine();
+        foreach (string payload in throughput.Select(r => r.Payload).Distinct())
+        {
+            double channel = throughput.First(r => r.Payload == payload && r.Kind == HandOff.Channel).PerSecond;
+            foreach (ThroughputRow ring in throughput.Where(r => r.Payload == payload && r.Kind is HandOff.RingBusySpin or HandOff.RingYielding))
+            {
+                double ratio = ring.PerSecond / channel;
+                Console.WriteLine($"- throughput, {Label(ring.Kind)}, {payload}: {ratio:F2}× Channel ({(ratio >= 5 ? "meets" : "misses")} ≥ 5×)");
+            }
+        }
+        foreach (LatencyRow row in latency.Where(r => r.Mode == "paced" && r.Kind is HandOff.RingBusySpin or HandOff.RingYielding))
+        {
+            long p99 = row.Histogram.GetValueAtPercentile(99);
+            Console.WriteLine($"- paced p99, {Label(row.Kind)}, {row.Payload}: {Micros(p99)} µs ({(p99 < 1000 ? "meets" : "misses")} < 1 µs)");
+        }
+        Console.WriteLine();
+    }
+
+    private static string Label(HandOff kind) => kind switch
+    {
+        HandOff.RingBusySpin => "ring (busy-spin)",
+        HandOff.RingYielding => "ring (yielding)",
+        HandOff.Channel => "Channel (bounded, SR/SW)",
+        HandOff.BlockingCollection => "BlockingCollection",
+        _ => kind.ToString(),
+    };
+
+    private static string Micros(long nanos) => (nanos / 1000.0).ToString(nanos < 10_000 ? "F3" : "F1", CultureInfo.InvariantCulture);
+
+    private sealed record ThroughputRow(HandOff Kind, string Payload, long Events, double Seconds)
+    {
+        public double PerSecond => Events / Seconds;
+    }
+
+    private sealed record LatencyRow(HandOff Kind, string Payload, string Mode, LongHistogram Histogram);
+}

@@ -1,0 +1,230 @@
+namespace Attribution.Engine.Ring;
+
+/// <summary>
+/// Wires one ring to stages of processors: every processor of the first stage sees every slot (each
+/// handler picks its own events, e.g. shard = partition mod N); each later stage sees a slot only after
+/// every processor of the stage before it is done with it. Producers are gated by the last stage.
+/// </summary>
+/// <example>
+/// <code>
+/// using var pipeline = new EventPipeline&lt;EventRecord&gt;(16384, ProducerType.Single, new YieldingWaitStrategy());
+/// pipeline.HandleEventsWith("shard", shards);   // N handlers, one thread each
+/// pipeline.Then("sink", sink);                  // optional stage after all shards
+/// pipeline.Start();
+/// long seq = pipeline.Ring.Next(); /* fill pipeline.Ring[seq] */ pipeline.Ring.Publish(seq);
+/// pipeline.DrainAndStop(TimeSpan.FromSeconds(10));
+/// </code>
+/// </example>
+public sealed class EventPipeline<T> : IDisposable where T : struct
+{
+    private const int Configuring = 0;
+    private const int Started = 1;
+    private const int Stopped = 2;
+
+    private readonly List<IEventProcessor[]> _stages = [];
+    private readonly List<IEventProcessor> _all = [];
+    private int _state;
+
+    /// <summary>
+    /// Creates the ring (<paramref name="bufferSize"/> slots, a power of two). Handler exceptions go to
+    /// <paramref name="exceptionPolicy"/> (default: one shared <see cref="RecordAndContinuePolicy"/>).
+    /// </summary>
+    public EventPipeline(int bufferSize, ProducerType producerType = ProducerType.Single,
+        IWaitStrategy? waitStrategy = null, IExceptionPolicy? exceptionPolicy = null)
+    {
+        Ring = new RingBuffer<T>(bufferSize, producerType, waitStrategy);
+        ExceptionPolicy = exceptionPolicy ?? new RecordAndContinuePolicy();
+    }
+
+    /// <summary>The ring producers claim and publish on.</summary>
+    public RingBuffer<T> Ring { get; }
+
+    /// <summary>Where handler exceptions go.</summary>
+    public IExceptionPolicy ExceptionPolicy { get; }
+
+    /// <summary>Every processor, stage by stage.</summary>
+    public IReadOnlyList<IEventProcessor> Processors => _all;
+
+    /// <summary>Number of stages added.</summary>
+    public int StageCount => _stages.Count;
+
+    /// <summary>The first fault that halted a processor (earliest stage first), or null.</summary>
+    public HandlerFault? Fault
+    {
+        get
+        {
+            foreach (IEventProcessor p in _all)
+            {
+                if (p.Fault is { } fault)
+                {
+                    return fault;
+                }
+            }
+            return Ring.Sequencer.ConsumerFault;
+        }
+    }
+
+    /// <summary>
+    /// Adds the first stage: one processor (and thread, named <c>{name}-{i}</c>) per handler, each reading every slot.
+    /// </summary>
+    public BatchEventProcessor<T, THandler>[] HandleEventsWith<THandler>(string name, params THandler[] handlers)
+        where THandler : IEventHandler<T>
+    {
+        if (_stages.Count != 0)
+        {
+            throw new InvalidOperationException("The first stage is already set; use Then(...) to add a stage after it.");
+        }
+        return AddStage(name, handlers);
+    }
+
+    /// <summary>Adds a stage that handles a slot only after every processor of the previous stage has.</summary>
+    public BatchEventProcessor<T, THandler>[] Then<THandler>(string name, params THandler[] handlers)
+        where THandler : IEventHandler<T>
+    {
+        if (_stages.Count == 0)
+        {
+            throw new InvalidOperationException("There is no stage to follow yet; add the first one with HandleEventsWith(...).");
+        }
+        return AddStage(name, handlers);
+    }
+
+    private BatchEventProcessor<T, THandler>[] AddStage<THandler>(string name, THandler[] handlers)
+        where THandler : IEventHandler<T>
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(handlers);
+        if (handlers.Length == 0)
+        {
+            throw new ArgumentException("A stage needs at least one handler.", nameof(handlers));
+        }
+        if (Volatile.Read(ref _state) != Configuring)
+        {
+            throw new InvalidOperationException("Stages can only be added before Start().");
+        }
+        Sequence[] dependents = _stages.Count == 0 ? [] : Array.ConvertAll(_stages[^1], p => p.Sequence);
+        var processors = new BatchEventProcessor<T, THandler>[handlers.Length];
+        for (int i = 0; i < handlers.Length; i++)
+        {
+            // One barrier per processor: alerting one (to stop it) must not stop its siblings.
+            processors[i] = new BatchEventProcessor<T, THandler>(
+                Ring, Ring.NewBarrier(dependents), handlers[i], ExceptionPolicy, $"{name}-{i}");
+        }
+        _stages.Add(processors);
+        _all.AddRange(processors);
+        return processors;
+    }
+
+    /// <summary>Starts every processor on its own thread; producers may publish from now on.</summary>
+    public void Start()
+    {
+        if (_stages.Count == 0)
+        {
+            throw new InvalidOperationException("Add at least one stage (HandleEventsWith) before Start().");
+        }
+        if (Interlocked.CompareExchange(ref _state, Started, Configuring) != Configuring)
+        {
+            throw new InvalidOperationException("The pipeline was already started; a pipeline starts once.");
+        }
+        long cursor = Ring.Cursor;
+        foreach (IEventProcessor p in _all)
+        {
+            p.Sequence.Value = cursor;
+        }
+        Ring.AddGatingSequences(Array.ConvertAll(_stages[^1], p => p.Sequence));
+        foreach (IEventProcessor p in _all)
+        {
+            p.Start();
+        }
+    }
+
+    /// <summary>
+    /// Clean shutdown: call it after producers stopped publishing. Waits until every claimed slot is
+    /// published, then stops the stages in order, each after it handled everything before it. Returns
+    /// false when <paramref name="timeout"/> passed first (the remaining processors are then halted).
+    /// </summary>
+    public bool DrainAndStop(TimeSpan timeout)
+    {
+        if (Interlocked.CompareExchange(ref _state, Stopped, Started) != Started)
+        {
+            return true;
+        }
+        long deadline = Deadline.After(timeout);
+        bool complete = WaitForClaimsPublished(deadline);
+        foreach (IEventProcessor[] stage in _stages)
+        {
+            foreach (IEventProcessor p in stage)
+            {
+                p.RequestDrain();
+            }
+            foreach (IEventProcessor p in stage)
+            {
+                if (!p.Join(Deadline.Remaining(deadline)))
+                {
+                    complete = false;
+                }
+            }
+            if (!complete)
+            {
+                break;
+            }
+        }
+        if (!complete)
+        {
+            HaltAll(Deadline.Remaining(deadline));
+        }
+        return complete;
+    }
+
+    /// <summary>Stops every processor after its current batch, leaving unhandled events; false on timeout.</summary>
+    public bool Halt(TimeSpan timeout)
+    {
+        Interlocked.Exchange(ref _state, Stopped);
+        return HaltAll(timeout);
+    }
+
+    /// <summary>Throws <see cref="ProcessorHaltedException"/> when a processor halted on a handler error.</summary>
+    public void ThrowIfFaulted()
+    {
+        if (Fault is { } fault)
+        {
+            throw new ProcessorHaltedException(fault);
+        }
+    }
+
+    /// <summary>Halts the processors (waiting up to 5 s); use <see cref="DrainAndStop"/> first for a clean stop.</summary>
+    public void Dispose() => Halt(TimeSpan.FromSeconds(5));
+
+    private bool HaltAll(TimeSpan timeout)
+    {
+        long deadline = Deadline.After(timeout);
+        foreach (IEventProcessor p in _all)
+        {
+            p.Halt();
+        }
+        bool stopped = true;
+        foreach (IEventProcessor p in _all)
+        {
+            stopped &= p.Join(Deadline.Remaining(deadline));
+        }
+        return stopped;
+    }
+
+    private bool WaitForClaimsPublished(long deadline)
+    {
+        var spinner = new SpinWait();
+        while (true)
+        {
+            long cursor = Ring.Cursor;
+            long from = Math.Max(cursor - Ring.BufferSize + 1, 0);
+            if (cursor < 0 || Ring.Sequencer.GetHighestPublishedSequence(from, cursor) == cursor)
+            {
+                return true;
+            }
+            if (Deadline.HasPassed(deadline))
+            {
+                return false;
+            }
+            spinner.SpinOnce();
+        }
+    }
+}

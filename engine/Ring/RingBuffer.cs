@@ -1,0 +1,140 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Attribution.Engine.Ring;
+
+/// <summary>
+/// A preallocated ring of <typeparamref name="T"/> slots in the LMAX Disruptor design. Producers claim a
+/// sequence (<see cref="Next()"/>), write the slot in place through <see cref="this[long]"/>, and
+/// <see cref="Publish(long)"/> it; consumers read slots up to what their <see cref="SequenceBarrier"/>
+/// reports. Nothing is allocated or copied per event.
+/// </summary>
+/// <example>
+/// <code>
+/// long seq = ring.Next();
+/// ref EventRecord slot = ref ring[seq];
+/// slot.Reset(); /* decode into slot */
+/// ring.Publish(seq);
+/// </code>
+/// </example>
+public sealed class RingBuffer<T> where T : struct
+{
+    // Extra slots on both ends keep slot 0 and the last slot off cache lines shared with other heap objects.
+    private static readonly int SlotPadding = Padding.CacheLine / Math.Max(1, Unsafe.SizeOf<T>()) + 1;
+
+    private readonly T[] _slots;
+    private readonly long _mask;
+    // Exactly one is set; calling through the sealed type keeps claim and publish inlinable.
+    private readonly SingleProducerSequencer? _single;
+    private readonly MultiProducerSequencer? _multi;
+
+    /// <summary>
+    /// Creates a ring of <paramref name="bufferSize"/> slots (a power of two) for <paramref name="producerType"/>
+    /// producers; consumers wait with <paramref name="waitStrategy"/> (default <see cref="YieldingWaitStrategy"/>).
+    /// </summary>
+    public RingBuffer(int bufferSize, ProducerType producerType = ProducerType.Single, IWaitStrategy? waitStrategy = null)
+    {
+        RingSize.Validate(bufferSize, nameof(bufferSize));
+        waitStrategy ??= new YieldingWaitStrategy();
+        switch (producerType)
+        {
+            case ProducerType.Single:
+                _single = new SingleProducerSequencer(bufferSize, waitStrategy);
+                Sequencer = _single;
+                break;
+            case ProducerType.Multi:
+                _multi = new MultiProducerSequencer(bufferSize, waitStrategy);
+                Sequencer = _multi;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(producerType), producerType,
+                    "The producer type must be ProducerType.Single or ProducerType.Multi.");
+        }
+        _mask = bufferSize - 1;
+        _slots = new T[bufferSize + 2 * SlotPadding];
+        ProducerType = producerType;
+    }
+
+    /// <summary>Number of slots.</summary>
+    public int BufferSize => Sequencer.BufferSize;
+
+    /// <summary>The claim/publish protocol behind this ring.</summary>
+    public Sequencer Sequencer { get; }
+
+    /// <summary>Single or multi producer.</summary>
+    public ProducerType ProducerType { get; }
+
+    /// <summary>The producer cursor (see <see cref="Sequencer.Cursor"/>).</summary>
+    public long Cursor => Sequencer.Cursor.Value;
+
+    /// <summary>Free slots right now.</summary>
+    public long RemainingCapacity => Sequencer.RemainingCapacity;
+
+    /// <summary>
+    /// The slot for <paramref name="sequence"/>. Write it only between claiming and publishing the
+    /// sequence; read it only while your barrier says it is available and you have not yet moved
+    /// your own sequence past it.
+    /// </summary>
+    public ref T this[long sequence]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), SlotPadding + (int)(sequence & _mask));
+    }
+
+    /// <summary>Claims the next slot, waiting (spin, then yield) while the ring is full; returns its sequence.</summary>
+    /// <exception cref="ProcessorHaltedException">A gating consumer halted on an error, so space will never free up.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Next() => _single is not null ? _single.Next(1) : _multi!.Next(1);
+
+    /// <summary>Claims the next <paramref name="n"/> slots (1..size), waiting while full; returns the highest.
+    /// The claimed range is <c>hi - n + 1</c> to <c>hi</c>; publish it with <see cref="Publish(long, long)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Next(int n) => _single is not null ? _single.Next(n) : _multi!.Next(n);
+
+    /// <summary>Claims the next slot only if one is free now; false when the ring is full.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryNext(out long sequence)
+        => _single is not null ? _single.TryNext(1, out sequence) : _multi!.TryNext(1, out sequence);
+
+    /// <summary>Claims <paramref name="n"/> slots only if they are free now; <paramref name="hi"/> is the highest.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryNext(int n, out long hi)
+        => _single is not null ? _single.TryNext(n, out hi) : _multi!.TryNext(n, out hi);
+
+    /// <summary>Makes a claimed, written slot visible to consumers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Publish(long sequence)
+    {
+        if (_single is not null)
+        {
+            _single.Publish(sequence);
+        }
+        else
+        {
+            _multi!.Publish(sequence);
+        }
+    }
+
+    /// <summary>Makes the claimed, written slots <paramref name="lo"/>..<paramref name="hi"/> visible to consumers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Publish(long lo, long hi)
+    {
+        if (_single is not null)
+        {
+            _single.Publish(lo, hi);
+        }
+        else
+        {
+            _multi!.Publish(lo, hi);
+        }
+    }
+
+    /// <summary>A barrier on the cursor (no arguments) or on the given consumer sequences (a later stage).</summary>
+    public SequenceBarrier NewBarrier(params Sequence[] dependents) => SequenceBarrier.Create(Sequencer, dependents);
+
+    /// <summary>Adds consumer sequences producers must not lap (the last stage of a pipeline).</summary>
+    public void AddGatingSequences(params Sequence[] sequences) => Sequencer.AddGatingSequences(sequences);
+
+    /// <summary>Removes a gating sequence; false when it was not there.</summary>
+    public bool RemoveGatingSequence(Sequence sequence) => Sequencer.RemoveGatingSequence(sequence);
+}

@@ -1,0 +1,58 @@
+using Attribution.Engine.Ring;
+
+namespace Attribution.Tests.Ring;
+
+public class MultiProducerTests
+{
+    [TestCase(2, 1)]
+    [TestCase(3, 2)]
+    [TestCase(4, 2)]
+    public void Each_producers_events_arrive_once_and_in_its_order(int producers, int consumers)
+    {
+        const long PerProducer = 600_000;
+        int seed = RingTestSeed.Get();
+        using var pipeline = new EventPipeline<TestEvent>(1024, ProducerType.Multi, new YieldingWaitStrategy());
+        var handlers = new OrderCheckHandler[consumers];
+        for (int i = 0; i < consumers; i++)
+        {
+            handlers[i] = new OrderCheckHandler(producers);
+        }
+        var processors = pipeline.HandleEventsWith("consumer", handlers);
+        pipeline.Start();
+
+        var threads = new TestThreads();
+        for (int p = 0; p < producers; p++)
+        {
+            int producer = p;
+            // Mix the three ways of claiming, so they interleave on the same cursor.
+            threads.Start($"producer-{p}", (p % 3) switch
+            {
+                0 => () => RingProducers.PublishOneByOne(pipeline.Ring, producer, PerProducer),
+                1 => () => RingProducers.PublishInBatches(pipeline.Ring, producer, PerProducer, maxBatch: 32, seed + producer),
+                _ => () => PublishWithTryNext(pipeline.Ring, producer, PerProducer),
+            });
+        }
+        threads.JoinAll(TimeSpan.FromSeconds(40));
+        Assert.That(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)), Is.True);
+
+        foreach (var p in processors)
+        {
+            p.Handler.AssertSawAll(PerProducer, p.Name);
+            Assert.That(p.Sequence.Value, Is.EqualTo(PerProducer * producers - 1));
+        }
+    }
+
+    private static void PublishWithTryNext(RingBuffer<TestEvent> ring, int producer, long count)
+    {
+        for (long i = 0; i < count; i++)
+        {
+            long seq;
+            while (!ring.TryNext(out seq))
+            {
+                Thread.Yield();
+            }
+            ring[seq].Fill(seq, producer, i);
+            ring.Publish(seq);
+        }
+    }
+}
