@@ -1,0 +1,491 @@
+using System.Buffers.Binary;
+using FASTER.core;
+
+namespace Attribution.Engine.State.Faster;
+
+/// <summary>
+/// An <see cref="IStateTable"/> on Microsoft FASTER: a <c>FasterKV&lt;SpanByte, SpanByte&gt;</c> whose
+/// keys and values live inline in the hybrid log (memory, then log segment files on disk), with
+/// one client session held for the table's life. Owned by one shard thread.
+/// <para>
+/// Record layout (FASTER's variable-length blittable allocator, 8-byte alignment):
+/// <c>[RecordInfo 8][key length 4][key bytes][pad to 8][value length 4][value bytes][pad to 8]</c>,
+/// i.e. <see cref="RecordBytes"/> = <c>8 + align8(4 + key) + align8(4 + value)</c>. A click entry with
+/// upstream-sized ids — key <c>[2-byte partition][1][36-char user_id]["camp-NNNNN"]</c> = 49 B, value
+/// <c>[count][i64 ts][len][36-char event id][len]["ad-NNNNN"][len]["facebook"]</c> = 64 B — costs
+/// 8 + 56 + 72 = 136 B of log. The hash index adds 64-byte buckets of 7 entries
+/// (<see cref="FasterStateTableOptions.IndexBuckets"/> × 64 B, plus overflow buckets): about 8–13 B
+/// per key when buckets ≈ keys / 4..8. An update that changes a value's size appends a new record
+/// (the old one becomes garbage until compaction); a same-size update is done in place while the
+/// record is in the mutable region.
+/// </para>
+/// <para>
+/// Counting: <see cref="Upsert"/> is a FASTER RMW whose callbacks report whether the key existed,
+/// and <see cref="Delete"/> probes before deleting, so <see cref="Count"/> is exact even for keys
+/// whose records are on disk (those operations then wait for one read I/O).
+/// </para>
+/// </summary>
+public sealed unsafe class FasterStateTable : IStateTable
+{
+    private const uint CookieMagic = 0x46545341; // "ASTF"
+    private const int CookieVersion = 1;
+    private const int CookieBytes = 16;
+
+    private readonly FasterStateTableOptions _options;
+    private readonly IDevice _logDevice;
+    private readonly DeviceLogCommitCheckpointManager _checkpoints;
+    private readonly FasterKV<SpanByte, SpanByte> _store;
+    private readonly ClientSession<SpanByte, SpanByte, SpanByte, ValueSink, nint, StateFunctions> _session;
+
+    private long _count;
+    // Bytes of the live records as of the last sweep (-1 = unknown); drives compaction.
+    private long _liveBytes = -1;
+    // Keys a sweep selected, packed end to end; reused across sweeps.
+    private byte[] _sweepKeys = new byte[64 * 1024];
+    private int[] _sweepKeyEnds = new int[1024];
+    private bool _disposed;
+
+    private FasterStateTable(FasterStateTableOptions options, IFasterEqualityComparer<SpanByte>? comparer, bool recover, Guid? token)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+
+        if (recover)
+        {
+            if (!System.IO.Directory.Exists(options.CheckpointDirectory))
+            {
+                throw new InvalidOperationException($"State table '{options.Name}' has no checkpoint folder at '{options.CheckpointDirectory}' to recover from.");
+            }
+        }
+        else if (System.IO.Directory.Exists(options.TableDirectory))
+        {
+            // A new table starts empty: files of an earlier table of this name are not state.
+            System.IO.Directory.Delete(options.TableDirectory, recursive: true);
+        }
+        System.IO.Directory.CreateDirectory(options.LogDirectory);
+        System.IO.Directory.CreateDirectory(options.CheckpointDirectory);
+
+        _logDevice = Devices.CreateLogDevice(
+            Path.Combine(options.LogDirectory, "hlog"),
+            preallocateFile: false,
+            deleteOnClose: false,
+            capacity: Devices.CAPACITY_UNSPECIFIED,
+            recoverDevice: recover);
+        _checkpoints = new DeviceLogCommitCheckpointManager(
+            new LocalStorageNamedDeviceFactory(),
+            new DefaultCheckpointNamingScheme(options.CheckpointDirectory),
+            removeOutdated: false);
+        try
+        {
+            _store = new FasterKV<SpanByte, SpanByte>(
+                options.IndexBuckets,
+                new LogSettings
+                {
+                    LogDevice = _logDevice,
+                    PageSizeBits = options.PageBits,
+                    MemorySizeBits = options.MemoryBits,
+                    SegmentSizeBits = options.SegmentBits,
+                    MutableFraction = options.MutableFraction,
+                    ReadCopyOptions = ReadCopyOptions.None,
+                },
+                new CheckpointSettings { CheckpointManager = _checkpoints, RemoveOutdated = false },
+                serializerSettings: null,
+                comparer: comparer ?? new SpanByteComparer(),
+                variableLengthStructSettings: new VariableLengthStructSettings<SpanByte, SpanByte>
+                {
+                    keyLength = new SpanByteVarLenStruct(),
+                    valueLength = new SpanByteVarLenStruct(),
+                },
+                tryRecoverLatest: false,
+                // One thread owns the table: FASTER's record locking would only cost time.
+                concurrencyControlMode: ConcurrencyControlMode.None);
+
+            if (recover)
+            {
+                if (token is { } t)
+                {
+                    _store.Recover(t);
+                }
+                else
+                {
+                    _store.Recover();
+                }
+                _count = DecodeCookie(_store.RecoveredCommitCookie, options.Name);
+            }
+
+            _session = _store.For(new StateFunctions()).NewSession<StateFunctions>(
+                new StateFunctions(),
+                null,
+                new SessionVariableLengthStructSettings<SpanByte, SpanByte>
+                {
+                    valueLength = ExactValueLength.Instance,
+                    inputLength = new SpanByteVarLenStruct(),
+                },
+                ReadCopyOptions.None);
+        }
+        catch
+        {
+            _store?.Dispose();
+            _checkpoints.Dispose();
+            _logDevice.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates an empty table in <c>options.Directory/options.Name</c>. Files an earlier table of
+    /// the same name left there (log and checkpoints) are deleted first.
+    /// </summary>
+    public static FasterStateTable Create(FasterStateTableOptions options) => new(options, null, recover: false, token: null);
+
+    /// <summary>
+    /// Opens the table in <c>options.Directory/options.Name</c> at a checkpoint: the given
+    /// <paramref name="token"/>, or the latest one. Its contents and <see cref="Count"/> are exactly
+    /// those at the checkpoint; anything written after it is discarded.
+    /// </summary>
+    public static FasterStateTable Recover(FasterStateTableOptions options, Guid? token = null) => new(options, null, recover: true, token);
+
+    /// <summary>Test hook: a new table whose keys hash with <paramref name="comparer"/> (e.g. to force collisions).</summary>
+    internal static FasterStateTable CreateWithComparer(FasterStateTableOptions options, IFasterEqualityComparer<SpanByte> comparer)
+        => new(options, comparer, recover: false, token: null);
+
+    /// <summary>Tokens of the checkpoints stored for the table described by <paramref name="options"/>, newest first.</summary>
+    public static IReadOnlyList<Guid> ListCheckpoints(FasterStateTableOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (!System.IO.Directory.Exists(options.CheckpointDirectory))
+        {
+            return [];
+        }
+        using var manager = new DeviceLogCommitCheckpointManager(
+            new LocalStorageNamedDeviceFactory(),
+            new DefaultCheckpointNamingScheme(options.CheckpointDirectory),
+            removeOutdated: false);
+        return [.. manager.GetLogCheckpointTokens()];
+    }
+
+    /// <summary>The settings the table was opened with.</summary>
+    public FasterStateTableOptions Options => _options;
+
+    /// <inheritdoc />
+    public long Count => _count;
+
+    /// <summary>Size of one record in the log for a key and value of these lengths (see the type's remarks).</summary>
+    public static int RecordBytes(int keyLength, int valueLength)
+        => 8 + Align8(4 + keyLength) + Align8(4 + valueLength);
+
+    /// <inheritdoc />
+    public int Read(ReadOnlySpan<byte> key, Span<byte> destination)
+    {
+        CheckKey(key);
+        var sink = default(ValueSink);
+        fixed (byte* k = key)
+        fixed (byte* d = destination)
+        {
+            var keyBytes = SpanByte.FromPointer(k, key.Length);
+            sink = ValueSink.For(d, destination.Length);
+            ReadInto(ref keyBytes, ref sink);
+        }
+        if (sink.Length > destination.Length)
+        {
+            FasterThrow.DestinationTooSmall(destination.Length, sink.Length);
+        }
+        return sink.Length;
+    }
+
+    /// <inheritdoc />
+    public void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        CheckKey(key);
+        if (value.Length > IStateTable.MaxValueBytes)
+        {
+            FasterThrow.ValueTooLong(value.Length);
+        }
+        byte empty = 0;
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            var keyBytes = SpanByte.FromPointer(k, key.Length);
+            // An empty span pins to null, which SpanByte reads as "invalid": point it anywhere valid.
+            var input = SpanByte.FromPointer(v == null ? &empty : v, value.Length);
+            var sink = ValueSink.Probe();
+            var status = _session.RMW(ref keyBytes, ref input, ref sink, (nint)(&sink), 0);
+            if (status.IsPending)
+            {
+                CompletePending();
+            }
+            else if (status.IsFaulted || status.IsCanceled)
+            {
+                FasterThrow.OperationFailed("upsert", status);
+            }
+            if (sink.Length < 0)
+            {
+                _count++;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        CheckKey(key);
+        fixed (byte* k = key)
+        {
+            var keyBytes = SpanByte.FromPointer(k, key.Length);
+            var probe = ValueSink.Probe();
+            ReadInto(ref keyBytes, ref probe);
+            if (probe.Length < 0)
+            {
+                return false;
+            }
+            DeleteExisting(ref keyBytes);
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Scans the log from its begin address to the tail; a record is visited when it is the live
+    /// version of its key (a lookup finds that very record and it is not a tombstone). Keys to
+    /// delete are collected and deleted after the scan. Then, when the log has grown past
+    /// <see cref="FasterStateTableOptions.CompactionTrigger"/> × the live records' size, the
+    /// read-only part is compacted and the log files below the new begin address are deleted.
+    /// </remarks>
+    public long Sweep<TSweeper>(ref TSweeper sweeper) where TSweeper : struct, IStateSweeper
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var selected = 0;
+        var packed = 0;
+        long liveBytes = 0;
+        using (var scan = _store.Log.Scan(_store.Log.BeginAddress, _store.Log.TailAddress))
+        {
+            while (scan.GetNext(out var recordInfo))
+            {
+                if (recordInfo.Tombstone)
+                {
+                    continue;
+                }
+                ref var key = ref scan.GetKey();
+                var probe = ValueSink.Probe();
+                ReadInto(ref key, ref probe);
+                if (probe.Length < 0 || probe.Address != scan.CurrentAddress)
+                {
+                    continue; // an older version of a key, or a deleted key
+                }
+                var keySpan = key.AsReadOnlySpan();
+                var valueSpan = scan.GetValue().AsReadOnlySpan();
+                if (sweeper.ShouldDelete(keySpan, valueSpan))
+                {
+                    AppendSweepKey(keySpan, ref packed, ref selected);
+                }
+                else
+                {
+                    liveBytes += RecordBytes(keySpan.Length, valueSpan.Length);
+                }
+            }
+        }
+
+        var start = 0;
+        for (var i = 0; i < selected; i++)
+        {
+            var end = _sweepKeyEnds[i];
+            fixed (byte* k = &_sweepKeys[start])
+            {
+                var keyBytes = SpanByte.FromPointer(k, end - start);
+                DeleteExisting(ref keyBytes);
+            }
+            start = end;
+        }
+
+        _liveBytes = liveBytes;
+        MaybeCompact();
+        return selected;
+    }
+
+    /// <summary>
+    /// Compacts the read-only part of the log: live records there are copied to the tail, the
+    /// begin address moves past them, and log segment files wholly below it are deleted.
+    /// Returns false when there was nothing to compact. Called by <see cref="Sweep{TSweeper}"/>
+    /// when the log has grown enough; callable directly.
+    /// </summary>
+    public bool CompactLog()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var until = _store.Log.SafeReadOnlyAddress;
+        if (until <= _store.Log.BeginAddress)
+        {
+            return false;
+        }
+        _session.Compact(until, CompactionType.Lookup);
+        _store.Log.Truncate();
+        return true;
+    }
+
+    /// <summary>
+    /// Takes a full checkpoint (hash index and hybrid-log snapshot) into the checkpoint folder and
+    /// waits for it to be durable. The count is stored with it. Returns the checkpoint's token.
+    /// </summary>
+    public Guid Checkpoint()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _store.CommitCookie = EncodeCookie(_count);
+        if (!_store.TryInitiateFullCheckpoint(out var token, CheckpointType.Snapshot))
+        {
+            throw new InvalidOperationException($"State table '{_options.Name}' could not start a checkpoint: another one is in progress.");
+        }
+        _store.CompleteCheckpointAsync().AsTask().GetAwaiter().GetResult();
+        return token;
+    }
+
+    /// <summary>Tokens of this table's stored checkpoints, newest first.</summary>
+    public IReadOnlyList<Guid> CheckpointTokens()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return [.. _checkpoints.GetLogCheckpointTokens()];
+    }
+
+    /// <summary>Deletes the stored checkpoint <paramref name="token"/>.</summary>
+    public void RemoveCheckpoint(Guid token)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _checkpoints.Purge(token);
+    }
+
+    /// <summary>Sizes of the index, the log and its files (for metrics and benchmarks; not free: it lists files).</summary>
+    public FasterStateTableStats GetStats()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long fileBytes = 0;
+        foreach (var file in System.IO.Directory.EnumerateFiles(_options.LogDirectory))
+        {
+            fileBytes += new FileInfo(file).Length;
+        }
+        return new FasterStateTableStats(
+            Count: _count,
+            IndexBytes: _store.IndexSize * 64,
+            OverflowBucketBytes: _store.OverflowBucketCount * 64,
+            LogMemoryBytes: _store.Log.MemorySizeBytes,
+            LogBeginAddress: _store.Log.BeginAddress,
+            LogHeadAddress: _store.Log.HeadAddress,
+            LogReadOnlyAddress: _store.Log.SafeReadOnlyAddress,
+            LogTailAddress: _store.Log.TailAddress,
+            LogFileBytes: fileBytes,
+            LiveRecordBytes: _liveBytes);
+    }
+
+    /// <summary>Disposes the session and the store; deletes the table's folder when <see cref="FasterStateTableOptions.DeleteOnDispose"/>.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _session.Dispose();
+        _store.Dispose();
+        _checkpoints.Dispose();
+        _logDevice.Dispose();
+        if (_options.DeleteOnDispose && System.IO.Directory.Exists(_options.TableDirectory))
+        {
+            System.IO.Directory.Delete(_options.TableDirectory, recursive: true);
+        }
+    }
+
+    private void ReadInto(ref SpanByte key, ref ValueSink sink)
+    {
+        var input = default(SpanByte);
+        var readOptions = default(ReadOptions);
+        fixed (ValueSink* context = &sink)
+        {
+            var status = _session.Read(ref key, ref input, ref sink, ref readOptions, (nint)context, 0);
+            if (status.IsPending)
+            {
+                CompletePending();
+            }
+            else if (status.IsFaulted || status.IsCanceled)
+            {
+                FasterThrow.OperationFailed("read", status);
+            }
+            else if (!status.Found)
+            {
+                sink.Length = -1;
+            }
+        }
+    }
+
+    private void DeleteExisting(ref SpanByte key)
+    {
+        var status = _session.Delete(ref key, 0, 0);
+        if (status.IsPending)
+        {
+            CompletePending();
+        }
+        else if (status.IsFaulted || status.IsCanceled)
+        {
+            FasterThrow.OperationFailed("delete", status);
+        }
+        _count--;
+    }
+
+    // Records on disk make an operation go pending; the table is synchronous, so wait for the I/O.
+    // Completion callbacks write results through the context pointer to the caller's sink.
+    private void CompletePending() => _session.CompletePending(wait: true);
+
+    private void MaybeCompact()
+    {
+        var logBytes = _store.Log.TailAddress - _store.Log.BeginAddress;
+        if (_liveBytes < 0 || logBytes < _options.CompactionMinLogBytes || logBytes < _options.CompactionTrigger * _liveBytes)
+        {
+            return;
+        }
+        CompactLog();
+    }
+
+    private void AppendSweepKey(ReadOnlySpan<byte> key, ref int packed, ref int selected)
+    {
+        if (packed + key.Length > _sweepKeys.Length)
+        {
+            Array.Resize(ref _sweepKeys, Math.Max(_sweepKeys.Length * 2, packed + key.Length));
+        }
+        if (selected == _sweepKeyEnds.Length)
+        {
+            Array.Resize(ref _sweepKeyEnds, _sweepKeyEnds.Length * 2);
+        }
+        key.CopyTo(_sweepKeys.AsSpan(packed));
+        packed += key.Length;
+        _sweepKeyEnds[selected++] = packed;
+    }
+
+    private void CheckKey(ReadOnlySpan<byte> key)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (key.IsEmpty || key.Length > IStateTable.MaxKeyBytes)
+        {
+            FasterThrow.BadKeyLength(key.Length);
+        }
+    }
+
+    private static int Align8(int n) => (n + 7) & ~7;
+
+    private static byte[] EncodeCookie(long count)
+    {
+        var cookie = new byte[CookieBytes];
+        BinaryPrimitives.WriteUInt32LittleEndian(cookie, CookieMagic);
+        BinaryPrimitives.WriteInt32LittleEndian(cookie.AsSpan(4), CookieVersion);
+        BinaryPrimitives.WriteInt64LittleEndian(cookie.AsSpan(8), count);
+        return cookie;
+    }
+
+    private static long DecodeCookie(byte[]? cookie, string name)
+    {
+        if (cookie is null || cookie.Length != CookieBytes
+            || BinaryPrimitives.ReadUInt32LittleEndian(cookie) != CookieMagic
+            || BinaryPrimitives.ReadInt32LittleEndian(cookie.AsSpan(4)) != CookieVersion)
+        {
+            throw new InvalidDataException($"State table '{name}' recovered a checkpoint without this table's metadata (entry count); it was not written by FasterStateTable.Checkpoint.");
+        }
+        return BinaryPrimitives.ReadInt64LittleEndian(cookie.AsSpan(8));
+    }
+}
