@@ -43,6 +43,7 @@ public sealed unsafe class FasterStateTable : IStateTable
     // Keys a sweep selected, packed end to end; reused across sweeps.
     private byte[] _sweepKeys = new byte[64 * 1024];
     private int[] _sweepKeyEnds = new int[1024];
+    private SweepProbeBatch? _sweepBatch;
     private bool _disposed;
 
     private FasterStateTable(FasterStateTableOptions options, IFasterEqualityComparer<SpanByte>? comparer, bool recover, Guid? token)
@@ -256,9 +257,8 @@ public sealed unsafe class FasterStateTable : IStateTable
     public long Sweep<TSweeper>(ref TSweeper sweeper) where TSweeper : struct, IStateSweeper
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var selected = 0;
-        var packed = 0;
-        long liveBytes = 0;
+        var batch = _sweepBatch ??= new SweepProbeBatch();
+        var progress = default(SweepProgress);
         using (var scan = _store.Log.Scan(_store.Log.BeginAddress, _store.Log.TailAddress))
         {
             while (scan.GetNext(out var recordInfo))
@@ -267,28 +267,22 @@ public sealed unsafe class FasterStateTable : IStateTable
                 {
                     continue;
                 }
-                ref var key = ref scan.GetKey();
-                var probe = ValueSink.Probe();
-                ReadInto(ref key, ref probe);
-                if (probe.Length < 0 || probe.Address != scan.CurrentAddress)
+                var slot = batch.Add(scan.GetKey().AsReadOnlySpan(), scan.GetValue().AsReadOnlySpan(), scan.CurrentAddress);
+                if (StartProbe(batch, slot))
                 {
-                    continue; // an older version of a key, or a deleted key
+                    Decide(ref sweeper, batch, slot, ref progress);
+                    batch.RemoveLast();
                 }
-                var keySpan = key.AsReadOnlySpan();
-                var valueSpan = scan.GetValue().AsReadOnlySpan();
-                if (sweeper.ShouldDelete(keySpan, valueSpan))
+                else if (batch.IsFull)
                 {
-                    AppendSweepKey(keySpan, ref packed, ref selected);
-                }
-                else
-                {
-                    liveBytes += RecordBytes(keySpan.Length, valueSpan.Length);
+                    FinishProbes(ref sweeper, batch, ref progress);
                 }
             }
+            FinishProbes(ref sweeper, batch, ref progress);
         }
 
         var start = 0;
-        for (var i = 0; i < selected; i++)
+        for (var i = 0; i < progress.Selected; i++)
         {
             var end = _sweepKeyEnds[i];
             fixed (byte* k = &_sweepKeys[start])
@@ -299,9 +293,81 @@ public sealed unsafe class FasterStateTable : IStateTable
             start = end;
         }
 
-        _liveBytes = liveBytes;
+        _liveBytes = progress.LiveBytes;
         MaybeCompact();
-        return selected;
+        return progress.Selected;
+    }
+
+    // Looks the record's key up; true when the answer is already in the slot's sink, false when
+    // the lookup went pending (the record's newest version is on disk).
+    private bool StartProbe(SweepProbeBatch batch, int slot)
+    {
+        ref var sink = ref batch.Sink(slot);
+        var input = default(SpanByte);
+        var readOptions = default(ReadOptions);
+        fixed (byte* k = batch.Key(slot))
+        fixed (ValueSink* context = &sink)
+        {
+            var key = SpanByte.FromPointer(k, batch.Key(slot).Length);
+            var status = _session.Read(ref key, ref input, ref sink, ref readOptions, out var metadata, (nint)context, 0);
+            if (status.IsPending)
+            {
+                return false;
+            }
+            if (status.IsFaulted || status.IsCanceled)
+            {
+                FasterThrow.OperationFailed("read", status);
+            }
+            if (!status.Found)
+            {
+                sink.Length = -1;
+            }
+            sink.Address = metadata.Address;
+            return true;
+        }
+    }
+
+    private void FinishProbes<TSweeper>(ref TSweeper sweeper, SweepProbeBatch batch, ref SweepProgress progress)
+        where TSweeper : struct, IStateSweeper
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        CompletePending();
+        for (var slot = 0; slot < batch.Count; slot++)
+        {
+            Decide(ref sweeper, batch, slot, ref progress);
+        }
+        batch.Clear();
+    }
+
+    // A record is the live version of its key when a lookup of the key ends on that very record.
+    private void Decide<TSweeper>(ref TSweeper sweeper, SweepProbeBatch batch, int slot, ref SweepProgress progress)
+        where TSweeper : struct, IStateSweeper
+    {
+        ref var sink = ref batch.Sink(slot);
+        if (sink.Length < 0 || sink.Address != batch.Address(slot))
+        {
+            return; // an older version of a key, or a deleted key
+        }
+        var key = batch.Key(slot);
+        var value = batch.Value(slot);
+        if (sweeper.ShouldDelete(key, value))
+        {
+            AppendSweepKey(key, ref progress);
+        }
+        else
+        {
+            progress.LiveBytes += RecordBytes(key.Length, value.Length);
+        }
+    }
+
+    private struct SweepProgress
+    {
+        public int Selected;
+        public int PackedBytes;
+        public long LiveBytes;
     }
 
     /// <summary>
@@ -395,23 +461,32 @@ public sealed unsafe class FasterStateTable : IStateTable
 
     private void ReadInto(ref SpanByte key, ref ValueSink sink)
     {
-        var input = default(SpanByte);
         var readOptions = default(ReadOptions);
+        ReadInto(ref key, ref sink, ref readOptions);
+    }
+
+    // Reads (or probes) a key; sink.Address receives the address of the record the search ended
+    // on (also for a tombstone), 0 when it found none.
+    private void ReadInto(ref SpanByte key, ref ValueSink sink, ref ReadOptions readOptions)
+    {
+        var input = default(SpanByte);
         fixed (ValueSink* context = &sink)
         {
-            var status = _session.Read(ref key, ref input, ref sink, ref readOptions, (nint)context, 0);
+            var status = _session.Read(ref key, ref input, ref sink, ref readOptions, out var metadata, (nint)context, 0);
             if (status.IsPending)
             {
                 CompletePending();
+                return;
             }
-            else if (status.IsFaulted || status.IsCanceled)
+            if (status.IsFaulted || status.IsCanceled)
             {
                 FasterThrow.OperationFailed("read", status);
             }
-            else if (!status.Found)
+            if (!status.Found)
             {
                 sink.Length = -1;
             }
+            sink.Address = metadata.Address;
         }
     }
 
@@ -443,19 +518,20 @@ public sealed unsafe class FasterStateTable : IStateTable
         CompactLog();
     }
 
-    private void AppendSweepKey(ReadOnlySpan<byte> key, ref int packed, ref int selected)
+    private void AppendSweepKey(ReadOnlySpan<byte> key, ref SweepProgress progress)
     {
+        var packed = progress.PackedBytes;
         if (packed + key.Length > _sweepKeys.Length)
         {
             Array.Resize(ref _sweepKeys, Math.Max(_sweepKeys.Length * 2, packed + key.Length));
         }
-        if (selected == _sweepKeyEnds.Length)
+        if (progress.Selected == _sweepKeyEnds.Length)
         {
             Array.Resize(ref _sweepKeyEnds, _sweepKeyEnds.Length * 2);
         }
         key.CopyTo(_sweepKeys.AsSpan(packed));
-        packed += key.Length;
-        _sweepKeyEnds[selected++] = packed;
+        progress.PackedBytes = packed + key.Length;
+        _sweepKeyEnds[progress.Selected++] = progress.PackedBytes;
     }
 
     private void CheckKey(ReadOnlySpan<byte> key)

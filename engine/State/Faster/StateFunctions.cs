@@ -40,7 +40,7 @@ internal readonly unsafe struct StateFunctions : IFunctions<SpanByte, SpanByte, 
     {
         ref var caller = ref Unsafe.AsRef<ValueSink>((void*)ctx);
         caller.Length = status.Found ? output.Length : -1;
-        caller.Address = status.Found ? recordMetadata.Address : 0;
+        caller.Address = recordMetadata.Address;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
