@@ -104,9 +104,18 @@ public sealed unsafe class FasterStateTable : IStateTable
 
             if (recover)
             {
-                if (token is { } t)
+                var stored = _checkpoints.GetLogCheckpointTokens().ToList();
+                if (stored.Count == 0)
                 {
-                    _store.Recover(t);
+                    throw new InvalidOperationException($"State table '{options.Name}' has no checkpoint in '{options.CheckpointDirectory}' to recover from.");
+                }
+                if (token is { } t && !stored.Contains(t))
+                {
+                    throw new InvalidOperationException($"State table '{options.Name}' has no checkpoint {t} in '{options.CheckpointDirectory}'.");
+                }
+                if (token is { } t2)
+                {
+                    _store.Recover(t2);
                 }
                 else
                 {
@@ -385,23 +394,70 @@ public sealed unsafe class FasterStateTable : IStateTable
             return false;
         }
         _session.Compact(until, CompactionType.Lookup);
-        _store.Log.Truncate();
+        TruncateLogFiles();
         return true;
+    }
+
+    // Deletes log segment files wholly below the begin address, but never below the begin
+    // address of a stored checkpoint: recovering it reads the log from there.
+    private void TruncateLogFiles()
+    {
+        var floor = _store.Log.BeginAddress;
+        foreach (var token in _checkpoints.GetLogCheckpointTokens())
+        {
+            floor = Math.Min(floor, ReadCheckpointFloor(token));
+        }
+        _logDevice.TruncateUntilAddress(floor);
+    }
+
+    private string CheckpointFloorPath(Guid token)
+        => Path.Combine(_options.CheckpointDirectory, "log-floors", token.ToString("N"));
+
+    private long ReadCheckpointFloor(Guid token)
+    {
+        var path = CheckpointFloorPath(token);
+        // A checkpoint without a floor file was not taken by this class: protect all of its log.
+        return File.Exists(path) ? BinaryPrimitives.ReadInt64LittleEndian(File.ReadAllBytes(path)) : 0;
     }
 
     /// <summary>
     /// Takes a full checkpoint (hash index and hybrid-log snapshot) into the checkpoint folder and
     /// waits for it to be durable. The count is stored with it. Returns the checkpoint's token.
+    /// <para>
+    /// Retention: compaction never deletes log files a stored checkpoint needs, so the latest
+    /// checkpoint stays recoverable however much is compacted after it. But a checkpoint makes
+    /// FASTER delete the log files below the current begin address: checkpoints older than a
+    /// compaction that preceded this one become unrecoverable and are removed here. Without
+    /// compaction in between, older checkpoints stay until <see cref="RemoveCheckpoint"/>.
+    /// </para>
     /// </summary>
     public Guid Checkpoint()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _store.CommitCookie = EncodeCookie(_count);
+        var floor = _store.Log.BeginAddress;
         if (!_store.TryInitiateFullCheckpoint(out var token, CheckpointType.Snapshot))
         {
             throw new InvalidOperationException($"State table '{_options.Name}' could not start a checkpoint: another one is in progress.");
         }
         _store.CompleteCheckpointAsync().AsTask().GetAwaiter().GetResult();
+        var floorPath = CheckpointFloorPath(token);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(floorPath)!);
+        var bytes = new byte[sizeof(long)];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, floor);
+        File.WriteAllBytes(floorPath, bytes);
+
+        // FASTER's checkpoint deleted the log segments below the begin address; older checkpoints
+        // that needed them can no longer be recovered, so they are removed rather than listed.
+        var firstSegment = _store.Log.BeginAddress >> _options.SegmentBits;
+        foreach (var old in _checkpoints.GetLogCheckpointTokens().ToList())
+        {
+            if (old != token && (ReadCheckpointFloor(old) >> _options.SegmentBits) < firstSegment)
+            {
+                _checkpoints.Purge(old);
+                File.Delete(CheckpointFloorPath(old));
+            }
+        }
         return token;
     }
 
@@ -412,11 +468,15 @@ public sealed unsafe class FasterStateTable : IStateTable
         return [.. _checkpoints.GetLogCheckpointTokens()];
     }
 
-    /// <summary>Deletes the stored checkpoint <paramref name="token"/>.</summary>
+    /// <summary>
+    /// Deletes the stored checkpoint <paramref name="token"/> and the log files only it still needed.
+    /// </summary>
     public void RemoveCheckpoint(Guid token)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _checkpoints.Purge(token);
+        File.Delete(CheckpointFloorPath(token));
+        TruncateLogFiles();
     }
 
     /// <summary>Sizes of the index, the log and its files (for metrics and benchmarks; not free: it lists files).</summary>
@@ -426,7 +486,14 @@ public sealed unsafe class FasterStateTable : IStateTable
         long fileBytes = 0;
         foreach (var file in System.IO.Directory.EnumerateFiles(_options.LogDirectory))
         {
-            fileBytes += new FileInfo(file).Length;
+            try
+            {
+                fileBytes += new FileInfo(file).Length;
+            }
+            catch (FileNotFoundException)
+            {
+                // Truncation deletes segment files in the background; a vanished file holds nothing.
+            }
         }
         return new FasterStateTableStats(
             Count: _count,
