@@ -18,8 +18,11 @@ public sealed class FasterStateTableOptions
     /// <summary>Smallest log page; a page must hold the largest record (about 2.3 KiB).</summary>
     internal const int MinPageBits = 16;
 
-    /// <summary>Largest log page FASTER is given (32 MiB, its own default).</summary>
-    internal const int MaxPageBits = 25;
+    /// <summary>
+    /// Largest log page (4 MiB). Pages are the unit in which log memory is allocated, so smaller
+    /// pages waste less at the tail; FASTER's own default (32 MiB) would add up to 32 MiB per table.
+    /// </summary>
+    internal const int MaxPageBits = 22;
 
     /// <summary>Largest log segment file (256 MiB): the unit in which disk space is given back.</summary>
     internal const int MaxSegmentBits = 28;
@@ -61,7 +64,7 @@ public sealed class FasterStateTableOptions
     /// <summary>Logs smaller than this are never compacted (compaction has a fixed cost).</summary>
     public long CompactionMinLogBytes { get; init; } = 4L * 1024 * 1024;
 
-    /// <summary>Page size derived from <see cref="MemoryBytes"/>: a sixteenth of it, within 64 KiB..32 MiB.</summary>
+    /// <summary>Page size derived from <see cref="MemoryBytes"/>: a sixteenth of it, within 64 KiB..4 MiB.</summary>
     public int PageBits => Math.Clamp(MemoryBits - 4, MinPageBits, MaxPageBits);
 
     /// <summary>Log memory budget as FASTER's power of two.</summary>

@@ -117,7 +117,7 @@ public class FasterStateTableBasicTests
         var tiny = new FasterStateTableOptions { Directory = "x", MemoryBytes = 1L << 20 };
         Assert.That((tiny.MemoryBits, tiny.PageBits, tiny.SegmentBits), Is.EqualTo((20, 16, 19)));
         var big = new FasterStateTableOptions { Directory = "x", MemoryBytes = 3L << 30 }; // rounds down to 2 GiB
-        Assert.That((big.MemoryBits, big.PageBits, big.SegmentBits), Is.EqualTo((31, 25, 28)));
+        Assert.That((big.MemoryBits, big.PageBits, big.SegmentBits), Is.EqualTo((31, 22, 28)));
     }
 
     [Test]
