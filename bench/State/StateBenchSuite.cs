@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics;
+using Attribution.Engine.State;
+using Attribution.Engine.State.Faster;
+
+namespace Attribution.Bench.State;
+
+/// <summary>
+/// <c>state</c>: the FASTER state table against a <c>Dictionary&lt;string, ClickClass&gt;</c> holding
+/// last clicks with upstream-sized ids — insert, update and read throughput, and memory per
+/// tracked click with every click in memory. <c>--keys 1000000[,10000000]</c> sets the sizes,
+/// <c>--dir PATH</c> where FASTER's files go (default: the temp folder).
+/// </summary>
+public sealed class StateBenchSuite : IBenchSuite
+{
+    private const int Stride = 1_000_003; // prime: (j * Stride) % n visits every index in a scattered order
+
+    /// <inheritdoc />
+    public string Name => "state";
+
+    /// <inheritdoc />
+    public string Description => "FASTER state table vs Dictionary<string, ClickClass>: ops/s and memory per click";
+
+    /// <inheritdoc />
+    public int Run(string[] args)
+    {
+        var sizes = new List<long> { 1_000_000 };
+        var root = Path.Combine(Path.GetTempPath(), "attribution-bench-state");
+        for (var a = 0; a < args.Length; a++)
+        {
+            switch (args[a])
+            {
+                case "--keys" when a + 1 < args.Length:
+                    sizes = [.. args[++a].Split(',').Select(s => long.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture))];
+                    break;
+                case "--dir" when a + 1 < args.Length:
+                    root = args[++a];
+                    break;
+                default:
+                    Console.Error.WriteLine($"state: unknown argument '{args[a]}'; use --keys N[,M] and --dir PATH.");
+                    return 2;
+            }
+        }
+        if (sizes.Any(n => n < 1000))
+        {
+            Console.Error.WriteLine("state: --keys must be at least 1000.");
+            return 2;
+        }
+
+        var rows = new List<Row>();
+        foreach (var n in sizes)
+        {
+            rows.Add(RunFaster(n, root));
+            rows.Add(RunDictionary(n));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"State table: {ClickFixture.KeyBytes}-byte keys, {ClickFixture.ValueBytes}-byte values (one click with upstream-sized ids); " +
+            $"FASTER record = {FasterStateTable.RecordBytes(ClickFixture.KeyBytes, ClickFixture.ValueBytes)} B. Ops include building the key (and value) from ids.");
+        Console.WriteLine();
+        Console.WriteLine("| store | clicks | insert ops/s | update ops/s | read ops/s | GC heap Δ B/click | working set Δ B/click | index + log B/click |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            Console.WriteLine($"| {r.Store} | {r.Clicks:N0} | {r.InsertPerSecond:N0} | {r.UpdatePerSecond:N0} | {r.ReadPerSecond:N0} | {r.HeapPerClick:N1} | {r.WorkingSetPerClick:N1} | {r.StructurePerClick} |");
+        }
+        return 0;
+    }
+
+    private static Row RunFaster(long n, string root)
+    {
+        var buckets = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(64, n / 6));
+        var logBytes = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(64L << 20, n * FasterStateTable.RecordBytes(ClickFixture.KeyBytes, ClickFixture.ValueBytes) * 11 / 10));
+        var options = new FasterStateTableOptions
+        {
+            Directory = root,
+            Name = "bench-" + n.ToString(CultureInfo.InvariantCulture),
+            IndexBuckets = buckets,
+            MemoryBytes = logBytes,
+            DeleteOnDispose = true,
+        };
+        Console.Error.WriteLine($"FASTER {n:N0}: {buckets:N0} index buckets, {logBytes >> 20} MiB log budget");
+        var (heap0, ws0) = Measure();
+        using var table = FasterStateTable.Create(options);
+        Span<byte> key = stackalloc byte[ClickFixture.KeyBytes];
+        Span<byte> value = stackalloc byte[ClickFixture.ValueBytes];
+        var buffer = new byte[IStateTable.MaxValueBytes];
+
+        var clock = Stopwatch.StartNew();
+        for (long i = 0; i < n; i++)
+        {
+            ClickFixture.WriteKey(i, key);
+            ClickFixture.WriteValue(i, 0, value);
+            table.Upsert(key, value);
+        }
+        var insert = n / clock.Elapsed.TotalSeconds;
+        if (table.Count != n)
+        {
+            throw new InvalidOperationException($"FASTER table holds {table.Count} entries after inserting {n}.");
+        }
+        var (heap1, ws1) = Measure();
+        var stats = table.GetStats();
+
+        clock.Restart();
+        for (long j = 0; j < n; j++)
+        {
+            var i = j * Stride % n;
+            ClickFixture.WriteKey(i, key);
+            ClickFixture.WriteValue(i, 1, value);
+            table.Upsert(key, value);
+        }
+        var update = n / clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        long found = 0;
+        for (long j = 0; j < n; j++)
+        {
+            ClickFixture.WriteKey(j * Stride % n, key);
+            found += table.Read(key, buffer) == ClickFixture.ValueBytes ? 1 : 0;
+        }
+        var read = n / clock.Elapsed.TotalSeconds;
+        if (found != n)
+        {
+            throw new InvalidOperationException($"FASTER read back {found} of {n} clicks.");
+        }
+
+        var structure = stats.IndexBytes + stats.OverflowBucketBytes + stats.LogMemoryBytes;
+        Console.Error.WriteLine($"FASTER {n:N0}: {stats}");
+        return new Row("FasterStateTable", n, insert, update, read,
+            (double)(heap1 - heap0) / n, (double)(ws1 - ws0) / n,
+            $"{(double)structure / n:N1} (index {(double)(stats.IndexBytes + stats.OverflowBucketBytes) / n:N1} + log pages {(double)stats.LogMemoryBytes / n:N1}; records {(double)stats.LogBytes / n:N1})");
+    }
+
+    private static Row RunDictionary(long n)
+    {
+        Console.Error.WriteLine($"Dictionary {n:N0}");
+        var (heap0, ws0) = Measure();
+        var clicks = new Dictionary<string, ClickClass>();
+
+        var clock = Stopwatch.StartNew();
+        for (long i = 0; i < n; i++)
+        {
+            clicks[ClickFixture.StringKey(i)] = ClickFixture.NewClick(i, 0);
+        }
+        var insert = n / clock.Elapsed.TotalSeconds;
+        var (heap1, ws1) = Measure();
+
+        clock.Restart();
+        for (long j = 0; j < n; j++)
+        {
+            var i = j * Stride % n;
+            clicks[ClickFixture.StringKey(i)] = ClickFixture.NewClick(i, 1);
+        }
+        var update = n / clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        long found = 0;
+        for (long j = 0; j < n; j++)
+        {
+            found += clicks.TryGetValue(ClickFixture.StringKey(j * Stride % n), out var click) && click.EventId.Length == 36 ? 1 : 0;
+        }
+        var read = n / clock.Elapsed.TotalSeconds;
+        if (found != n || clicks.Count != n)
+        {
+            throw new InvalidOperationException($"Dictionary read back {found} of {n} clicks.");
+        }
+        GC.KeepAlive(clicks);
+        return new Row("Dictionary<string, ClickClass>", n, insert, update, read,
+            (double)(heap1 - heap0) / n, (double)(ws1 - ws0) / n, "n/a");
+    }
+
+    private static (long Heap, long WorkingSet) Measure()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        return (GC.GetTotalMemory(forceFullCollection: false), process.WorkingSet64);
+    }
+
+    private sealed record Row(string Store, long Clicks, double InsertPerSecond, double UpdatePerSecond, double ReadPerSecond,
+        double HeapPerClick, double WorkingSetPerClick, string StructurePerClick);
+}

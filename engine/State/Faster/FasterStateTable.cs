@@ -1,0 +1,634 @@
+using System.Buffers.Binary;
+using FASTER.core;
+
+namespace Attribution.Engine.State.Faster;
+
+/// <summary>
+/// An <see cref="IStateTable"/> on Microsoft FASTER: a <c>FasterKV&lt;SpanByte, SpanByte&gt;</c> whose
+/// keys and values live inline in the hybrid log (memory, then log segment files on disk), with
+/// one client session held for the table's life. Owned by one shard thread.
+/// <para>
+/// Record layout (FASTER's variable-length blittable allocator, 8-byte alignment):
+/// <c>[RecordInfo 8][key length 4][key bytes][pad to 8][value length 4][value bytes][pad to 8]</c>,
+/// i.e. <see cref="RecordBytes"/> = <c>8 + align8(4 + key) + align8(4 + value)</c>. A click entry with
+/// upstream-sized ids — key <c>[2-byte partition][1][36-char user_id]["camp-NNNNN"]</c> = 49 B, value
+/// <c>[count][i64 ts][len][36-char event id][len]["ad-NNNNN"][len]["facebook"]</c> = 64 B — costs
+/// 8 + 56 + 72 = 136 B of log. The hash index adds 64-byte buckets of 7 entries
+/// (<see cref="FasterStateTableOptions.IndexBuckets"/> × 64 B, plus overflow buckets): about 8–13 B
+/// per key when buckets ≈ keys / 4..8. An update that changes a value's size appends a new record
+/// (the old one becomes garbage until compaction); a same-size update is done in place while the
+/// record is in the mutable region.
+/// </para>
+/// <para>
+/// Counting: <see cref="Upsert"/> is a FASTER RMW whose callbacks report whether the key existed,
+/// and <see cref="Delete"/> probes before deleting, so <see cref="Count"/> is exact even for keys
+/// whose records are on disk (those operations then wait for one read I/O).
+/// </para>
+/// </summary>
+public sealed unsafe class FasterStateTable : IStateTable
+{
+    private const uint CookieMagic = 0x46545341; // "ASTF"
+    private const int CookieVersion = 1;
+    private const int CookieBytes = 16;
+
+    private readonly FasterStateTableOptions _options;
+    private readonly IDevice _logDevice;
+    private readonly DeviceLogCommitCheckpointManager _checkpoints;
+    private readonly FasterKV<SpanByte, SpanByte> _store;
+    private readonly ClientSession<SpanByte, SpanByte, SpanByte, ValueSink, nint, StateFunctions> _session;
+
+    private long _count;
+    // Bytes of the live records as of the last sweep (-1 = unknown); drives compaction.
+    private long _liveBytes = -1;
+    // Keys a sweep selected, packed end to end; reused across sweeps.
+    private byte[] _sweepKeys = new byte[64 * 1024];
+    private int[] _sweepKeyEnds = new int[1024];
+    private SweepProbeBatch? _sweepBatch;
+    private bool _disposed;
+
+    private FasterStateTable(FasterStateTableOptions options, IFasterEqualityComparer<SpanByte>? comparer, bool recover, Guid? token)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+
+        if (recover)
+        {
+            if (!System.IO.Directory.Exists(options.CheckpointDirectory))
+            {
+                throw new InvalidOperationException($"State table '{options.Name}' has no checkpoint folder at '{options.CheckpointDirectory}' to recover from.");
+            }
+        }
+        else if (System.IO.Directory.Exists(options.TableDirectory))
+        {
+            // A new table starts empty: files of an earlier table of this name are not state.
+            System.IO.Directory.Delete(options.TableDirectory, recursive: true);
+        }
+        System.IO.Directory.CreateDirectory(options.LogDirectory);
+        System.IO.Directory.CreateDirectory(options.CheckpointDirectory);
+
+        _logDevice = Devices.CreateLogDevice(
+            Path.Combine(options.LogDirectory, "hlog"),
+            preallocateFile: false,
+            deleteOnClose: false,
+            capacity: Devices.CAPACITY_UNSPECIFIED,
+            recoverDevice: recover);
+        _checkpoints = new DeviceLogCommitCheckpointManager(
+            new LocalStorageNamedDeviceFactory(),
+            new DefaultCheckpointNamingScheme(options.CheckpointDirectory),
+            removeOutdated: false);
+        try
+        {
+            _store = new FasterKV<SpanByte, SpanByte>(
+                options.IndexBuckets,
+                new LogSettings
+                {
+                    LogDevice = _logDevice,
+                    PageSizeBits = options.PageBits,
+                    MemorySizeBits = options.MemoryBits,
+                    SegmentSizeBits = options.SegmentBits,
+                    MutableFraction = options.MutableFraction,
+                    ReadCopyOptions = ReadCopyOptions.None,
+                },
+                new CheckpointSettings { CheckpointManager = _checkpoints, RemoveOutdated = false },
+                serializerSettings: null,
+                comparer: comparer ?? new SpanByteComparer(),
+                variableLengthStructSettings: new VariableLengthStructSettings<SpanByte, SpanByte>
+                {
+                    keyLength = new SpanByteVarLenStruct(),
+                    valueLength = new SpanByteVarLenStruct(),
+                },
+                tryRecoverLatest: false,
+                // One thread owns the table: FASTER's record locking would only cost time.
+                concurrencyControlMode: ConcurrencyControlMode.None);
+
+            if (recover)
+            {
+                var stored = _checkpoints.GetLogCheckpointTokens().ToList();
+                if (stored.Count == 0)
+                {
+                    throw new InvalidOperationException($"State table '{options.Name}' has no checkpoint in '{options.CheckpointDirectory}' to recover from.");
+                }
+                if (token is { } t && !stored.Contains(t))
+                {
+                    throw new InvalidOperationException($"State table '{options.Name}' has no checkpoint {t} in '{options.CheckpointDirectory}'.");
+                }
+                if (token is { } t2)
+                {
+                    _store.Recover(t2);
+                }
+                else
+                {
+                    _store.Recover();
+                }
+                _count = DecodeCookie(_store.RecoveredCommitCookie, options.Name);
+            }
+
+            _session = _store.For(new StateFunctions()).NewSession<StateFunctions>(
+                new StateFunctions(),
+                null,
+                new SessionVariableLengthStructSettings<SpanByte, SpanByte>
+                {
+                    valueLength = ExactValueLength.Instance,
+                    inputLength = new SpanByteVarLenStruct(),
+                },
+                ReadCopyOptions.None);
+        }
+        catch
+        {
+            _store?.Dispose();
+            _checkpoints.Dispose();
+            _logDevice.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates an empty table in <c>options.Directory/options.Name</c>. Files an earlier table of
+    /// the same name left there (log and checkpoints) are deleted first.
+    /// </summary>
+    public static FasterStateTable Create(FasterStateTableOptions options) => new(options, null, recover: false, token: null);
+
+    /// <summary>
+    /// Opens the table in <c>options.Directory/options.Name</c> at a checkpoint: the given
+    /// <paramref name="token"/>, or the latest one. Its contents and <see cref="Count"/> are exactly
+    /// those at the checkpoint; anything written after it is discarded.
+    /// </summary>
+    public static FasterStateTable Recover(FasterStateTableOptions options, Guid? token = null) => new(options, null, recover: true, token);
+
+    /// <summary>Test hook: a new table whose keys hash with <paramref name="comparer"/> (e.g. to force collisions).</summary>
+    internal static FasterStateTable CreateWithComparer(FasterStateTableOptions options, IFasterEqualityComparer<SpanByte> comparer)
+        => new(options, comparer, recover: false, token: null);
+
+    /// <summary>Tokens of the checkpoints stored for the table described by <paramref name="options"/>, newest first.</summary>
+    public static IReadOnlyList<Guid> ListCheckpoints(FasterStateTableOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (!System.IO.Directory.Exists(options.CheckpointDirectory))
+        {
+            return [];
+        }
+        using var manager = new DeviceLogCommitCheckpointManager(
+            new LocalStorageNamedDeviceFactory(),
+            new DefaultCheckpointNamingScheme(options.CheckpointDirectory),
+            removeOutdated: false);
+        return [.. manager.GetLogCheckpointTokens()];
+    }
+
+    /// <summary>The settings the table was opened with.</summary>
+    public FasterStateTableOptions Options => _options;
+
+    /// <inheritdoc />
+    public long Count => _count;
+
+    /// <summary>Size of one record in the log for a key and value of these lengths (see the type's remarks).</summary>
+    public static int RecordBytes(int keyLength, int valueLength)
+        => 8 + Align8(4 + keyLength) + Align8(4 + valueLength);
+
+    /// <inheritdoc />
+    public int Read(ReadOnlySpan<byte> key, Span<byte> destination)
+    {
+        CheckKey(key);
+        var sink = default(ValueSink);
+        fixed (byte* k = key)
+        fixed (byte* d = destination)
+        {
+            var keyBytes = SpanByte.FromPointer(k, key.Length);
+            sink = ValueSink.For(d, destination.Length);
+            ReadInto(ref keyBytes, ref sink);
+        }
+        if (sink.Length > destination.Length)
+        {
+            FasterThrow.DestinationTooSmall(destination.Length, sink.Length);
+        }
+        return sink.Length;
+    }
+
+    /// <inheritdoc />
+    public void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        CheckKey(key);
+        if (value.Length > IStateTable.MaxValueBytes)
+        {
+            FasterThrow.ValueTooLong(value.Length);
+        }
+        byte empty = 0;
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            var keyBytes = SpanByte.FromPointer(k, key.Length);
+            // An empty span pins to null, which SpanByte reads as "invalid": point it anywhere valid.
+            var input = SpanByte.FromPointer(v == null ? &empty : v, value.Length);
+            var sink = ValueSink.Probe();
+            var status = _session.RMW(ref keyBytes, ref input, ref sink, (nint)(&sink), 0);
+            if (status.IsPending)
+            {
+                CompletePending();
+            }
+            else if (status.IsFaulted || status.IsCanceled)
+            {
+                FasterThrow.OperationFailed("upsert", status);
+            }
+            if (sink.Length < 0)
+            {
+                _count++;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        CheckKey(key);
+        fixed (byte* k = key)
+        {
+            var keyBytes = SpanByte.FromPointer(k, key.Length);
+            var probe = ValueSink.Probe();
+            ReadInto(ref keyBytes, ref probe);
+            if (probe.Length < 0)
+            {
+                return false;
+            }
+            DeleteExisting(ref keyBytes);
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Scans the log from its begin address to the tail; a record is visited when it is the live
+    /// version of its key (a lookup finds that very record and it is not a tombstone). Keys to
+    /// delete are collected and deleted after the scan. Then, when the log has grown past
+    /// <see cref="FasterStateTableOptions.CompactionTrigger"/> × the live records' size, the
+    /// read-only part is compacted and the log files below the new begin address are deleted.
+    /// </remarks>
+    public long Sweep<TSweeper>(ref TSweeper sweeper) where TSweeper : struct, IStateSweeper
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var batch = _sweepBatch ??= new SweepProbeBatch();
+        var progress = default(SweepProgress);
+        using (var scan = _store.Log.Scan(_store.Log.BeginAddress, _store.Log.TailAddress))
+        {
+            while (scan.GetNext(out var recordInfo))
+            {
+                if (recordInfo.Tombstone)
+                {
+                    continue;
+                }
+                var slot = batch.Add(scan.GetKey().AsReadOnlySpan(), scan.GetValue().AsReadOnlySpan(), scan.CurrentAddress);
+                if (StartProbe(batch, slot))
+                {
+                    Decide(ref sweeper, batch, slot, ref progress);
+                    batch.RemoveLast();
+                }
+                else if (batch.IsFull)
+                {
+                    FinishProbes(ref sweeper, batch, ref progress);
+                }
+            }
+            FinishProbes(ref sweeper, batch, ref progress);
+        }
+
+        var start = 0;
+        for (var i = 0; i < progress.Selected; i++)
+        {
+            var end = _sweepKeyEnds[i];
+            fixed (byte* k = &_sweepKeys[start])
+            {
+                var keyBytes = SpanByte.FromPointer(k, end - start);
+                DeleteExisting(ref keyBytes);
+            }
+            start = end;
+        }
+
+        _liveBytes = progress.LiveBytes;
+        MaybeCompact();
+        return progress.Selected;
+    }
+
+    // Looks the record's key up; true when the answer is already in the slot's sink, false when
+    // the lookup went pending (the record's newest version is on disk).
+    private bool StartProbe(SweepProbeBatch batch, int slot)
+    {
+        ref var sink = ref batch.Sink(slot);
+        var input = default(SpanByte);
+        var readOptions = default(ReadOptions);
+        fixed (byte* k = batch.Key(slot))
+        fixed (ValueSink* context = &sink)
+        {
+            var key = SpanByte.FromPointer(k, batch.Key(slot).Length);
+            var status = _session.Read(ref key, ref input, ref sink, ref readOptions, out var metadata, (nint)context, 0);
+            if (status.IsPending)
+            {
+                return false;
+            }
+            if (status.IsFaulted || status.IsCanceled)
+            {
+                FasterThrow.OperationFailed("read", status);
+            }
+            if (!status.Found)
+            {
+                sink.Length = -1;
+            }
+            sink.Address = metadata.Address;
+            return true;
+        }
+    }
+
+    private void FinishProbes<TSweeper>(ref TSweeper sweeper, SweepProbeBatch batch, ref SweepProgress progress)
+        where TSweeper : struct, IStateSweeper
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        CompletePending();
+        for (var slot = 0; slot < batch.Count; slot++)
+        {
+            Decide(ref sweeper, batch, slot, ref progress);
+        }
+        batch.Clear();
+    }
+
+    // A record is the live version of its key when a lookup of the key ends on that very record.
+    private void Decide<TSweeper>(ref TSweeper sweeper, SweepProbeBatch batch, int slot, ref SweepProgress progress)
+        where TSweeper : struct, IStateSweeper
+    {
+        ref var sink = ref batch.Sink(slot);
+        if (sink.Length < 0 || sink.Address != batch.Address(slot))
+        {
+            return; // an older version of a key, or a deleted key
+        }
+        var key = batch.Key(slot);
+        var value = batch.Value(slot);
+        if (sweeper.ShouldDelete(key, value))
+        {
+            AppendSweepKey(key, ref progress);
+        }
+        else
+        {
+            progress.LiveBytes += RecordBytes(key.Length, value.Length);
+        }
+    }
+
+    private struct SweepProgress
+    {
+        public int Selected;
+        public int PackedBytes;
+        public long LiveBytes;
+    }
+
+    /// <summary>
+    /// Compacts the read-only part of the log: live records there are copied to the tail, the
+    /// begin address moves past them, and log segment files wholly below it are deleted.
+    /// Returns false when there was nothing to compact. Called by <see cref="Sweep{TSweeper}"/>
+    /// when the log has grown enough; callable directly.
+    /// </summary>
+    public bool CompactLog()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var until = _store.Log.SafeReadOnlyAddress;
+        if (until <= _store.Log.BeginAddress)
+        {
+            return false;
+        }
+        _session.Compact(until, CompactionType.Lookup);
+        TruncateLogFiles();
+        return true;
+    }
+
+    // Deletes log segment files wholly below the begin address, but never below the begin
+    // address of a stored checkpoint: recovering it reads the log from there.
+    private void TruncateLogFiles()
+    {
+        var floor = _store.Log.BeginAddress;
+        foreach (var token in _checkpoints.GetLogCheckpointTokens())
+        {
+            floor = Math.Min(floor, ReadCheckpointFloor(token));
+        }
+        _logDevice.TruncateUntilAddress(floor);
+    }
+
+    private string CheckpointFloorPath(Guid token)
+        => Path.Combine(_options.CheckpointDirectory, "log-floors", token.ToString("N"));
+
+    private long ReadCheckpointFloor(Guid token)
+    {
+        var path = CheckpointFloorPath(token);
+        // A checkpoint without a floor file was not taken by this class: protect all of its log.
+        return File.Exists(path) ? BinaryPrimitives.ReadInt64LittleEndian(File.ReadAllBytes(path)) : 0;
+    }
+
+    /// <summary>
+    /// Takes a full checkpoint (hash index and hybrid-log snapshot) into the checkpoint folder and
+    /// waits for it to be durable. The count is stored with it. Returns the checkpoint's token.
+    /// <para>
+    /// Retention: compaction never deletes log files a stored checkpoint needs, so the latest
+    /// checkpoint stays recoverable however much is compacted after it. But a checkpoint makes
+    /// FASTER delete the log files below the current begin address: checkpoints older than a
+    /// compaction that preceded this one become unrecoverable and are removed here. Without
+    /// compaction in between, older checkpoints stay until <see cref="RemoveCheckpoint"/>.
+    /// </para>
+    /// </summary>
+    public Guid Checkpoint()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _store.CommitCookie = EncodeCookie(_count);
+        var floor = _store.Log.BeginAddress;
+        if (!_store.TryInitiateFullCheckpoint(out var token, CheckpointType.Snapshot))
+        {
+            throw new InvalidOperationException($"State table '{_options.Name}' could not start a checkpoint: another one is in progress.");
+        }
+        _store.CompleteCheckpointAsync().AsTask().GetAwaiter().GetResult();
+        var floorPath = CheckpointFloorPath(token);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(floorPath)!);
+        var bytes = new byte[sizeof(long)];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, floor);
+        File.WriteAllBytes(floorPath, bytes);
+
+        // FASTER's checkpoint deleted the log segments below the begin address; older checkpoints
+        // that needed them can no longer be recovered, so they are removed rather than listed.
+        var firstSegment = _store.Log.BeginAddress >> _options.SegmentBits;
+        foreach (var old in _checkpoints.GetLogCheckpointTokens().ToList())
+        {
+            if (old != token && (ReadCheckpointFloor(old) >> _options.SegmentBits) < firstSegment)
+            {
+                _checkpoints.Purge(old);
+                File.Delete(CheckpointFloorPath(old));
+            }
+        }
+        return token;
+    }
+
+    /// <summary>Tokens of this table's stored checkpoints, newest first.</summary>
+    public IReadOnlyList<Guid> CheckpointTokens()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return [.. _checkpoints.GetLogCheckpointTokens()];
+    }
+
+    /// <summary>
+    /// Deletes the stored checkpoint <paramref name="token"/> and the log files only it still needed.
+    /// </summary>
+    public void RemoveCheckpoint(Guid token)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _checkpoints.Purge(token);
+        File.Delete(CheckpointFloorPath(token));
+        TruncateLogFiles();
+    }
+
+    /// <summary>Sizes of the index, the log and its files (for metrics and benchmarks; not free: it lists files).</summary>
+    public FasterStateTableStats GetStats()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long fileBytes = 0;
+        foreach (var file in System.IO.Directory.EnumerateFiles(_options.LogDirectory))
+        {
+            try
+            {
+                fileBytes += new FileInfo(file).Length;
+            }
+            catch (FileNotFoundException)
+            {
+                // Truncation deletes segment files in the background; a vanished file holds nothing.
+            }
+        }
+        return new FasterStateTableStats(
+            Count: _count,
+            IndexBytes: _store.IndexSize * 64,
+            OverflowBucketBytes: _store.OverflowBucketCount * 64,
+            LogMemoryBytes: _store.Log.MemorySizeBytes,
+            LogBeginAddress: _store.Log.BeginAddress,
+            LogHeadAddress: _store.Log.HeadAddress,
+            LogReadOnlyAddress: _store.Log.SafeReadOnlyAddress,
+            LogTailAddress: _store.Log.TailAddress,
+            LogFileBytes: fileBytes,
+            LiveRecordBytes: _liveBytes);
+    }
+
+    /// <summary>Disposes the session and the store; deletes the table's folder when <see cref="FasterStateTableOptions.DeleteOnDispose"/>.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _session.Dispose();
+        _store.Dispose();
+        _checkpoints.Dispose();
+        _logDevice.Dispose();
+        if (_options.DeleteOnDispose && System.IO.Directory.Exists(_options.TableDirectory))
+        {
+            System.IO.Directory.Delete(_options.TableDirectory, recursive: true);
+        }
+    }
+
+    private void ReadInto(ref SpanByte key, ref ValueSink sink)
+    {
+        var readOptions = default(ReadOptions);
+        ReadInto(ref key, ref sink, ref readOptions);
+    }
+
+    // Reads (or probes) a key; sink.Address receives the address of the record the search ended
+    // on (also for a tombstone), 0 when it found none.
+    private void ReadInto(ref SpanByte key, ref ValueSink sink, ref ReadOptions readOptions)
+    {
+        var input = default(SpanByte);
+        fixed (ValueSink* context = &sink)
+        {
+            var status = _session.Read(ref key, ref input, ref sink, ref readOptions, out var metadata, (nint)context, 0);
+            if (status.IsPending)
+            {
+                CompletePending();
+                return;
+            }
+            if (status.IsFaulted || status.IsCanceled)
+            {
+                FasterThrow.OperationFailed("read", status);
+            }
+            if (!status.Found)
+            {
+                sink.Length = -1;
+            }
+            sink.Address = metadata.Address;
+        }
+    }
+
+    private void DeleteExisting(ref SpanByte key)
+    {
+        var status = _session.Delete(ref key, 0, 0);
+        if (status.IsPending)
+        {
+            CompletePending();
+        }
+        else if (status.IsFaulted || status.IsCanceled)
+        {
+            FasterThrow.OperationFailed("delete", status);
+        }
+        _count--;
+    }
+
+    // Records on disk make an operation go pending; the table is synchronous, so wait for the I/O.
+    // Completion callbacks write results through the context pointer to the caller's sink.
+    private void CompletePending() => _session.CompletePending(wait: true);
+
+    private void MaybeCompact()
+    {
+        var logBytes = _store.Log.TailAddress - _store.Log.BeginAddress;
+        if (_liveBytes < 0 || logBytes < _options.CompactionMinLogBytes || logBytes < _options.CompactionTrigger * _liveBytes)
+        {
+            return;
+        }
+        CompactLog();
+    }
+
+    private void AppendSweepKey(ReadOnlySpan<byte> key, ref SweepProgress progress)
+    {
+        var packed = progress.PackedBytes;
+        if (packed + key.Length > _sweepKeys.Length)
+        {
+            Array.Resize(ref _sweepKeys, Math.Max(_sweepKeys.Length * 2, packed + key.Length));
+        }
+        if (progress.Selected == _sweepKeyEnds.Length)
+        {
+            Array.Resize(ref _sweepKeyEnds, _sweepKeyEnds.Length * 2);
+        }
+        key.CopyTo(_sweepKeys.AsSpan(packed));
+        progress.PackedBytes = packed + key.Length;
+        _sweepKeyEnds[progress.Selected++] = progress.PackedBytes;
+    }
+
+    private void CheckKey(ReadOnlySpan<byte> key)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (key.IsEmpty || key.Length > IStateTable.MaxKeyBytes)
+        {
+            FasterThrow.BadKeyLength(key.Length);
+        }
+    }
+
+    private static int Align8(int n) => (n + 7) & ~7;
+
+    private static byte[] EncodeCookie(long count)
+    {
+        var cookie = new byte[CookieBytes];
+        BinaryPrimitives.WriteUInt32LittleEndian(cookie, CookieMagic);
+        BinaryPrimitives.WriteInt32LittleEndian(cookie.AsSpan(4), CookieVersion);
+        BinaryPrimitives.WriteInt64LittleEndian(cookie.AsSpan(8), count);
+        return cookie;
+    }
+
+    private static long DecodeCookie(byte[]? cookie, string name)
+    {
+        if (cookie is null || cookie.Length != CookieBytes
+            || BinaryPrimitives.ReadUInt32LittleEndian(cookie) != CookieMagic
+            || BinaryPrimitives.ReadInt32LittleEndian(cookie.AsSpan(4)) != CookieVersion)
+        {
+            throw new InvalidDataException($"State table '{name}' recovered a checkpoint without this table's metadata (entry count); it was not written by FasterStateTable.Checkpoint.");
+        }
+        return BinaryPrimitives.ReadInt64LittleEndian(cookie.AsSpan(8));
+    }
+}

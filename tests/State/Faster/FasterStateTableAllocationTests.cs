@@ -1,0 +1,72 @@
+using System.Buffers.Binary;
+using Attribution.Engine.State;
+using Attribution.Engine.State.Faster;
+
+namespace Attribution.Tests.State.Faster;
+
+public class FasterStateTableAllocationTests
+{
+    [Test]
+    public void Steady_state_reads_upserts_and_misses_allocate_nothing()
+    {
+        const int keys = 10_000;
+        const int operations = 1_000_000;
+        using var dir = new TempStateDirectory();
+        using var table = FasterStateTable.Create(new FasterStateTableOptions
+        {
+            Directory = dir.Path,
+            Name = "alloc",
+            IndexBuckets = 1 << 12,
+            MemoryBytes = 32L << 20, // everything stays in memory
+        });
+        var key = new byte[16];
+        var value = new byte[64];
+        var buffer = new byte[IStateTable.MaxValueBytes];
+        for (var i = 0; i < keys; i++)
+        {
+            table.Upsert(Key(key, i), value);
+        }
+
+        long checksum = 0;
+        checksum += Run(table, key, value, buffer, 100_000); // warm-up: JIT, tiering, FASTER's pools
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        checksum += Run(table, key, value, buffer, operations);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        TestContext.Out.WriteLine($"{operations} mixed operations allocated {allocated} bytes (checksum {checksum})");
+        Assert.That(allocated, Is.Zero);
+        Assert.That(table.Count, Is.EqualTo(keys));
+        Assert.That(checksum, Is.GreaterThan(0));
+    }
+
+    // A third each: read of an existing key, same-size upsert of an existing key, read of a missing key.
+    private static long Run(FasterStateTable table, byte[] key, byte[] value, byte[] buffer, int operations)
+    {
+        long checksum = 0;
+        for (var op = 0; op < operations; op++)
+        {
+            var i = (int)((uint)(op * 7919) % 10_000);
+            switch (op % 3)
+            {
+                case 0:
+                    checksum += table.Read(Key(key, i), buffer);
+                    break;
+                case 1:
+                    BinaryPrimitives.WriteInt32LittleEndian(value, op);
+                    table.Upsert(Key(key, i), value);
+                    break;
+                default:
+                    checksum += table.Read(Key(key, 1_000_000 + i), buffer) == -1 ? 1 : -1_000_000;
+                    break;
+            }
+        }
+        return checksum;
+    }
+
+    private static ReadOnlySpan<byte> Key(byte[] buffer, int i)
+    {
+        "click:"u8.CopyTo(buffer);
+        BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(6), i);
+        return buffer.AsSpan(0, 14);
+    }
+}
