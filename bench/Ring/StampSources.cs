@@ -41,3 +41,21 @@ internal readonly struct PacedStamp(long start, long intervalTicks) : IStampSour
         return intended;
     }
 }
+
+/// <summary>
+/// Paced like <see cref="PacedStamp"/>, but stamped with the actual send time: isolates the hand-off itself
+/// (it hides the producer's own stalls, so read it next to the intended-time numbers, never instead of them).
+/// </summary>
+internal readonly struct PacedSendStamp(long start, long intervalTicks) : IStampSource
+{
+    public long Stamp(long index)
+    {
+        long intended = start + index * intervalTicks;
+        long now;
+        while ((now = Stopwatch.GetTimestamp()) < intended)
+        {
+            Thread.SpinWait(1);
+        }
+        return now;
+    }
+}
