@@ -13,11 +13,12 @@ namespace Attribution.Engine.State.Faster;
 /// i.e. <see cref="RecordBytes"/> = <c>8 + align8(4 + key) + align8(4 + value)</c>. A click entry with
 /// upstream-sized ids — key <c>[2-byte partition][1][36-char user_id]["camp-NNNNN"]</c> = 49 B, value
 /// <c>[count][i64 ts][len][36-char event id][len]["ad-NNNNN"][len]["facebook"]</c> = 64 B — costs
-/// 8 + 56 + 72 = 136 B of log. The hash index adds 64-byte buckets of 7 entries
-/// (<see cref="FasterStateTableOptions.IndexBuckets"/> × 64 B, plus overflow buckets): about 8–13 B
-/// per key when buckets ≈ keys / 4..8. An update that changes a value's size appends a new record
-/// (the old one becomes garbage until compaction); a same-size update is done in place while the
-/// record is in the mutable region.
+/// 8 + 56 + 72 = 136 B of log. The hash index adds <see cref="FasterStateTableOptions.IndexBuckets"/>
+/// × 64 B (7 entries per bucket) plus overflow buckets for full ones: 14.9 B per key measured at
+/// 10M keys in 2^21 buckets. Log memory is allocated in pages of up to 4 MiB, so the tail wastes
+/// at most one page. Measured total at 10M clicks, all in memory: 152 B per click.
+/// An update that changes a value's size appends a new record (the old one is garbage until
+/// compaction); a same-size update is done in place while the record is in the mutable region.
 /// </para>
 /// <para>
 /// Counting: <see cref="Upsert"/> is a FASTER RMW whose callbacks report whether the key existed,
