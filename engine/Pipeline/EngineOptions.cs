@@ -1,0 +1,70 @@
+using Attribution.Engine.Attribution;
+
+namespace Attribution.Engine.Pipeline;
+
+/// <summary>Settings of an <see cref="AttributionEngine"/>. <see cref="Validate"/> explains what is wrong in one sentence.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>Attribution rules (window, lateness, partitions P, history).</summary>
+    public AttributionConfig Attribution { get; init; } = new();
+
+    /// <summary>Shard threads N; partition p belongs to shard p mod N. Default: the number of cores.</summary>
+    public int Shards { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Ring slots (a power of two). Default 8192.</summary>
+    public int RingSize { get; init; } = 8192;
+
+    /// <summary>Whether several threads submit at once (multi-producer ring).</summary>
+    public bool MultiProducer { get; init; }
+
+    /// <summary>How idle shards wait.</summary>
+    public WaitKind Wait { get; init; } = WaitKind.Yielding;
+
+    /// <summary>Directory of the FASTER state files; null = a private temporary directory removed on dispose.</summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>In-memory budget of each shard's click table in bytes (older records spill to disk). Default 64 MiB.</summary>
+    public long ClickMemoryBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>In-memory budget of each shard's conversion-id table in bytes. Default 16 MiB.</summary>
+    public long ConversionMemoryBytes { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>FASTER hash index buckets per shard table (power of two, 64 bytes each). Default 2^16.</summary>
+    public long IndexBuckets { get; init; } = 1L << 16;
+
+    /// <summary>Output encoding.</summary>
+    public WireFormat OutputFormat { get; init; } = WireFormat.Json;
+
+    /// <summary>A shard sweeps expired state after at least this many events and a quarter of window + lateness of event time. Default 250,000.</summary>
+    public long ExpireEveryEvents { get; init; } = 250_000;
+
+    /// <summary>Returns null when valid, else one sentence.</summary>
+    public string? Validate()
+    {
+        if (Attribution.Validate() is { } a)
+        {
+            return a;
+        }
+        if (Shards is < 1 or > 256)
+        {
+            return $"The shard count must be between 1 and 256, but it is {Shards}.";
+        }
+        if (RingSize < 2 || (RingSize & (RingSize - 1)) != 0 || RingSize > 1 << 22)
+        {
+            return $"The ring size must be a power of two between 2 and 4194304, but it is {RingSize}.";
+        }
+        if (ClickMemoryBytes < 1L << 20 || ConversionMemoryBytes < 1L << 20)
+        {
+            return "Each shard's state memory budget must be at least 1 MiB.";
+        }
+        if (IndexBuckets < 64 || (IndexBuckets & (IndexBuckets - 1)) != 0)
+        {
+            return $"The index bucket count must be a power of two of at least 64, but it is {IndexBuckets}.";
+        }
+        if (ExpireEveryEvents < 1)
+        {
+            return "The expiry cadence must be at least one event.";
+        }
+        return null;
+    }
+}

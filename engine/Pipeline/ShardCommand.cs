@@ -1,0 +1,77 @@
+namespace Attribution.Engine.Pipeline;
+
+/// <summary>
+/// A control command published through the ring so that every shard executes it at the same point of
+/// the event stream (a consistent cut: everything before it is applied, nothing after). The caller
+/// waits for <see cref="Wait"/>; the last shard to finish signals it.
+/// </summary>
+public abstract class ShardCommand
+{
+    // A monitor, not a ManualResetEventSlim, so a command needs no Dispose.
+    private readonly object _gate = new();
+    private bool _done;
+    private int _remaining;
+    private Exception? _error;
+
+    /// <summary>Sets how many shards must execute the command.</summary>
+    internal void Arm(int shards) => _remaining = shards;
+
+    /// <summary>Runs the command on one shard's thread (after that shard delivered its pending outputs).</summary>
+    public abstract void Execute(ShardHandler shard);
+
+    internal void Complete(ShardHandler shard)
+    {
+        try
+        {
+            Execute(shard);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _error, e, null);
+        }
+        if (Interlocked.Decrement(ref _remaining) == 0)
+        {
+            lock (_gate)
+            {
+                _done = true;
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    /// <summary>Waits until every shard executed the command; rethrows the first shard error.</summary>
+    public bool Wait(TimeSpan timeout)
+    {
+        bool done;
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        lock (_gate)
+        {
+            while (!_done)
+            {
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0 || !Monitor.Wait(_gate, (int)Math.Min(left, int.MaxValue)))
+                {
+                    if (!_done && Environment.TickCount64 >= deadline)
+                    {
+                        break;
+                    }
+                }
+            }
+            done = _done;
+        }
+        if (done && _error is { } e)
+        {
+            throw new InvalidOperationException($"A shard failed to execute {GetType().Name}: {e.Message}", e);
+        }
+        return done;
+    }
+}
+
+/// <summary>Flush: every shard delivers its outputs; once done, all events before it are applied and delivered.</summary>
+public sealed class FlushCommand : ShardCommand
+{
+    /// <inheritdoc/>
+    public override void Execute(ShardHandler shard)
+    {
+    }
+}

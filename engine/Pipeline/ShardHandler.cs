@@ -1,0 +1,183 @@
+using Attribution.Engine.Attribution;
+using Attribution.Engine.Codecs;
+using Attribution.Engine.Events;
+using Attribution.Engine.Ring;
+using Attribution.Engine.State.Faster;
+
+namespace Attribution.Engine.Pipeline;
+
+/// <summary>
+/// One shard: a single thread that owns the state of the partitions p with p mod N = its index, in
+/// its own FASTER tables. It reads every ring slot, applies the events of its partitions, encodes
+/// attributions into its <see cref="OutputBatch"/> and delivers the batch at the end of each ring
+/// batch. No locks on this path: the ring's sequences are the only shared state.
+/// </summary>
+public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
+{
+    private readonly int _shards;
+    private readonly IEngineOutput _output;
+    private readonly IAttributionWriter _writer;
+    private readonly bool _lineFeed;
+    private readonly double _windowHours;
+    private readonly long _expireEvery;
+    private readonly long _expireSpan;
+    private readonly OutputBatch _batch;
+    private long[] _positions;
+    private long _sinceSweep;
+    private long _maxEventTime = long.MinValue;
+    private long _lastSweepEventTime = long.MinValue;
+
+    internal ShardHandler(int index, EngineOptions options, FasterStateTable clicks, FasterStateTable conversions, IEngineOutput output)
+    {
+        Index = index;
+        _shards = options.Shards;
+        _output = output;
+        Core = new AttributionCore<FasterStateTable>(options.Attribution, clicks, conversions);
+        _writer = options.OutputFormat == WireFormat.Json ? new AttributionJsonWriter() : new AttributionMessagePackWriter();
+        _lineFeed = options.OutputFormat == WireFormat.Json;
+        _windowHours = options.Attribution.WindowHours;
+        _expireEvery = options.ExpireEveryEvents;
+        _expireSpan = Math.Max(1, (options.Attribution.WindowMs + options.Attribution.AllowedLatenessMs) / 4);
+        _batch = new OutputBatch(index);
+        _positions = new long[Math.Max(1, options.Attribution.Partitions)];
+        Array.Fill(_positions, -1L);
+    }
+
+    /// <summary>The shard's index (it owns partitions p with p mod N = Index).</summary>
+    public int Index { get; }
+
+    /// <summary>The attribution core and its state (touch only from this shard's thread, or while stopped).</summary>
+    public AttributionCore<FasterStateTable> Core { get; }
+
+    /// <summary>Expired entries removed by sweeps so far.</summary>
+    public long Expired { get; private set; }
+
+    /// <summary>Sweeps done.</summary>
+    public long Sweeps { get; private set; }
+
+    /// <summary>Position of the last event applied per partition (-1 = none); read by snapshots on this thread.</summary>
+    public ReadOnlySpan<long> Positions => _positions;
+
+    /// <summary>Sets a partition's applied position (recovery).</summary>
+    public void SetPosition(int partition, long position)
+    {
+        EnsurePartition(partition);
+        _positions[partition] = position;
+    }
+
+    /// <inheritdoc/>
+    public void OnEvent(ref EngineSlot slot, long sequence, bool endOfBatch)
+    {
+        if (slot.Kind == SlotKind.Event)
+        {
+            ref EventRecord record = ref slot.Record;
+            if (record.Partition % _shards == Index)
+            {
+                Apply(ref record);
+            }
+        }
+        else if (slot.Kind == SlotKind.Command)
+        {
+            Deliver();
+            slot.Command!.Complete(this);
+        }
+        if (endOfBatch)
+        {
+            Deliver();
+        }
+    }
+
+    private void Apply(ref EventRecord record)
+    {
+        var sink = new Sink(this);
+        Core.Process(ref record, ref sink);
+        int p = record.Partition;
+        EnsurePartition(p);
+        _positions[p] = record.Position;
+        if (record.Timestamp > _maxEventTime)
+        {
+            _maxEventTime = record.Timestamp;
+        }
+        if (++_sinceSweep >= _expireEvery && _maxEventTime - _lastSweepEventTime >= _expireSpan)
+        {
+            Sweep();
+        }
+    }
+
+    /// <summary>Removes expired state now (also runs by itself on the event-count/event-time cadence).</summary>
+    public long Sweep()
+    {
+        _sinceSweep = 0;
+        _lastSweepEventTime = _maxEventTime;
+        long removed = Core.Expire();
+        Expired += removed;
+        Sweeps++;
+        return removed;
+    }
+
+    private void EnsurePartition(int p)
+    {
+        if (p >= _positions.Length)
+        {
+            int old = _positions.Length;
+            Array.Resize(ref _positions, Math.Max(p + 1, old * 2));
+            _positions.AsSpan(old).Fill(-1L);
+        }
+    }
+
+    private void Emit(ref EventRecord conversion, scoped in ClickView click)
+    {
+        var entry = new OutputEntry
+        {
+            Partition = conversion.Partition,
+            Position = conversion.Position,
+            IngestTicks = conversion.IngestTicks,
+        };
+        ReadOnlySpan<byte> key = conversion.Get(conversion.UserId);
+        entry.KeyOffset = _batch.AppendKey(key);
+        entry.KeyLength = key.Length;
+        entry.ValueOffset = _batch.Position;
+        _writer.Write(_batch, in conversion, in click, _windowHours);
+        entry.ValueLength = _batch.Position - entry.ValueOffset;
+        if (_lineFeed)
+        {
+            _batch.GetSpan(1)[0] = (byte)'\n';
+            _batch.Advance(1);
+        }
+        _batch.AddEntry(in entry);
+    }
+
+    private void Deliver()
+    {
+        if (_batch.Count > 0)
+        {
+            _output.Deliver(_batch);
+            _batch.Clear();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void OnBatchStart(long batchSize)
+    {
+    }
+
+    /// <inheritdoc/>
+    public void OnStart()
+    {
+    }
+
+    /// <inheritdoc/>
+    public void OnShutdown() => Deliver();
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Core.Clicks.Dispose();
+        Core.Conversions.Dispose();
+    }
+
+    private readonly struct Sink(ShardHandler shard) : IAttributionSink
+    {
+        public void OnAttributed(ref EventRecord conversion, scoped in ClickView click) => shard.Emit(ref conversion, in click);
+    }
+}
