@@ -25,6 +25,12 @@ public sealed class EmbeddedKafkaCluster : IDisposable
 
     private const int ErrorBufferSize = 512;
 
+    private static readonly (string Name, string Value)[] HostHandleSettings =
+    [
+        ("client.id", "attribution-embedded-broker"),
+        ("log_level", "4"),
+    ];
+
     private readonly Lock gate = new();
     private IntPtr handle;   // rd_kafka_t that owns the mock cluster's queues and timers
     private IntPtr cluster;  // rd_kafka_mock_cluster_t
@@ -264,12 +270,16 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         if (conf == IntPtr.Zero) throw new InvalidOperationException("librdkafka could not allocate a configuration object.");
 
         var errors = stackalloc byte[ErrorBufferSize];
-        // The handle only hosts the mock cluster; it never connects anywhere itself.
-        if (LibrdkafkaNative.rd_kafka_conf_set(conf, "client.id", "attribution-embedded-broker", errors, ErrorBufferSize) != LibrdkafkaNative.ConfOk)
+        // The handle only hosts the mock cluster and never connects anywhere itself; log level 4
+        // keeps warnings and errors but drops its notice that no bootstrap.servers is set.
+        foreach (var (name, value) in HostHandleSettings)
         {
-            var text = Marshal.PtrToStringUTF8((IntPtr)errors);
-            LibrdkafkaNative.rd_kafka_conf_destroy(conf);
-            throw new InvalidOperationException($"librdkafka rejected the embedded broker's configuration: {text}");
+            if (LibrdkafkaNative.rd_kafka_conf_set(conf, name, value, errors, ErrorBufferSize) != LibrdkafkaNative.ConfOk)
+            {
+                var text = Marshal.PtrToStringUTF8((IntPtr)errors);
+                LibrdkafkaNative.rd_kafka_conf_destroy(conf);
+                throw new InvalidOperationException($"librdkafka rejected the embedded broker's setting {name}={value}: {text}");
+            }
         }
 
         // rd_kafka_new takes ownership of conf only when it succeeds.
