@@ -68,9 +68,17 @@ public static class BrokerCommand
 
             using (cluster)
             {
-                foreach (var topic in options.Topics)
+                try
                 {
-                    cluster.CreateTopic(topic, options.Partitions, replicationFactor: 1);
+                    foreach (var topic in options.Topics)
+                    {
+                        cluster.CreateTopic(topic, options.Partitions, replicationFactor: 1);
+                    }
+                }
+                catch (InvalidOperationException e)
+                {
+                    error.WriteLine($"error: {e.Message}");
+                    return 1;
                 }
                 output.WriteLine($"bootstrap: {cluster.BootstrapServers}");
                 output.WriteLine($"topics: {string.Join(", ", options.Topics)} ({options.Partitions} partitions each)");

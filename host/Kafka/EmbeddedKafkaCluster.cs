@@ -6,17 +6,22 @@ namespace Attribution.Host.Kafka;
 /// <summary>
 /// An in-process Kafka-protocol cluster: librdkafka's mock cluster, started by P/Invoke. Its
 /// brokers listen on real TCP ports on 127.0.0.1, so any Kafka client (Confluent.Kafka, kcat,
-/// python confluent-kafka) can use <see cref="BootstrapServers"/>. It supports producing
-/// (idempotent and transactional), fetching, consumer groups with offset commits, and fault
-/// injection. It is not durable and trims each partition to the newest 5 MiB or 100,000
-/// message sets (fixed in librdkafka, not configurable).
+/// python confluent-kafka) can use <see cref="BootstrapServers"/>. It supports idempotent
+/// producing, fetching, consumer groups with offset commits, and fault injection.
 /// </summary>
 /// <remarks>
-/// Thread rules: every member may be called from any thread. librdkafka applies each control
-/// call on the cluster's own I/O thread and waits for it, and this class serialises calls with a
+/// <para>Limits of librdkafka 2.16's mock, pinned by tests: it is not durable; it trims each partition
+/// to the newest 5 MiB or 100,000 message sets (hard-coded, not configurable); it answers the
+/// transaction protocol but keeps no transaction state, so read_committed consumers also see
+/// aborted and still-open transactional records, and offsets sent with
+/// SendOffsetsToTransaction are dropped (plain offset commits are stored); after a member leaves
+/// a group, the group re-forms only after the last joiner's session.timeout.ms minus 1 s.</para>
+/// <para>Thread rules: every member may be called from any thread. librdkafka hands each control
+/// call to the cluster's own I/O thread and waits for it (or takes the cluster's mutex for error
+/// stacks, request tracking and group settings), and this class also serialises calls with a
 /// lock so that a call racing <see cref="Dispose"/> gets <see cref="ObjectDisposedException"/>
 /// rather than touching freed memory. The cluster must be disposed: there is no finalizer,
-/// because tearing it down joins native threads, which a finalizer thread must not do.
+/// because tearing it down joins native threads, which a finalizer thread must not do.</para>
 /// </remarks>
 public sealed class EmbeddedKafkaCluster : IDisposable
 {

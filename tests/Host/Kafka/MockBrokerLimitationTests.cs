@@ -8,8 +8,9 @@ namespace Attribution.Tests.Host.Kafka;
 /// Where librdkafka 2.16's mock broker differs from Apache Kafka. It speaks the transaction
 /// protocol (InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, EndTxn all
 /// succeed) but keeps no transaction state: no abort markers, no last-stable-offset, and
-/// TxnOffsetCommit offsets are dropped. These tests pin that down, so an upgrade that fixes it
-/// fails here and tells us to revisit DESIGN §6 and the host's embedded mode.
+/// TxnOffsetCommit offsets are dropped; and it trims each partition to the newest 5 MiB. These
+/// tests pin that down, so an upgrade that changes any of it fails here and tells us to revisit
+/// DESIGN §6 and the host's embedded mode.
 /// </summary>
 public class MockBrokerLimitationTests
 {
@@ -77,5 +78,30 @@ public class MockBrokerLimitationTests
         consumer.Close();
         Assert.That(committed.Select(o => o.Offset), Has.All.EqualTo(Offset.Unset),
             "Apache Kafka would store these offsets with the commit");
+    }
+
+    [Test]
+    public void Each_partition_keeps_only_about_the_newest_5_MiB()
+    {
+        const int recordBytes = 8 * 1024;
+        const int count = 1000; // 8 MiB into one partition
+        using var cluster = StartCluster();
+        cluster.CreateTopic("trimmed", 1);
+        var config = Producer(cluster);
+        config.BatchSize = 64 * 1024; // small message sets keep the trim boundary sharp
+        using (var producer = new ProducerBuilder<string, byte[]>(config).Build())
+        {
+            var payload = new byte[recordBytes];
+            for (var i = 0; i < count; i++) producer.Produce("trimmed", new Message<string, byte[]> { Key = "k", Value = payload });
+            Assert.That(producer.Flush(Patience), Is.Zero);
+        }
+
+        using var consumer = new ConsumerBuilder<string, string>(Consumer(cluster, Unique("marks"))).Build();
+        var marks = consumer.QueryWatermarkOffsets(new TopicPartition("trimmed", 0), Patience);
+        var kept = marks.High.Value - marks.Low.Value;
+        TestContext.Out.WriteLine($"low {marks.Low.Value}, high {marks.High.Value}: {kept} records (~{kept * recordBytes / 1024} KiB) kept");
+        Assert.That(marks.High.Value, Is.EqualTo(count));
+        // 5 MiB is 640 records of 8 KiB; the trim works in whole message sets (about 8 records here).
+        Assert.That(kept, Is.InRange(600, 660), "the oldest records were dropped down to about 5 MiB");
     }
 }
