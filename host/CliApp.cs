@@ -24,6 +24,8 @@ public static class CliApp
                 return 0;
             case "replay":
                 return ReplayCommand.Run(args[1..], Console.Error);
+            case "broker":
+                return Commands.BrokerCommand.Run(args[1..]);
             case "demo":
                 return DemoCommand.Run(args[1..], Console.Error);
             default:

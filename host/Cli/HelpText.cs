@@ -10,7 +10,7 @@ public static class HelpText
         usage:
           attribution                 run the demo: sample traffic through the engine, then a summary
           attribution replay [flags]  attribute a JSON-lines file (or stdin) offline
-          attribution broker [flags]  start the embedded Kafka-protocol test broker
+          attribution broker [flags]  start the embedded Kafka-protocol test broker (until Ctrl-C)
           attribution --version       print the version
           attribution <command> --help
 
