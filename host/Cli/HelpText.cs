@@ -32,6 +32,8 @@ public static class HelpText
                                   15m, 1h, 2d (default 1h)
           --partitions P          state partitions, user_id hashed with a stable hash (default 64)
           --max-record-bytes N    reject longer records as oversized (default 65536)
+          --shards N              shard threads applying events (default: the number of cores);
+                                  each partition's output order is the same for any N
           --quiet                 do not print the summary
 
         A summary (events read, clicks, conversions, attributed, rejected by reason, events/s) goes to

@@ -1,9 +1,7 @@
-using System.Buffers;
 using System.Diagnostics;
 using Attribution.Engine.Attribution;
-using Attribution.Engine.Codecs;
+using Attribution.Engine.Pipeline;
 using Attribution.Engine.Events;
-using Attribution.Engine.State;
 using Attribution.Host.Cli;
 
 namespace Attribution.Host.Replay;
@@ -66,44 +64,60 @@ public static class ReplayCommand
     public static RunSummary Execute(ReplayOptions options, Stream input, Stream output, DeadLetterWriter? deadLetters)
     {
         var config = options.Config;
-        using var clicks = new InMemoryStateTable();
-        using var conversions = new InMemoryStateTable();
-        var core = new AttributionCore<InMemoryStateTable>(config, clicks, conversions);
-        var outBuffer = new ArrayBufferWriter<byte>(256 * 1024);
-        var sink = new BufferSink(new AttributionJsonWriter(), outBuffer, config.WindowHours);
+        var sink = new StreamOutput(output);
         var reader = new LineReader(input);
-        var record = new EventRecord();
         long blankLines = 0;
         var clock = Stopwatch.StartNew();
-
-        while (reader.TryReadLine(out var line, out bool truncated, out long fullLength))
+        AttributionCounters counters;
+        using (var engine = new AttributionEngine(options.EngineOptions(), sink))
         {
-            if (line.IsEmpty && !truncated)
+            while (reader.TryReadLine(out var line, out bool truncated, out long fullLength))
             {
-                blankLines++;
-                continue;
+                if (line.IsEmpty && !truncated)
+                {
+                    blankLines++;
+                    continue;
+                }
+                RejectReason reason;
+                if (truncated)
+                {
+                    reason = RejectReason.Oversized;
+                    engine.CountRejected(reason);
+                }
+                else
+                {
+                    reason = engine.Submit(line, position: reader.LineNumber);
+                }
+                if (reason != RejectReason.None)
+                {
+                    deadLetters?.Write(reader.LineNumber, reason, line, truncated, fullLength);
+                }
             }
-            RejectReason reason = truncated ? RejectReason.Oversized : JsonEventReader.Read(line, ref record, config.MaxRecordBytes);
-            if (reason != RejectReason.None)
+            engine.Flush();
+            counters = engine.GetCounters();
+            if (engine.FaultCount > 0)
             {
-                core.Counters.RecordRejected(reason);
-                deadLetters?.Write(reader.LineNumber, reason, line, truncated, fullLength);
-                continue;
-            }
-            record.Position = reader.LineNumber;
-            record.Partition = UserPartitioner.Partition(record.Get(record.UserId), config.Partitions);
-            core.Process(ref record, ref sink);
-            if (outBuffer.WrittenCount > 192 * 1024)
-            {
-                output.Write(outBuffer.WrittenSpan);
-                outBuffer.ResetWrittenCount();
+                throw new RunException($"{engine.FaultCount} event(s) could not be applied; first: {engine.RecentFaults()[0]}");
             }
         }
-        output.Write(outBuffer.WrittenSpan);
         output.Flush();
         deadLetters?.Flush();
         clock.Stop();
-        return RunSummary.From(core.Counters, blankLines, clock.Elapsed);
+        return RunSummary.From(counters, blankLines, clock.Elapsed);
+    }
+
+    /// <summary>Writes each delivered batch of JSON lines to the output stream (shard threads take turns).</summary>
+    private sealed class StreamOutput(Stream stream) : IEngineOutput
+    {
+        private readonly object _lock = new();
+
+        public void Deliver(OutputBatch batch)
+        {
+            lock (_lock)
+            {
+                stream.Write(batch.Lines);
+            }
+        }
     }
 
     private static FileStream OpenInput(string path)
@@ -132,15 +146,6 @@ public static class ReplayCommand
         }
     }
 
-    /// <summary>Writes each attribution as one JSON line into a buffer.</summary>
-    private struct BufferSink(AttributionJsonWriter writer, ArrayBufferWriter<byte> buffer, double windowHours) : IAttributionSink
-    {
-        public void OnAttributed(ref EventRecord conversion, scoped in ClickView click)
-        {
-            writer.Write(buffer, in conversion, in click, windowHours);
-            buffer.Write("\n"u8);
-        }
-    }
 }
 
 /// <summary>A run could not start or continue; the message is one sentence for a person.</summary>

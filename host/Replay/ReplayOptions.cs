@@ -1,4 +1,5 @@
 using Attribution.Engine.Attribution;
+using Attribution.Engine.Pipeline;
 using Attribution.Host.Cli;
 
 namespace Attribution.Host.Replay;
@@ -8,7 +9,7 @@ public sealed record ReplayOptions
 {
     /// <summary>Flags that take a value.</summary>
     public static readonly string[] ValueFlags =
-        ["--input", "--output", "--dead-letter", "--window-hours", "--allowed-lateness", "--partitions", "--max-record-bytes"];
+        ["--input", "--output", "--dead-letter", "--window-hours", "--allowed-lateness", "--partitions", "--max-record-bytes", "--shards"];
 
     /// <summary>Flags without a value.</summary>
     public static readonly string[] Switches = ["--quiet", "--help"];
@@ -23,6 +24,17 @@ public sealed record ReplayOptions
     public bool Quiet { get; init; }
     /// <summary>Attribution settings.</summary>
     public required AttributionConfig Config { get; init; }
+
+    /// <summary>Shard threads.</summary>
+    public int Shards { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>The engine settings of this run.</summary>
+    public EngineOptions EngineOptions() => new()
+    {
+        Attribution = Config,
+        Shards = Shards,
+        Wait = WaitKind.Blocking,
+    };
 
     /// <summary>Parses and validates the command line; throws <see cref="UsageException"/> with one sentence.</summary>
     public static ReplayOptions Parse(CommandLine cl)
@@ -45,6 +57,7 @@ public sealed record ReplayOptions
             OutputPath = cl.Get("--output") is "-" ? null : cl.Get("--output"),
             DeadLetterPath = cl.Get("--dead-letter"),
             Quiet = cl.Has("--quiet"),
+            Shards = cl.GetInt("--shards", Environment.ProcessorCount, 1, 256),
             Config = config,
         };
     }
