@@ -98,7 +98,7 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
         {
             _maxEventTime = record.Timestamp;
         }
-        if (++_sinceSweep >= _expireEvery && _maxEventTime - _lastSweepEventTime >= _expireSpan)
+        if (++_sinceSweep >= _expireEvery && (_lastSweepEventTime == long.MinValue || _maxEventTime - _lastSweepEventTime >= _expireSpan))
         {
             Sweep();
         }
