@@ -104,10 +104,10 @@ public sealed class EngineBenchSuite : IBenchSuite
 
         int exit = CheckAgreement(engineRuns, baseline);
 
-        EngineRunResult peak = engineRuns.First(r => r.Shards == o.Shards);
+        EngineRunResult peak = engineRuns.First(r => r.Shards == o.LatencyShards);
         double rate = peak.PerSecond * o.Load;
-        EngineRunResult paced = EngineRunner.Paced(o.EngineOptions(o.Shards), workload.Lines, Math.Min(o.LatencyEvents, o.Events), rate);
-        Console.Error.WriteLine($"  paced {rate:N0}/s, {o.Shards} shards: p99 {Micros(paced.IntendedLatency!.GetValueAtPercentile(99))} µs");
+        EngineRunResult paced = EngineRunner.Paced(o.EngineOptions(o.LatencyShards), workload.Lines, Math.Min(o.LatencyEvents, o.Events), rate);
+        Console.Error.WriteLine($"  paced {rate:N0}/s, {o.LatencyShards} shards: p99 {Micros(paced.IntendedLatency!.GetValueAtPercentile(99))} µs");
 
         PrintThroughput(rows, baselineRow);
         PrintOutcomes(engineRuns[0], baseline, workload);
@@ -118,12 +118,12 @@ public sealed class EngineBenchSuite : IBenchSuite
 
     private static (NaiveAttributor, Row) RunBaseline(Workload workload, EngineBenchOptions o)
     {
+        // Warm-up on a throw-away instance: JsonSerializer's metadata and the JIT, not the measured state.
         var warm = new NaiveAttributor();
         for (int i = 0; i < o.WarmUpEvents; i++)
         {
             warm.Process(workload.Lines[i]);
         }
-        warm = null;
         var baseline = new NaiveAttributor();
         long heap = EngineRunner.Settle();
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
