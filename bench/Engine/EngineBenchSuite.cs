@@ -25,7 +25,7 @@ public sealed class EngineBenchSuite : IBenchSuite
     public string Name => "engine";
 
     /// <inheritdoc />
-    public string Description => "end to end: engine (1/2/N shards) vs a JsonSerializer+Dictionary baseline, B/event, paced latency (--bdn: per-event 0 B/op)";
+    public string Description => "end to end: engine (1/2/N shards) vs a JsonSerializer+Dictionary baseline, B/event, paced latency (--bdn: per-event ns and B/op)";
 
     /// <inheritdoc />
     public int Run(string[] args)
