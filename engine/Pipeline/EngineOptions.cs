@@ -8,8 +8,15 @@ public sealed record EngineOptions
     /// <summary>Attribution rules (window, lateness, partitions P, history).</summary>
     public AttributionConfig Attribution { get; init; } = new();
 
-    /// <summary>Shard threads N; partition p belongs to shard p mod N. Default: the number of cores.</summary>
-    public int Shards { get; init; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Shard threads N; partition p belongs to shard p mod N. Default: cores − 1 (at least 1), because
+    /// the source thread decoding into the ring needs a core of its own: on 2 cores, 2 shards plus the
+    /// source measured slower than 1 shard (bench/RESULTS.md, engine suite).
+    /// </summary>
+    public int Shards { get; init; } = DefaultShards;
+
+    /// <summary>The default shard count for this machine.</summary>
+    public static int DefaultShards => Math.Max(1, Environment.ProcessorCount - 1);
 
     /// <summary>Ring slots (a power of two). Default 8192.</summary>
     public int RingSize { get; init; } = 8192;
