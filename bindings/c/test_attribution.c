@@ -613,6 +613,15 @@ static void state_dir_is_used_and_kept(void) {
     CHECK(system(cmd) == 0);
 }
 
+static void unusable_state_dir_is_an_error_not_a_crash(void) {
+    attr_engine* e = (attr_engine*)(uintptr_t)1;
+    const char* config = "{\"shards\":1,\"state_dir\":\"/proc/attr-no-such-place/state\"}";
+    int rc = attr_open(config, strlen(config), &e);
+    CHECK(rc == ATTR_ERROR && e == NULL);
+    CHECK(strlen(attr_last_error(NULL)) > 10);
+    printf("    (message: %s)\n", attr_last_error(NULL));
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
     printf("libattribution %s\n", attr_version());
@@ -636,6 +645,7 @@ int main(void) {
     RUN(multi_producer_engine_takes_concurrent_submitters);
     RUN(snapshot_is_unsupported_for_now);
     RUN(state_dir_is_used_and_kept);
+    RUN(unusable_state_dir_is_an_error_not_a_crash);
     printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed == 0 ? 0 : 1;
 }

@@ -73,6 +73,14 @@ class Engine:
         if status != errors.OK:
             _raise(status)
 
+    def __del__(self):
+        # A forgotten engine still stops its shard threads and removes its temporary state.
+        if not getattr(self, "_closed", True):
+            try:
+                self.close()
+            except Exception:  # noqa: BLE001 - never raise from a finalizer
+                pass
+
     def __enter__(self):
         return self
 
