@@ -613,6 +613,26 @@ static void state_dir_is_used_and_kept(void) {
     CHECK(system(cmd) == 0);
 }
 
+static void* fail_on_another_thread(void* arg) {
+    char** seen = arg;
+    attr_flush(NULL, 0);
+    *seen = strdup(attr_last_error(NULL));
+    return NULL;
+}
+
+static void error_messages_are_per_thread(void) {
+    attr_engine* e = NULL;
+    const char* unknown = "{\"colour\":1}";
+    CHECK(attr_open(unknown, strlen(unknown), &e) == ATTR_INVALID_CONFIG);
+    char* other = NULL;
+    pthread_t t;
+    pthread_create(&t, NULL, fail_on_another_thread, &other);
+    pthread_join(t, NULL);
+    CHECK(other != NULL && strstr(other, "NULL") != NULL);
+    CHECK(strstr(attr_last_error(NULL), "colour") != NULL); /* this thread's message is untouched */
+    free(other);
+}
+
 static void unusable_state_dir_is_an_error_not_a_crash(void) {
     attr_engine* e = (attr_engine*)(uintptr_t)1;
     const char* config = "{\"shards\":1,\"state_dir\":\"/proc/attr-no-such-place/state\"}";
@@ -646,6 +666,7 @@ int main(void) {
     RUN(snapshot_is_unsupported_for_now);
     RUN(state_dir_is_used_and_kept);
     RUN(unusable_state_dir_is_an_error_not_a_crash);
+    RUN(error_messages_are_per_thread);
     printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed == 0 ? 0 : 1;
 }
