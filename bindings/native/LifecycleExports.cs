@@ -131,10 +131,21 @@ public static unsafe class LifecycleExports
     [UnmanagedCallersOnly(EntryPoint = "attr_reject_reason_name")]
     public static byte* RejectReasonName(int reason)
     {
-        byte[] name = (uint)reason < (uint)s_reasonNames.Length ? s_reasonNames[reason] : s_unknownReason;
-        fixed (byte* p = name)
+        try
         {
-            return p;
+            byte[] name = (uint)reason < (uint)s_reasonNames.Length ? s_reasonNames[reason] : s_unknownReason;
+            fixed (byte* p = name)
+            {
+                return p;
+            }
+        }
+        catch (Exception)
+        {
+            // Only a failed type initialiser could land here; never let it cross the boundary.
+            fixed (byte* p = "unknown\0"u8)
+            {
+                return p;
+            }
         }
     }
 
