@@ -203,6 +203,9 @@ public sealed class AttributionEngine : IDisposable
     /// <summary>The newest snapshot this engine took, or null.</summary>
     public SnapshotInfo? LastSnapshot => _snapshots.Last;
 
+    /// <summary>Whether a snapshot is being completed in the background now (a periodic one due meanwhile is skipped, not queued).</summary>
+    public bool SnapshotInProgress => _snapshots.InProgress;
+
     /// <summary>Snapshots of this engine that failed.</summary>
     public long SnapshotFailures => _snapshots.Failures;
 

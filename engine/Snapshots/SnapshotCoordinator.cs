@@ -57,6 +57,18 @@ internal sealed class SnapshotCoordinator
     /// <summary>The newest snapshot taken by this engine, or null.</summary>
     public SnapshotInfo? Last => Volatile.Read(ref _last);
 
+    /// <summary>Whether a snapshot's files are being written now.</summary>
+    public bool InProgress
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight is { IsCompleted: false };
+            }
+        }
+    }
+
     /// <summary>Snapshots that failed.</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
@@ -153,7 +165,10 @@ internal sealed class SnapshotCoordinator
         long started = Stopwatch.GetTimestamp();
         DateTimeOffset createdAt = DateTimeOffset.UtcNow;
         _post(command);
-        Task<SnapshotInfo> task = Task.Run(() =>
+        // A thread of its own, not a pool thread: completing blocks on FASTER's flushes, whose I/O
+        // completions need pool threads; blocking one of the few pool threads stalls them (the pool
+        // adds threads only about once a second).
+        Task<SnapshotInfo> task = Task.Factory.StartNew(() =>
         {
             try
             {
@@ -163,7 +178,7 @@ internal sealed class SnapshotCoordinator
             {
                 throw Failure(sequence, e);
             }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (periodic)
         {
             task.ContinueWith(t => Report(t.Exception!.InnerException!), CancellationToken.None,

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Attribution.Engine.Snapshots;
 
 /// <summary>One file of a snapshot.</summary>
@@ -16,5 +18,6 @@ public sealed record SnapshotFile
     public bool Prefix { get; init; }
 
     /// <summary>XxHash64 (seed 0) of those bytes, 16 lower-case hex digits.</summary>
+    [JsonPropertyName("xxhash64")]
     public required string XxHash64 { get; init; }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Attribution.Engine.Snapshots;
 
 /// <summary>
@@ -33,6 +35,13 @@ public sealed class SnapshotManifest
 
     /// <summary>Every file the snapshot consists of, with length and checksum.</summary>
     public List<SnapshotFile> Files { get; init; } = [];
+
+    /// <summary>
+    /// XxHash64 of this manifest serialized with this property null (set by <see cref="SnapshotStore"/>),
+    /// so that a damaged manifest is detected rather than trusted: its positions decide what is replayed.
+    /// </summary>
+    [JsonPropertyName("manifest_xxhash64")]
+    public string? ManifestXxHash64 { get; set; }
 
     /// <summary>The caller's own entries (e.g. the output file's length at the cut); opaque to the engine.</summary>
     public Dictionary<string, string> Extras { get; init; } = new(StringComparer.Ordinal);

@@ -2,10 +2,13 @@ using System.Text.Json.Serialization;
 
 namespace Attribution.Engine.Snapshots;
 
-/// <summary>Source-generated JSON for manifests (no reflection, so NativeAOT keeps working); snake_case names.</summary>
+/// <summary>
+/// Source-generated JSON for manifests (no reflection, so NativeAOT keeps working); snake_case
+/// names. Unknown members are errors: a damaged name must not silently become a default value.
+/// </summary>
 [JsonSourceGenerationOptions(
     WriteIndented = true,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip)]
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(SnapshotManifest))]
 public sealed partial class SnapshotManifestJsonContext : JsonSerializerContext;

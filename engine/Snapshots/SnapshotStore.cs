@@ -97,12 +97,38 @@ public sealed class SnapshotStore
         {
             throw new InvalidDataException($"its format version is {manifest.FormatVersion}, but this engine reads version {SnapshotManifest.CurrentFormatVersion}");
         }
+        string? stored = manifest.ManifestXxHash64;
+        if (stored is null || !string.Equals(stored, SelfChecksum(manifest), StringComparison.Ordinal))
+        {
+            throw new InvalidDataException("its own checksum does not match its content (the manifest is damaged)");
+        }
         return manifest;
     }
 
-    /// <summary>Manifest JSON (UTF-8).</summary>
+    /// <summary>Manifest JSON (UTF-8), with <see cref="SnapshotManifest.ManifestXxHash64"/> set to the checksum of the rest.</summary>
     public static byte[] Serialize(SnapshotManifest manifest)
-        => JsonSerializer.SerializeToUtf8Bytes(manifest, SnapshotManifestJsonContext.Default.SnapshotManifest);
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        manifest.ManifestXxHash64 = SelfChecksum(manifest);
+        return JsonSerializer.SerializeToUtf8Bytes(manifest, SnapshotManifestJsonContext.Default.SnapshotManifest);
+    }
+
+    // The serialization is deterministic (fixed property order; dictionaries keep their order
+    // through a round trip), so the checksum can cover the manifest minus the checksum itself.
+    private static string SelfChecksum(SnapshotManifest manifest)
+    {
+        string? stored = manifest.ManifestXxHash64;
+        manifest.ManifestXxHash64 = null;
+        try
+        {
+            byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, SnapshotManifestJsonContext.Default.SnapshotManifest);
+            return System.IO.Hashing.XxHash64.HashToUInt64(bytes).ToString("x16", CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            manifest.ManifestXxHash64 = stored;
+        }
+    }
 
     /// <summary>
     /// Checks that <paramref name="manifest"/> describes a complete snapshot: its shards and every

@@ -17,12 +17,12 @@ public sealed class IoErrorLog
     /// <summary>Failed writes to checkpoint files.</summary>
     public long CheckpointWriteErrors => Interlocked.Read(ref _checkpointWriteErrors);
 
-    /// <summary>The most recent failure, e.g. "error 28 writing 65536 bytes to '.../hlog.3'"; null when none.</summary>
+    /// <summary>The most recent failure in words (file and device error code); null when none.</summary>
     public string? LastError => Volatile.Read(ref _last);
 
     internal void Record(bool checkpoint, string file, uint errorCode, uint bytes)
     {
         Interlocked.Increment(ref checkpoint ? ref _checkpointWriteErrors : ref _logWriteErrors);
-        Volatile.Write(ref _last, $"error {errorCode} writing {bytes} bytes to '{file}'");
+        Volatile.Write(ref _last, $"a write to '{file}' failed with device error {unchecked((int)errorCode)} after {bytes} bytes");
     }
 }
