@@ -246,6 +246,7 @@ internal sealed class SnapshotCoordinator
             Discard(completed);
             throw Failure(sequence, error);
         }
+        TimeSpan checkpointWrite = Stopwatch.GetElapsedTime(started);
 
         SnapshotManifest manifest;
         string path;
@@ -318,6 +319,8 @@ internal sealed class SnapshotCoordinator
             Sequence = sequence,
             ManifestPath = path,
             Duration = Stopwatch.GetElapsedTime(started),
+            CheckpointWrite = checkpointWrite,
+            Seal = Stopwatch.GetElapsedTime(started) - checkpointWrite,
             Pause = TimeSpan.FromSeconds(pause / (double)Stopwatch.Frequency),
             Bytes = bytes,
             TotalBytes = total,
