@@ -668,6 +668,53 @@ public sealed unsafe class FasterStateTable : IStateTable
         }
     }
 
+    /// <summary>
+    /// Deletes every checkpoint except <paramref name="keep"/>, including the folders of checkpoints
+    /// a crash interrupted before FASTER listed them (an index folder without a log folder, or a
+    /// log folder without metadata), then the log files no kept checkpoint needs. Not while a
+    /// checkpoint is in progress. Returns the number of checkpoints deleted.
+    /// </summary>
+    public int RemoveCheckpointsExcept(IReadOnlySet<Guid> keep)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var naming = new DefaultCheckpointNamingScheme(_options.CheckpointDirectory);
+        var found = new HashSet<Guid>(_checkpoints.GetLogCheckpointTokens());
+        foreach (var basePath in new[] { naming.IndexCheckpointBasePath(), naming.LogCheckpointBasePath() })
+        {
+            var folder = Path.Combine(_options.CheckpointDirectory, basePath);
+            if (System.IO.Directory.Exists(folder))
+            {
+                foreach (var sub in System.IO.Directory.EnumerateDirectories(folder))
+                {
+                    if (Guid.TryParse(Path.GetFileName(sub), out var token))
+                    {
+                        found.Add(token);
+                    }
+                }
+            }
+        }
+        var removed = 0;
+        lock (_checkpointLock)
+        {
+            if (_pendingCheckpoint != Guid.Empty)
+            {
+                throw new InvalidOperationException($"State table '{_options.Name}' cannot remove checkpoints while checkpoint {_pendingCheckpoint} is in progress.");
+            }
+            foreach (var token in found)
+            {
+                if (!keep.Contains(token))
+                {
+                    _checkpoints.Purge(token);
+                    File.Delete(CheckpointFloorPath(token));
+                    removed++;
+                }
+            }
+            TruncateLogFilesLocked();
+        }
+        return removed;
+    }
+
     /// <summary>Sizes of the index, the log and its files (for metrics and benchmarks; not free: it lists files).</summary>
     public FasterStateTableStats GetStats()
     {
