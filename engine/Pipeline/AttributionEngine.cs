@@ -89,7 +89,7 @@ public sealed class AttributionEngine : IDisposable
                 {
                     Directory = dir,
                     Name = "conversions",
-                    IndexBuckets = storage.IndexBuckets,
+                    IndexBuckets = storage.ConversionIndexBuckets,
                     MemoryBytes = storage.ConversionMemoryBytes,
                     DeleteOnDispose = _ownsStateDirectory,
                 };

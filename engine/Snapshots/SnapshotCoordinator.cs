@@ -246,6 +246,7 @@ internal sealed class SnapshotCoordinator
             Discard(completed);
             throw Failure(sequence, error);
         }
+        TimeSpan checkpointWrite = Stopwatch.GetElapsedTime(started);
 
         SnapshotManifest manifest;
         string path;
@@ -318,6 +319,8 @@ internal sealed class SnapshotCoordinator
             Sequence = sequence,
             ManifestPath = path,
             Duration = Stopwatch.GetElapsedTime(started),
+            CheckpointWrite = checkpointWrite,
+            Seal = Stopwatch.GetElapsedTime(started) - checkpointWrite,
             Pause = TimeSpan.FromSeconds(pause / (double)Stopwatch.Frequency),
             Bytes = bytes,
             TotalBytes = total,
@@ -440,21 +443,10 @@ internal sealed class SnapshotCoordinator
         }
         foreach (ShardHandler shard in _shards)
         {
-            RemoveUnreferenced(shard.Core.Clicks, referenced);
-            RemoveUnreferenced(shard.Core.Conversions, referenced);
+            shard.Core.Clicks.RemoveCheckpointsExcept(referenced);
+            shard.Core.Conversions.RemoveCheckpointsExcept(referenced);
         }
         _store.DeleteTempFiles();
-    }
-
-    private static void RemoveUnreferenced(FasterStateTable table, HashSet<Guid> referenced)
-    {
-        foreach (Guid token in table.CheckpointTokens())
-        {
-            if (!referenced.Contains(token))
-            {
-                table.RemoveCheckpoint(token);
-            }
-        }
     }
 
     private void Log(string line) => _options.Logger?.Invoke(line);
