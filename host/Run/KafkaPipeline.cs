@@ -24,7 +24,7 @@ namespace Attribution.Host.Run;
 /// </remarks>
 public sealed class KafkaPipeline : IDisposable
 {
-    private static readonly TimeSpan KafkaCallTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan EngineTimeout = TimeSpan.FromSeconds(60);
 
     private readonly RunOptions _options;
     private readonly RunLog _log;
@@ -49,6 +49,8 @@ public sealed class KafkaPipeline : IDisposable
     private volatile bool _stopping;
     private volatile string? _fatal;
     private long _faultsSeen;
+    private readonly TimeSpan _apiTimeout;
+    private readonly TimeSpan _apiWatchdog;
 
     /// <summary>Creates a pipeline (nothing connects until <see cref="Run"/>).</summary>
     public KafkaPipeline(RunOptions options, RunLog log, PipelineStats? stats = null)
@@ -60,6 +62,10 @@ public sealed class KafkaPipeline : IDisposable
         Stats = stats ?? new PipelineStats();
         _collector = new OutputCollector(_partitions, Stats);
         _planner = new RecoveryPlanner(options, log);
+        // Each transactional call gets a quarter of the transaction timeout; a call still blocked well past
+        // its own timeout is a stuck producer (see Guarded).
+        _apiTimeout = TimeSpan.FromMilliseconds(Math.Clamp(options.TransactionTimeout.TotalMilliseconds / 4, 2_000, 30_000));
+        _apiWatchdog = _apiTimeout * 1.5 + TimeSpan.FromSeconds(1);
     }
 
     /// <summary>Live figures.</summary>
@@ -123,16 +129,21 @@ public sealed class KafkaPipeline : IDisposable
         return 1;
     }
 
+    private IProducer<byte[], byte[]> BuildProducer()
+    {
+        var producerConfig = _options.ProducerConfig();
+        producerConfig.EnableDeliveryReports = false; // failures surface at CommitTransaction
+        return new ProducerBuilder<byte[], byte[]>(producerConfig)
+            .SetLogHandler((_, m) => _log.Kafka(m))
+            .SetErrorHandler((_, e) => OnClientError("producer", e))
+            .Build();
+    }
+
     private string? BuildClients()
     {
         try
         {
-            var producerConfig = _options.ProducerConfig();
-            producerConfig.EnableDeliveryReports = false; // failures surface at CommitTransaction
-            _producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
-                .SetLogHandler((_, m) => _log.Kafka(m))
-                .SetErrorHandler((_, e) => OnClientError("producer", e))
-                .Build();
+            _producer = BuildProducer();
             _consumer = new ConsumerBuilder<RawValue, RawValue>(_options.ConsumerConfig())
                 .SetKeyDeserializer(_keys)
                 .SetValueDeserializer(_values)
@@ -383,7 +394,7 @@ public sealed class KafkaPipeline : IDisposable
                 return null;
             }
         }
-        _engine!.Execute(new DropPartitionsCommand(partitions, _options.Shards), KafkaCallTimeout);
+        _engine!.Execute(new DropPartitionsCommand(partitions, _options.Shards), EngineTimeout);
         foreach (int p in partitions)
         {
             _deadLetters.Discard(p);
@@ -496,7 +507,7 @@ public sealed class KafkaPipeline : IDisposable
         {
             _commitPoints[s.Partition] = s.ConsumedNext;
         }
-        _engine.Flush(KafkaCallTimeout);
+        _engine.Flush(EngineTimeout);
         CheckEngineFaults();
         PendingOutputs outputs = _collector.Take();
         try
@@ -591,9 +602,15 @@ public sealed class KafkaPipeline : IDisposable
             }
             if (offsets.Count > 0)
             {
-                Retry("send_offsets", () => producer.SendOffsetsToTransaction(offsets, _consumer!.ConsumerGroupMetadata, KafkaCallTimeout));
+                var group = _consumer!.ConsumerGroupMetadata;
+                Retry("send_offsets", () => Guarded("send_offsets", () => producer.SendOffsetsToTransaction(offsets, group, _apiTimeout)));
             }
-            Retry("commit", () => producer.CommitTransaction(KafkaCallTimeout));
+            Retry("commit", () => Guarded("commit", () => producer.CommitTransaction(_apiTimeout)));
+        }
+        catch (StuckCallException)
+        {
+            ReplaceProducer(producer);
+            return false;
         }
         catch (KafkaException e) when (!IsFatal(e))
         {
@@ -609,12 +626,18 @@ public sealed class KafkaPipeline : IDisposable
         {
             try
             {
-                // The mock broker drops offsets sent to a transaction; on real Kafka this stores the same offsets again.
-                _consumer!.Commit(offsets);
+                // The mock broker drops offsets sent to a transaction; on real Kafka this stores the same offsets
+                // again. Its failure costs nothing but a longer dedupe scan at the next recovery.
+                var consumer = _consumer!;
+                Guarded("plain_commit", () => consumer.Commit(offsets));
             }
             catch (KafkaException e)
             {
                 _log.Warn("consumer", $"plain_commit_failed code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+            }
+            catch (StuckCallException)
+            {
+                _stuckCall = null; // left to finish (or not) on its own
             }
         }
         return true;
@@ -662,8 +685,13 @@ public sealed class KafkaPipeline : IDisposable
         {
             try
             {
-                producer.AbortTransaction(KafkaCallTimeout);
+                Guarded("abort", () => producer.AbortTransaction(_apiTimeout));
                 break;
+            }
+            catch (StuckCallException)
+            {
+                ReplaceProducer(producer);
+                return;
             }
             catch (KafkaException e) when (!IsFatal(e) && clock.Elapsed < _options.TransactionTimeout)
             {
@@ -677,6 +705,75 @@ public sealed class KafkaPipeline : IDisposable
         }
         _rewindRequested = true;
     }
+
+    /// <summary>
+    /// Runs a blocking transactional call on a pool thread and waits at most the watchdog time.
+    /// librdkafka's send_offsets_to_transaction can block past its own timeout when the group coordinator
+    /// it cached went away (confluentinc/librdkafka#5456, #5511; seen here after the embedded broker went
+    /// down and up): such a producer is abandoned and replaced rather than waited for forever.
+    /// </summary>
+    private void Guarded(string what, Action call)
+    {
+        var task = Task.Run(call);
+        bool done;
+        try
+        {
+            done = task.Wait(_apiWatchdog);
+        }
+        catch (AggregateException e) when (e.InnerException is KafkaException inner)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
+        }
+        if (!done)
+        {
+            _log.Warn("transaction", $"stuck call={what} waited_ms={(long)_apiWatchdog.TotalMilliseconds}");
+            _stuckCall = task;
+            throw new StuckCallException();
+        }
+    }
+
+    private Task? _stuckCall;
+
+    /// <summary>Abandons a producer stuck in a call and starts a new one with the same transactional id (which fences the old one).</summary>
+    private void ReplaceProducer(IProducer<byte[], byte[]> stuck)
+    {
+        Stats.RecordAbort();
+        // The stuck call still uses the old producer: dispose it only once that call returns, if ever.
+        var call = _stuckCall;
+        _stuckCall = null;
+        if (call is null)
+        {
+            stuck.Dispose();
+        }
+        else
+        {
+            call.ContinueWith(_ => stuck.Dispose(), TaskScheduler.Default);
+        }
+        _producer = BuildProducer();
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                _producer.InitTransactions(_apiTimeout);
+                break;
+            }
+            catch (KafkaException e) when (!IsFatal(e) && clock.Elapsed < _options.TransactionTimeout)
+            {
+                _log.Warn("producer", $"init_transactions_retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+                Thread.Sleep(200);
+            }
+            catch (KafkaException e)
+            {
+                throw Fatal(e);
+            }
+        }
+        _log.Warn("producer", "replaced");
+        _rewindRequested = true;
+    }
+
+    private sealed class StuckCallException : Exception;
 
     private static bool IsFatal(KafkaException e) =>
         e.Error.IsFatal || e.Error.Code is ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch or ErrorCode.Local_Fenced
