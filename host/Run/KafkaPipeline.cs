@@ -157,7 +157,7 @@ public sealed class KafkaPipeline : IDisposable
         }
         catch (Exception e) when (e is ArgumentException or KafkaException or InvalidOperationException)
         {
-            return $"librdkafka rejected the Kafka settings: {FirstSentence(e.Message)}";
+            return $"librdkafka rejected the Kafka settings: {FirstSentence(e.Message)}.";
         }
     }
 
