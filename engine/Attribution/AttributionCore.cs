@@ -126,6 +126,37 @@ public sealed class AttributionCore<TTable> where TTable : class, IStateTable
         return removed;
     }
 
+    /// <summary>
+    /// Read-only query: the newest live click (not below its partition's click horizon) of
+    /// (<paramref name="userId"/>, <paramref name="campaignId"/>) in <paramref name="partition"/>.
+    /// Changes no state and no watermark. <paramref name="click"/> views this core's scratch and is
+    /// valid only until the next call on this core (same thread rules as <see cref="Process{TSink}"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">An id is empty or longer than <see cref="EventRecord.MaxIdBytes"/> bytes.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The partition is outside 0..65535.</exception>
+    public bool TryGetLastClick(int partition, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> campaignId, out ClickView click)
+    {
+        if ((uint)partition >= PartitionWatermarks.MaxPartitions)
+        {
+            AttributionThrowHelper.ThrowPartition(partition);
+        }
+        if (userId.IsEmpty || userId.Length > EventRecord.MaxIdBytes || campaignId.IsEmpty || campaignId.Length > EventRecord.MaxIdBytes)
+        {
+            throw new ArgumentException($"The user and campaign ids must be 1 to {EventRecord.MaxIdBytes} bytes long.");
+        }
+        int keyLength = StateKeys.Write(_clickKey, partition, userId, campaignId);
+        int count = ReadHistory(_clickKey.AsSpan(0, keyLength));
+        long horizon = EventTime.Horizon(Watermarks.Get(partition), _clickSpan);
+        // Ascending order: the last entry is the newest; it alone decides (older ones expire first).
+        if (count == 0 || _timestamps[count - 1] < horizon)
+        {
+            click = default;
+            return false;
+        }
+        click = ClickHistoryFormat.View(_stored.AsSpan(_starts[count - 1], _lengths[count - 1]));
+        return true;
+    }
+
     private AttributionOutcome ProcessClick(ref EventRecord e)
     {
         ReadOnlySpan<byte> eventId = RequiredId(ref e, e.EventId, "event_id", EventRecord.MaxIdBytes);

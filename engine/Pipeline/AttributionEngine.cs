@@ -3,6 +3,7 @@ using Attribution.Engine.Attribution;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 using Attribution.Engine.Ring;
+using Attribution.Engine.Snapshots;
 using Attribution.Engine.State.Faster;
 
 namespace Attribution.Engine.Pipeline;
@@ -14,8 +15,16 @@ namespace Attribution.Engine.Pipeline;
 /// </summary>
 /// <remarks>
 /// Thread rules: <see cref="Submit"/> from one thread at a time unless <see cref="EngineOptions.MultiProducer"/>;
+/// <see cref="Snapshot"/>, <see cref="SnapshotAsync"/>, <see cref="SnapshotIfDue"/> and
+/// <see cref="SetSilentUntil"/> publish through the ring too, so in single-producer mode call them
+/// from the submitting thread (periodic snapshots are started by <see cref="Submit"/> itself);
 /// <see cref="Flush"/>, <see cref="Execute"/> and <see cref="GetCounters"/> from any thread;
 /// <see cref="Dispose"/> once, after submitters stopped. Outputs arrive on shard threads.
+/// <para>
+/// Snapshots and recovery (DESIGN §4): <see cref="Open"/> loads the newest snapshot of the state
+/// directory that verifies; the caller then resubmits input from <see cref="RecoveredSnapshot"/>'s
+/// positions, with <see cref="SetSilentUntil"/> for the range whose outputs were already delivered.
+/// </para>
 /// </remarks>
 public sealed class AttributionEngine : IDisposable
 {
@@ -29,24 +38,38 @@ public sealed class AttributionEngine : IDisposable
     private readonly int _maxRecordBytes;
     private readonly string _stateDirectory;
     private readonly bool _ownsStateDirectory;
+    private readonly SnapshotCoordinator _snapshots;
     private int _disposed;
 
-    /// <summary>Opens the engine: creates (or reuses) the state directory and starts the shard threads.</summary>
+    /// <summary>
+    /// Opens the engine with empty state: creates (or reuses) the state directory, deletes state and
+    /// snapshots an earlier engine left there, and starts the shard threads. See <see cref="Open"/> to recover instead.
+    /// </summary>
     /// <exception cref="ArgumentException">The options are invalid (the message says why in one sentence).</exception>
     public AttributionEngine(EngineOptions options, IEngineOutput output)
+        : this(Validated(options), output ?? throw new ArgumentNullException(nameof(output)), recover: null, store: null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(output);
-        if (options.Validate() is { } error)
-        {
-            throw new ArgumentException(error, nameof(options));
-        }
+    }
+
+    // store: the one Open verified the snapshot with (it remembers the checksums it read).
+    private AttributionEngine(EngineOptions options, IEngineOutput output, SnapshotManifest? recover, SnapshotStore? store)
+    {
         Options = options;
         _partitions = options.Attribution.Partitions;
         _maxRecordBytes = options.Attribution.MaxRecordBytes;
         _ownsStateDirectory = options.StateDirectory is null;
-        _stateDirectory = options.StateDirectory ?? Path.Combine(Path.GetTempPath(), "attribution-state-" + Guid.NewGuid().ToString("N"));
+        _stateDirectory = Path.GetFullPath(options.StateDirectory ?? Path.Combine(Path.GetTempPath(), "attribution-state-" + Guid.NewGuid().ToString("N")));
         Directory.CreateDirectory(_stateDirectory);
+        store ??= new SnapshotStore(_stateDirectory);
+        IReadOnlyList<SnapshotEntry> existing = store.List();
+        long nextSequence = existing.Count == 0 ? 1 : existing[0].Sequence + 1;
+
+        // Recovery reopens the tables with the FASTER layout their checkpoints were written with.
+        SnapshotStorage storage = recover?.Storage ?? SnapshotStorage.From(options);
+        if (recover is not null && storage != SnapshotStorage.From(options))
+        {
+            Log(options, $"Snapshot {recover.Sequence} was written with state table sizes {storage}; they are used instead of the configured {SnapshotStorage.From(options)}.");
+        }
 
         _shards = new ShardHandler[options.Shards];
         try
@@ -54,24 +77,48 @@ public sealed class AttributionEngine : IDisposable
             for (int i = 0; i < _shards.Length; i++)
             {
                 string dir = Path.Combine(_stateDirectory, $"shard-{i}");
-                var clicks = FasterStateTable.Create(new FasterStateTableOptions
+                var clickOptions = new FasterStateTableOptions
                 {
                     Directory = dir,
                     Name = "clicks",
-                    IndexBuckets = options.IndexBuckets,
-                    MemoryBytes = options.ClickMemoryBytes,
+                    IndexBuckets = storage.IndexBuckets,
+                    MemoryBytes = storage.ClickMemoryBytes,
                     DeleteOnDispose = _ownsStateDirectory,
-                });
-                var conversions = FasterStateTable.Create(new FasterStateTableOptions
+                };
+                var conversionOptions = new FasterStateTableOptions
                 {
                     Directory = dir,
                     Name = "conversions",
-                    IndexBuckets = options.IndexBuckets,
-                    MemoryBytes = options.ConversionMemoryBytes,
+                    IndexBuckets = storage.IndexBuckets,
+                    MemoryBytes = storage.ConversionMemoryBytes,
                     DeleteOnDispose = _ownsStateDirectory,
-                });
+                };
+                FasterStateTable clicks = recover is null ? FasterStateTable.Create(clickOptions) : FasterStateTable.Recover(clickOptions, recover.Shards[i].Clicks);
+                FasterStateTable conversions;
+                try
+                {
+                    conversions = recover is null ? FasterStateTable.Create(conversionOptions) : FasterStateTable.Recover(conversionOptions, recover.Shards[i].Conversions);
+                }
+                catch
+                {
+                    clicks.Dispose();
+                    throw;
+                }
                 _shards[i] = new ShardHandler(i, options, clicks, conversions, output);
+                if (recover is not null)
+                {
+                    _shards[i].Restore(recover.Partitions);
+                }
             }
+
+            _snapshots = new SnapshotCoordinator(options, store, _shards, storage, nextSequence, Post);
+            if (recover is null)
+            {
+                store.ForgetPrefixes();
+            }
+            // Snapshots newer than the recovered one, unusable ones and unreferenced checkpoints go
+            // (after a fresh start: every snapshot, since the tables they need were just emptied).
+            _snapshots.Prune(recover);
         }
         catch
         {
@@ -81,6 +128,7 @@ public sealed class AttributionEngine : IDisposable
             }
             throw;
         }
+        RecoveredSnapshot = recover;
 
         _faults = new RecordAndContinuePolicy();
         _pipeline = new EventPipeline<EngineSlot>(options.RingSize,
@@ -88,6 +136,125 @@ public sealed class AttributionEngine : IDisposable
         _ring = _pipeline.Ring;
         _pipeline.HandleEventsWith("shard", _shards);
         _pipeline.Start();
+    }
+
+    /// <summary>
+    /// Opens the engine on <see cref="EngineOptions.StateDirectory"/>, recovering the newest snapshot
+    /// there that verifies (manifest readable, every listed file present with its length and
+    /// checksum). A snapshot that does not is reported to <see cref="EngineOptions.Logger"/> in one
+    /// line and the next older one is tried; with none usable the engine starts empty and says so.
+    /// <see cref="RecoveredSnapshot"/> tells what was loaded: resubmit input after its positions.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="SnapshotMismatchException">The snapshot to recover was taken with other results-determining settings (window, lateness, retention, partitions, history, shards).</exception>
+    public static AttributionEngine Open(EngineOptions options, IEngineOutput output)
+    {
+        Validated(options);
+        ArgumentNullException.ThrowIfNull(output);
+        if (options.StateDirectory is null)
+        {
+            return new AttributionEngine(options, output, recover: null, store: null);
+        }
+        var store = new SnapshotStore(options.StateDirectory);
+        IReadOnlyList<SnapshotEntry> entries = store.List();
+        SnapshotConfig current = SnapshotConfig.From(options);
+        foreach (SnapshotEntry entry in entries)
+        {
+            SnapshotManifest manifest;
+            try
+            {
+                manifest = SnapshotStore.Read(entry.Path);
+            }
+            catch (InvalidDataException e)
+            {
+                Log(options, $"Snapshot {entry.Sequence} ('{entry.Path}') is not usable: {e.Message}; trying an older one.");
+                continue;
+            }
+            if (store.Verify(manifest) is { } problem)
+            {
+                Log(options, $"Snapshot {entry.Sequence} ('{entry.Path}') is not usable: {problem}; trying an older one.");
+                continue;
+            }
+            if (manifest.Config.Difference(current) is { } difference)
+            {
+                throw new SnapshotMismatchException(
+                    $"Snapshot {manifest.Sequence} in '{store.StateDirectory}' was taken with other settings than the engine's ({difference}); use the snapshot's settings or an empty state directory.");
+            }
+            try
+            {
+                var engine = new AttributionEngine(options, output, manifest, store);
+                Log(options, $"Recovered snapshot {manifest.Sequence} of {manifest.CreatedAt:u} from '{store.StateDirectory}' ({manifest.Partitions.Count} partitions).");
+                return engine;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FASTER.core.FasterException)
+            {
+                Log(options, $"Snapshot {entry.Sequence} ('{entry.Path}') is not usable: its state tables could not be recovered ({e.Message}); trying an older one.");
+            }
+        }
+        Log(options, entries.Count == 0
+            ? $"No snapshot in '{store.StateDirectory}'; starting with empty state."
+            : $"None of the {entries.Count} snapshots in '{store.StateDirectory}' is usable; starting with empty state.");
+        return new AttributionEngine(options, output, recover: null, store: null);
+    }
+
+    /// <summary>The snapshot <see cref="Open"/> recovered, or null when the engine started empty.</summary>
+    public SnapshotManifest? RecoveredSnapshot { get; }
+
+    /// <summary>The newest snapshot this engine took, or null.</summary>
+    public SnapshotInfo? LastSnapshot => _snapshots.Last;
+
+    /// <summary>Whether a snapshot is being completed in the background now (a periodic one due meanwhile is skipped, not queued).</summary>
+    public bool SnapshotInProgress => _snapshots.InProgress;
+
+    /// <summary>Snapshots of this engine that failed.</summary>
+    public long SnapshotFailures => _snapshots.Failures;
+
+    /// <summary>
+    /// Takes a snapshot at this point of the stream and waits until its manifest is durable. The
+    /// shards stop only for the cut (<see cref="SnapshotInfo.Pause"/>); the files are written while
+    /// they process on. Waits first for a snapshot still in flight. Keeps the newest
+    /// <see cref="EngineOptions.SnapshotsToKeep"/>. <paramref name="extras"/> go into the manifest.
+    /// </summary>
+    /// <exception cref="SnapshotFailedException">It failed (e.g. disk full); the previous snapshot is kept and the engine keeps processing.</exception>
+    public SnapshotInfo Snapshot(IReadOnlyDictionary<string, string>? extras = null)
+    {
+        try
+        {
+            return SnapshotAsync(extras).GetAwaiter().GetResult();
+        }
+        catch (SnapshotFailedException e)
+        {
+            // Rethrown on the caller's thread with its own stack, cause kept.
+            throw new SnapshotFailedException(e.Message, e.InnerException) { Sequence = e.Sequence };
+        }
+    }
+
+    /// <summary>Publishes a snapshot's cut now and returns the task that completes it in the background (see <see cref="Snapshot"/>).</summary>
+    public Task<SnapshotInfo> SnapshotAsync(IReadOnlyDictionary<string, string>? extras = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return _snapshots.Start(extras);
+    }
+
+    /// <summary>
+    /// Starts a periodic snapshot when one is due (<see cref="EngineOptions.SnapshotEveryEvents"/>,
+    /// <see cref="EngineOptions.SnapshotInterval"/>) and none is in flight; for a producer that is
+    /// idle (Submit checks by itself). Returns true when one started.
+    /// </summary>
+    public bool SnapshotIfDue() => _snapshots.StartIfDue();
+
+    /// <summary>
+    /// Silent replay after recovery: events of <paramref name="partition"/> at or before
+    /// <paramref name="position"/> submitted from now on update state exactly as usual but deliver
+    /// no output (it was delivered before the crash). Publish it before resubmitting that range.
+    /// </summary>
+    public void SetSilentUntil(int partition, long position)
+    {
+        if ((uint)partition >= PartitionWatermarks.MaxPartitions)
+        {
+            throw new ArgumentOutOfRangeException(nameof(partition), partition, $"A partition must be between 0 and {PartitionWatermarks.MaxPartitions - 1}.");
+        }
+        Post(new SilentUntilCommand(partition, position));
     }
 
     /// <summary>The options the engine was opened with.</summary>
@@ -110,8 +277,13 @@ public sealed class AttributionEngine : IDisposable
     /// <see cref="RejectReason.None"/> when accepted, else why it was rejected (counted; the caller
     /// dead-letters it). <paramref name="partition"/> &lt; 0 means hash(user_id) mod P. Blocks while the ring is full.
     /// </summary>
+    /// <exception cref="SnapshotFailedException">A snapshot failed under <see cref="SnapshotFailurePolicy.Stop"/>: the engine accepts no more input.</exception>
     public RejectReason Submit(ReadOnlySpan<byte> record, long position = 0, int partition = -1, WireFormat format = WireFormat.Json)
     {
+        if (_snapshots.StopError is { } stop)
+        {
+            ThrowStopped(stop);
+        }
         long seq = _ring.Next();
         ref EngineSlot slot = ref _ring[seq];
         slot.Command = null;
@@ -132,13 +304,20 @@ public sealed class AttributionEngine : IDisposable
         }
         else
         {
-            // The sequence is claimed and must be published; the shards skip it.
+            // The sequence is claimed and must be published; the shards skip it (the owner of a
+            // given partition records its position as consumed).
             slot.Kind = SlotKind.Skip;
+            slot.Record.Partition = (uint)partition < PartitionWatermarks.MaxPartitions ? partition : -1;
             CountRejected(reason);
         }
         _ring.Publish(seq);
+        _snapshots.OnSubmitted();
         return reason;
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ThrowStopped(SnapshotFailedException stop)
+        => throw new SnapshotFailedException($"The engine stopped accepting input because a snapshot failed: {stop.Message}", stop) { Sequence = stop.Sequence };
 
     /// <summary>Counts a record rejected before it reached <see cref="Submit"/> (e.g. an empty Kafka value).</summary>
     public void CountRejected(RejectReason reason)
@@ -157,16 +336,22 @@ public sealed class AttributionEngine : IDisposable
     public void Execute(ShardCommand command, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(command);
+        Post(command);
+        if (!command.Wait(timeout))
+        {
+            throw new TimeoutException($"The shards did not finish {command.GetType().Name} within {timeout.TotalSeconds:F0} s.");
+        }
+    }
+
+    // Publishes a command without waiting for it (same thread rules as Submit).
+    private void Post(ShardCommand command)
+    {
         command.Arm(_shards.Length);
         long seq = _ring.Next();
         ref EngineSlot slot = ref _ring[seq];
         slot.Kind = SlotKind.Command;
         slot.Command = command;
         _ring.Publish(seq);
-        if (!command.Wait(timeout))
-        {
-            throw new TimeoutException($"The shards did not finish {command.GetType().Name} within {timeout.TotalSeconds:F0} s.");
-        }
     }
 
     /// <summary>Sums the counters of every shard and the producer's rejections (exact after <see cref="Flush"/>).</summary>
@@ -204,6 +389,8 @@ public sealed class AttributionEngine : IDisposable
             return;
         }
         _pipeline.DrainAndStop(TimeSpan.FromMinutes(5));
+        // A snapshot in flight needs the tables until its manifest is written.
+        _snapshots.WaitForInFlight();
         foreach (var s in _shards)
         {
             s.Dispose();
@@ -220,6 +407,18 @@ public sealed class AttributionEngine : IDisposable
             }
         }
     }
+
+    private static EngineOptions Validated(EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Validate() is { } error)
+        {
+            throw new ArgumentException(error, nameof(options));
+        }
+        return options;
+    }
+
+    private static void Log(EngineOptions options, string line) => options.Logger?.Invoke(line);
 
     private static IWaitStrategy CreateWait(WaitKind kind) => kind switch
     {

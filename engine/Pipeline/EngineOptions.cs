@@ -1,4 +1,5 @@
 using Attribution.Engine.Attribution;
+using Attribution.Engine.Snapshots;
 
 namespace Attribution.Engine.Pipeline;
 
@@ -8,8 +9,15 @@ public sealed record EngineOptions
     /// <summary>Attribution rules (window, lateness, partitions P, history).</summary>
     public AttributionConfig Attribution { get; init; } = new();
 
-    /// <summary>Shard threads N; partition p belongs to shard p mod N. Default: the number of cores.</summary>
-    public int Shards { get; init; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Shard threads N; partition p belongs to shard p mod N. Default: cores − 1 (at least 1), because
+    /// the source thread decoding into the ring needs a core of its own: on 2 cores, 2 shards plus the
+    /// source measured slower than 1 shard (bench/RESULTS.md, engine suite).
+    /// </summary>
+    public int Shards { get; init; } = DefaultShards;
+
+    /// <summary>The default shard count for this machine.</summary>
+    public static int DefaultShards => Math.Max(1, Environment.ProcessorCount - 1);
 
     /// <summary>Ring slots (a power of two). Default 8192.</summary>
     public int RingSize { get; init; } = 8192;
@@ -38,6 +46,35 @@ public sealed record EngineOptions
     /// <summary>A shard sweeps expired state after at least this many events and a quarter of window + lateness of event time. Default 250,000.</summary>
     public long ExpireEveryEvents { get; init; } = 250_000;
 
+    /// <summary>Snapshots kept in the state directory (older ones and their files are deleted). Default 3.</summary>
+    public int SnapshotsToKeep { get; init; } = 3;
+
+    /// <summary>Take a snapshot after this many submitted records (0 = not by count). Started by the submitting thread.</summary>
+    public long SnapshotEveryEvents { get; init; }
+
+    /// <summary>
+    /// Take a snapshot when this much time passed since the last one (zero = not by time). Checked
+    /// by the submitting thread every 1,024 records, or by <see cref="AttributionEngine.SnapshotIfDue"/> when idle.
+    /// </summary>
+    public TimeSpan SnapshotInterval { get; init; }
+
+    /// <summary>What a failed snapshot does to the engine (the previous snapshot is kept either way).</summary>
+    public SnapshotFailurePolicy OnSnapshotFailure { get; init; } = SnapshotFailurePolicy.Continue;
+
+    /// <summary>Longest wait for one step of a snapshot (the shards reaching the cut, a checkpoint becoming durable). Default 10 min.</summary>
+    public TimeSpan SnapshotTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Called once per snapshot at its cut, while every shard is stopped there and after each has
+    /// delivered the outputs of all events before it (and none after): add entries for the
+    /// manifest's extras, e.g. the output file's length. Runs on a shard thread and is part of the
+    /// processing pause, so keep it short; when null the shards do not wait for each other.
+    /// </summary>
+    public Action<IDictionary<string, string>>? CaptureSnapshotExtras { get; init; }
+
+    /// <summary>Receives one line per notable event (snapshot recovered, skipped as bad, failed, deleted).</summary>
+    public Action<string>? Logger { get; init; }
+
     /// <summary>Returns null when valid, else one sentence.</summary>
     public string? Validate()
     {
@@ -64,6 +101,18 @@ public sealed record EngineOptions
         if (ExpireEveryEvents < 1)
         {
             return "The expiry cadence must be at least one event.";
+        }
+        if (SnapshotsToKeep < 1)
+        {
+            return $"At least one snapshot must be kept, but SnapshotsToKeep is {SnapshotsToKeep}.";
+        }
+        if (SnapshotEveryEvents < 0 || SnapshotInterval < TimeSpan.Zero)
+        {
+            return "The snapshot cadence (events, interval) must not be negative.";
+        }
+        if (SnapshotTimeout <= TimeSpan.Zero)
+        {
+            return "The snapshot timeout must be positive.";
         }
         return null;
     }

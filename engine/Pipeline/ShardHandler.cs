@@ -2,6 +2,7 @@ using Attribution.Engine.Attribution;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 using Attribution.Engine.Ring;
+using Attribution.Engine.Snapshots;
 using Attribution.Engine.State.Faster;
 
 namespace Attribution.Engine.Pipeline;
@@ -26,6 +27,10 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
     private long _sinceSweep;
     private long _maxEventTime = long.MinValue;
     private long _lastSweepEventTime = long.MinValue;
+    // Per partition: outputs of conversions at or before this position are suppressed (silent
+    // replay after recovery). Null until the first SetSilentUntil; read only when attributing.
+    private long[]? _silentUntil;
+    private volatile bool _checkpointInFlight;
 
     internal ShardHandler(int index, EngineOptions options, FasterStateTable clicks, FasterStateTable conversions, IEngineOutput output)
     {
@@ -58,6 +63,20 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
     /// <summary>Position of the last event applied per partition (-1 = none); read by snapshots on this thread.</summary>
     public ReadOnlySpan<long> Positions => _positions;
 
+    /// <summary>Attributions not delivered because their conversion was within a silent-replay range.</summary>
+    public long SilencedOutputs { get; private set; }
+
+    /// <summary>
+    /// Set from the cut until the snapshot's checkpoints are durable. Sweeps wait meanwhile: a
+    /// compaction moves records of the checkpointed version to the tail as next-version records
+    /// and advances the log begin, which would drop them from the checkpoint being written.
+    /// </summary>
+    internal bool CheckpointInFlight
+    {
+        get => _checkpointInFlight;
+        set => _checkpointInFlight = value;
+    }
+
     /// <summary>Sets a partition's applied position (recovery).</summary>
     public void SetPosition(int partition, long position)
     {
@@ -81,6 +100,13 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
             Deliver();
             slot.Command!.Complete(this);
         }
+        else if (slot.Record.Partition >= 0 && slot.Record.Partition % _shards == Index)
+        {
+            // A rejected record of a known partition is consumed too: its position counts as applied.
+            int p = slot.Record.Partition;
+            EnsurePartition(p);
+            _positions[p] = slot.Record.Position;
+        }
         if (endOfBatch)
         {
             Deliver();
@@ -98,15 +124,22 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
         {
             _maxEventTime = record.Timestamp;
         }
-        if (++_sinceSweep >= _expireEvery && (_lastSweepEventTime == long.MinValue || _maxEventTime - _lastSweepEventTime >= _expireSpan))
+        if (++_sinceSweep >= _expireEvery && (_lastSweepEventTime == long.MinValue || _maxEventTime - _lastSweepEventTime >= _expireSpan) && !_checkpointInFlight)
         {
             Sweep();
         }
     }
 
-    /// <summary>Removes expired state now (also runs by itself on the event-count/event-time cadence).</summary>
+    /// <summary>
+    /// Removes expired state now (also runs by itself on the event-count/event-time cadence).
+    /// Does nothing and returns 0 while a snapshot's checkpoints are being written.
+    /// </summary>
     public long Sweep()
     {
+        if (_checkpointInFlight)
+        {
+            return 0;
+        }
         _sinceSweep = 0;
         _lastSweepEventTime = _maxEventTime;
         long removed = Core.Expire();
@@ -127,6 +160,12 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
 
     private void Emit(ref EventRecord conversion, scoped in ClickView click)
     {
+        long[]? silent = _silentUntil;
+        if (silent is not null && (uint)conversion.Partition < (uint)silent.Length && conversion.Position <= silent[conversion.Partition])
+        {
+            SilencedOutputs++;
+            return;
+        }
         var entry = new OutputEntry
         {
             Partition = conversion.Partition,
@@ -154,6 +193,65 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
             _output.Deliver(_batch);
             _batch.Clear();
         }
+    }
+
+    /// <summary>
+    /// The cut of a snapshot, on this shard's thread: the applied position and watermark of each of
+    /// its partitions, and the start of a checkpoint of each table (see
+    /// <see cref="FasterStateTable.BeginCheckpoint"/>). <paramref name="cut"/> records what was begun
+    /// even when the second table fails, so the caller can finish and discard it.
+    /// </summary>
+    internal void BeginSnapshot(ShardCut cut)
+    {
+        PartitionWatermarks watermarks = Core.Watermarks;
+        int count = Math.Max(_positions.Length, watermarks.Capacity);
+        for (int p = Index; p < count; p += _shards)
+        {
+            long position = p < _positions.Length ? _positions[p] : -1;
+            long watermark = watermarks.Get(p);
+            if (position >= 0 || watermark != PartitionWatermarks.None)
+            {
+                cut.Partitions.Add(new PartitionCut { Partition = p, Position = position, Watermark = watermark });
+            }
+        }
+        _checkpointInFlight = true;
+        cut.Clicks = Core.Clicks.BeginCheckpoint();
+        cut.Conversions = Core.Conversions.BeginCheckpoint();
+    }
+
+    /// <summary>Restores positions and watermarks of recovered partitions (before the shard starts).</summary>
+    internal void Restore(IEnumerable<PartitionCut> partitions)
+    {
+        foreach (PartitionCut cut in partitions)
+        {
+            if (cut.Partition % _shards != Index)
+            {
+                continue;
+            }
+            SetPosition(cut.Partition, cut.Position);
+            if (cut.Watermark != PartitionWatermarks.None)
+            {
+                Core.Watermarks.Set(cut.Partition, cut.Watermark);
+                _maxEventTime = Math.Max(_maxEventTime, cut.Watermark);
+            }
+        }
+        _lastSweepEventTime = _maxEventTime;
+    }
+
+    /// <summary>Suppresses outputs of <paramref name="partition"/>'s conversions at or before <paramref name="position"/> (on this shard's thread).</summary>
+    internal void SetSilentUntil(int partition, long position)
+    {
+        if (partition % _shards != Index)
+        {
+            return;
+        }
+        if (_silentUntil is null || partition >= _silentUntil.Length)
+        {
+            int old = _silentUntil?.Length ?? 0;
+            Array.Resize(ref _silentUntil, Math.Max(partition + 1, Math.Max(_positions.Length, old * 2)));
+            _silentUntil.AsSpan(old).Fill(long.MinValue);
+        }
+        _silentUntil[partition] = position;
     }
 
     /// <inheritdoc/>

@@ -35,7 +35,7 @@ public static class HelpText
                                   15m, 1h, 2d (default 1h)
           --partitions P          state partitions, user_id hashed with a stable hash (default 64)
           --max-record-bytes N    reject longer records as oversized (default 65536)
-          --shards N              shard threads applying events (default: the number of cores);
+          --shards N              shard threads applying events (default: cores - 1, at least 1);
                                   each partition's output order is the same for any N
           --quiet                 do not print the summary
 

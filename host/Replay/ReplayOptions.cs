@@ -26,7 +26,7 @@ public sealed record ReplayOptions
     public required AttributionConfig Config { get; init; }
 
     /// <summary>Shard threads.</summary>
-    public int Shards { get; init; } = Environment.ProcessorCount;
+    public int Shards { get; init; } = Engine.Pipeline.EngineOptions.DefaultShards;
 
     /// <summary>The engine settings of this run.</summary>
     public EngineOptions EngineOptions() => new()
@@ -57,7 +57,7 @@ public sealed record ReplayOptions
             OutputPath = cl.Get("--output") is "-" ? null : cl.Get("--output"),
             DeadLetterPath = cl.Get("--dead-letter"),
             Quiet = cl.Has("--quiet"),
-            Shards = cl.GetInt("--shards", Environment.ProcessorCount, 1, 256),
+            Shards = cl.GetInt("--shards", Engine.Pipeline.EngineOptions.DefaultShards, 1, 256),
             Config = config,
         };
     }

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.ExceptionServices;
 using FASTER.core;
 
 namespace Attribution.Engine.State.Faster;
@@ -47,6 +49,13 @@ public sealed unsafe class FasterStateTable : IStateTable
     private SweepProbeBatch? _sweepBatch;
     private bool _disposed;
 
+    // Checkpoint bookkeeping (checkpoint folder, floor files, log truncation) may run on a
+    // completing thread while the owner thread sweeps; this lock orders the two. Never on the hot path.
+    private readonly object _checkpointLock = new();
+    private Guid _pendingCheckpoint;
+    private long _pendingCheckpointErrors;
+    private long _pendingFloor = long.MaxValue;
+
     private FasterStateTable(FasterStateTableOptions options, IFasterEqualityComparer<SpanByte>? comparer, bool recover, Guid? token)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -68,14 +77,17 @@ public sealed unsafe class FasterStateTable : IStateTable
         System.IO.Directory.CreateDirectory(options.LogDirectory);
         System.IO.Directory.CreateDirectory(options.CheckpointDirectory);
 
-        _logDevice = Devices.CreateLogDevice(
-            Path.Combine(options.LogDirectory, "hlog"),
-            preallocateFile: false,
-            deleteOnClose: false,
-            capacity: Devices.CAPACITY_UNSPECIFIED,
-            recoverDevice: recover);
+        _logDevice = new IoErrorTrackingDevice(
+            Devices.CreateLogDevice(
+                Path.Combine(options.LogDirectory, "hlog"),
+                preallocateFile: false,
+                deleteOnClose: false,
+                capacity: Devices.CAPACITY_UNSPECIFIED,
+                recoverDevice: recover),
+            IoErrors,
+            checkpoint: false);
         _checkpoints = new DeviceLogCommitCheckpointManager(
-            new LocalStorageNamedDeviceFactory(),
+            new IoErrorTrackingDeviceFactory(new LocalStorageNamedDeviceFactory(), IoErrors),
             new DefaultCheckpointNamingScheme(options.CheckpointDirectory),
             removeOutdated: false);
         try
@@ -176,6 +188,9 @@ public sealed unsafe class FasterStateTable : IStateTable
             removeOutdated: false);
         return [.. manager.GetLogCheckpointTokens()];
     }
+
+    /// <summary>Write errors FASTER's devices reported for this table (FASTER itself carries on after them).</summary>
+    public IoErrorLog IoErrors { get; } = new();
 
     /// <summary>The settings the table was opened with.</summary>
     public FasterStateTableOptions Options => _options;
@@ -403,7 +418,15 @@ public sealed unsafe class FasterStateTable : IStateTable
     // address of a stored checkpoint: recovering it reads the log from there.
     private void TruncateLogFiles()
     {
-        var floor = _store.Log.BeginAddress;
+        lock (_checkpointLock)
+        {
+            TruncateLogFilesLocked();
+        }
+    }
+
+    private void TruncateLogFilesLocked()
+    {
+        var floor = Math.Min(_store.Log.BeginAddress, _pendingFloor);
         foreach (var token in _checkpoints.GetLogCheckpointTokens())
         {
             floor = Math.Min(floor, ReadCheckpointFloor(token));
@@ -424,6 +447,7 @@ public sealed unsafe class FasterStateTable : IStateTable
     /// <summary>
     /// Takes a full checkpoint (hash index and hybrid-log snapshot) into the checkpoint folder and
     /// waits for it to be durable. The count is stored with it. Returns the checkpoint's token.
+    /// Same as <see cref="BeginCheckpoint"/> then <see cref="CompleteCheckpoint"/>.
     /// <para>
     /// Retention: compaction never deletes log files a stored checkpoint needs, so the latest
     /// checkpoint stays recoverable however much is compacted after it. But a checkpoint makes
@@ -434,39 +458,212 @@ public sealed unsafe class FasterStateTable : IStateTable
     /// </summary>
     public Guid Checkpoint()
     {
+        var token = BeginCheckpoint();
+        CompleteCheckpoint(token, Timeout.InfiniteTimeSpan);
+        return token;
+    }
+
+    /// <summary>
+    /// Starts a full checkpoint of the table as it is now and returns as soon as the table's
+    /// session has moved to the next version, i.e. without waiting for anything to be written.
+    /// FASTER's CPR versioning keeps the checkpoint exact: operations after this call belong to the
+    /// next version (a record of the checkpointed version is copied, never updated in place, until
+    /// the checkpoint is durable), so the checkpoint holds the table exactly as of this call.
+    /// Call on the owner thread, one checkpoint at a time; finish with <see cref="CompleteCheckpoint"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A checkpoint is in progress, or FASTER would not start one.</exception>
+    public Guid BeginCheckpoint()
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_checkpointLock)
+        {
+            if (_pendingCheckpoint != Guid.Empty)
+            {
+                throw new InvalidOperationException($"State table '{_options.Name}' could not start a checkpoint: checkpoint {_pendingCheckpoint} is not completed yet.");
+            }
+            // Until the floor file of the new checkpoint exists, its log is protected from truncation by this.
+            _pendingFloor = _store.Log.BeginAddress;
+            _pendingCheckpointErrors = IoErrors.CheckpointWriteErrors;
+        }
+        var version = _store.SystemState.Version;
         _store.CommitCookie = EncodeCookie(_count);
-        var floor = _store.Log.BeginAddress;
         if (!_store.TryInitiateFullCheckpoint(out var token, CheckpointType.Snapshot))
         {
+            lock (_checkpointLock)
+            {
+                _pendingFloor = long.MaxValue;
+            }
             throw new InvalidOperationException($"State table '{_options.Name}' could not start a checkpoint: another one is in progress.");
         }
-        _store.CompleteCheckpointAsync().AsTask().GetAwaiter().GetResult();
-        var floorPath = CheckpointFloorPath(token);
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(floorPath)!);
-        var bytes = new byte[sizeof(long)];
-        BinaryPrimitives.WriteInt64LittleEndian(bytes, floor);
-        File.WriteAllBytes(floorPath, bytes);
-
-        // FASTER's checkpoint deleted the log segments below the begin address; older checkpoints
-        // that needed them can no longer be recovered, so they are removed rather than listed.
-        var firstSegment = _store.Log.BeginAddress >> _options.SegmentBits;
-        foreach (var old in _checkpoints.GetLogCheckpointTokens().ToList())
+        lock (_checkpointLock)
         {
-            if (old != token && (ReadCheckpointFloor(old) >> _options.SegmentBits) < firstSegment)
+            _pendingCheckpoint = token;
+        }
+
+        // The version moves on once every active session acknowledged the checkpoint; this table's
+        // only session is ours, so refreshing it drives the switch. One more refresh after the
+        // global version moved puts our session itself into the new version.
+        var spins = 0;
+        while (_store.SystemState.Version <= version)
+        {
+            _session.Refresh();
+            if (++spins > 64)
             {
-                _checkpoints.Purge(old);
-                File.Delete(CheckpointFloorPath(old));
+                Thread.Yield();
+            }
+            if (spins > 1_000_000)
+            {
+                throw new InvalidOperationException($"State table '{_options.Name}' checkpoint {token} did not move to the next version.");
             }
         }
+        _session.Refresh();
         return token;
+    }
+
+    /// <summary>
+    /// Waits until the checkpoint started by <see cref="BeginCheckpoint"/> is durable (index, log
+    /// snapshot and metadata written), then records its log floor and removes checkpoints it made
+    /// unrecoverable (see <see cref="Checkpoint"/>). May run on any thread while the owner thread
+    /// keeps using the table: FASTER's state machine is designed to be completed from outside.
+    /// </summary>
+    /// <exception cref="TimeoutException">The checkpoint did not complete within <paramref name="timeout"/>.</exception>
+    public void CompleteCheckpoint(Guid token, TimeSpan timeout)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long floor;
+        lock (_checkpointLock)
+        {
+            if (_pendingCheckpoint != token)
+            {
+                throw new InvalidOperationException($"State table '{_options.Name}' has no checkpoint {token} in progress.");
+            }
+            floor = _pendingFloor;
+        }
+        try
+        {
+            if (!_store.CompleteCheckpointAsync().AsTask().Wait(timeout))
+            {
+                throw new TimeoutException($"State table '{_options.Name}' checkpoint {token} was not durable within {timeout.TotalSeconds:F0} s.");
+            }
+        }
+        catch (Exception e)
+        {
+            if (_store.SystemState.Phase == Phase.REST)
+            {
+                // FASTER gave up on this checkpoint: a new one may start.
+                lock (_checkpointLock)
+                {
+                    _pendingCheckpoint = Guid.Empty;
+                    _pendingFloor = long.MaxValue;
+                }
+            }
+            if (e is AggregateException { InnerExceptions.Count: 1 } a)
+            {
+                ExceptionDispatchInfo.Capture(a.InnerExceptions[0]).Throw();
+            }
+            throw;
+        }
+
+        lock (_checkpointLock)
+        {
+            try
+            {
+                // FASTER completes a checkpoint whose writes failed; such a checkpoint is not durable.
+                if (IoErrors.CheckpointWriteErrors != _pendingCheckpointErrors || IoErrors.LogWriteErrors != 0)
+                {
+                    PurgeQuietly(token);
+                    throw new IOException(IoErrors.CheckpointWriteErrors != _pendingCheckpointErrors
+                        ? $"State table '{_options.Name}' checkpoint {token} could not be written ({IoErrors.LastError})."
+                        : $"State table '{_options.Name}' cannot take a durable checkpoint because a write to its log failed earlier ({IoErrors.LastError}).");
+                }
+                var floorPath = CheckpointFloorPath(token);
+                System.IO.Directory.CreateDirectory(Path.GetDirectoryName(floorPath)!);
+                var bytes = new byte[sizeof(long)];
+                BinaryPrimitives.WriteInt64LittleEndian(bytes, floor);
+                File.WriteAllBytes(floorPath, bytes);
+
+                // FASTER's checkpoint deleted the log segments below the begin address; older checkpoints
+                // that needed them can no longer be recovered, so they are removed rather than listed.
+                var firstSegment = _store.Log.BeginAddress >> _options.SegmentBits;
+                foreach (var old in _checkpoints.GetLogCheckpointTokens().ToList())
+                {
+                    if (old != token && (ReadCheckpointFloor(old) >> _options.SegmentBits) < firstSegment)
+                    {
+                        _checkpoints.Purge(old);
+                        File.Delete(CheckpointFloorPath(old));
+                    }
+                }
+            }
+            finally
+            {
+                _pendingCheckpoint = Guid.Empty;
+                _pendingFloor = long.MaxValue;
+            }
+        }
+    }
+
+    // Removes a checkpoint that failed; a failure to remove it (the disk that failed it) must not
+    // hide the original error, and the leftover is unlisted garbage for a later RemoveCheckpoint.
+    private void PurgeQuietly(Guid token)
+    {
+        try
+        {
+            _checkpoints.Purge(token);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// The files a stored checkpoint consists of: the files of its checkpoint folders (whole) and
+    /// the log segment files it reads on recovery, each with the number of leading bytes that
+    /// belong to it (segments keep growing after the checkpoint; their prefix never changes).
+    /// Paths are absolute. Any thread.
+    /// </summary>
+    public IReadOnlyList<CheckpointFile> CheckpointFiles(Guid token)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var info = new HybridLogRecoveryInfo();
+        lock (_checkpointLock)
+        {
+            var metadata = _checkpoints.GetLogCheckpointMetadata(token, null, false, -1)
+                ?? throw new InvalidOperationException($"State table '{_options.Name}' has no checkpoint {token}.");
+            using var reader = new StreamReader(new MemoryStream(metadata));
+            info.Initialize(reader);
+        }
+        var naming = new DefaultCheckpointNamingScheme(_options.CheckpointDirectory);
+        var files = new List<CheckpointFile>();
+        foreach (var folder in new[] { naming.IndexCheckpointBase(token).directoryName, naming.LogCheckpointBase(token).directoryName }.Select(d => Path.Combine(_options.CheckpointDirectory, d)))
+        {
+            foreach (var file in System.IO.Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
+            {
+                files.Add(new CheckpointFile(file, new FileInfo(file).Length, IsPrefix: false));
+            }
+        }
+        // Recovery reads the main log from the begin address up to the address that was flushed
+        // when the checkpoint started; the snapshot file holds everything from there on.
+        var segmentBytes = 1L << _options.SegmentBits;
+        var mainLogEnd = info.useSnapshotFile != 0 ? info.snapshotStartFlushedLogicalAddress : info.finalLogicalAddress;
+        if (mainLogEnd > info.beginAddress)
+        {
+            for (var segment = info.beginAddress >> _options.SegmentBits; segment <= (mainLogEnd - 1) >> _options.SegmentBits; segment++)
+            {
+                var end = Math.Min(segmentBytes, mainLogEnd - (segment << _options.SegmentBits));
+                files.Add(new CheckpointFile(Path.Combine(_options.LogDirectory, "hlog." + segment.ToString(CultureInfo.InvariantCulture)), end, IsPrefix: true));
+            }
+        }
+        return files;
     }
 
     /// <summary>Tokens of this table's stored checkpoints, newest first.</summary>
     public IReadOnlyList<Guid> CheckpointTokens()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return [.. _checkpoints.GetLogCheckpointTokens()];
+        lock (_checkpointLock)
+        {
+            return [.. _checkpoints.GetLogCheckpointTokens()];
+        }
     }
 
     /// <summary>
@@ -475,9 +672,12 @@ public sealed unsafe class FasterStateTable : IStateTable
     public void RemoveCheckpoint(Guid token)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _checkpoints.Purge(token);
-        File.Delete(CheckpointFloorPath(token));
-        TruncateLogFiles();
+        lock (_checkpointLock)
+        {
+            _checkpoints.Purge(token);
+            File.Delete(CheckpointFloorPath(token));
+            TruncateLogFilesLocked();
+        }
     }
 
     /// <summary>Sizes of the index, the log and its files (for metrics and benchmarks; not free: it lists files).</summary>

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using Attribution.Engine.Attribution;
+using Attribution.Engine.Events;
+using Attribution.Engine.Pipeline;
+using Attribution.Engine.State.Faster;
+
+namespace Attribution.Bench.Engine;
+
+/// <summary>
+/// Drives a fresh <see cref="AttributionEngine"/> from the calling thread (the one producer) over the
+/// pre-rendered lines. Timing runs from the first Submit to the return of Flush, i.e. until every
+/// attribution has been delivered; opening the engine (FASTER files) is not timed.
+/// </summary>
+internal static class EngineRunner
+{
+    /// <summary>Submits <paramref name="events"/> lines as fast as the ring accepts them.</summary>
+    public static EngineRunResult Saturated(EngineOptions options, LineStore lines, int events)
+    {
+        var output = new TallyingOutput(options.Shards);
+        using var engine = new AttributionEngine(options, output);
+        long heap = Settle();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        (int, int, int) gcs = Collections();
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < events; i++)
+        {
+            if (engine.Submit(lines[i], position: i) != RejectReason.None)
+            {
+                throw Rejected(lines, i);
+            }
+        }
+        engine.Flush();
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        (int, int, int) collections = Since(gcs);
+        return Finish(engine, output, events, seconds, allocated, Settle() - heap, collections);
+    }
+
+    /// <summary>
+    /// Submits event i at its intended time start + i / <paramref name="rate"/> (busy-waiting until then),
+    /// so a stall anywhere shows up as latency of every event meant to be sent during it.
+    /// </summary>
+    public static EngineRunResult Paced(EngineOptions options, LineStore lines, int events, double rate)
+    {
+        double ticksPerEvent = Stopwatch.Frequency / rate;
+        var output = new TallyingOutput(options.Shards, ticksPerEvent);
+        using (var engine = new AttributionEngine(options, output))
+        {
+            long heap = Settle();
+            // The schedule starts 10 ms from now, once the engine is open and the heap settled.
+            long start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 100);
+            output.Schedule(start);
+            long allocated = GC.GetTotalAllocatedBytes(precise: true);
+            (int, int, int) gcs = Collections();
+            for (int i = 0; i < events; i++)
+            {
+                long due = start + (long)(i * ticksPerEvent);
+                while (Stopwatch.GetTimestamp() < due)
+                {
+                    // Not a sleep (its timer is far coarser than the interval), but a yield: on a machine with
+                    // fewer cores than threads a pure spin would take a shard's core. Lateness it causes counts
+                    // as latency, since it is measured from the due time.
+                    Thread.Yield();
+                }
+                if (engine.Submit(lines[i], position: i) != RejectReason.None)
+                {
+                    throw Rejected(lines, i);
+                }
+            }
+            engine.Flush();
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+            (int, int, int) collections = Since(gcs);
+            return Finish(engine, output, events, seconds, allocated, Settle() - heap, collections) with
+            {
+                OfferedRate = rate,
+                IntendedLatency = output.IntendedLatency(),
+                SubmitLatency = output.SubmitLatency(),
+            };
+        }
+    }
+
+    private static EngineRunResult Finish(AttributionEngine engine, TallyingOutput output, int events, double seconds, long allocated, long retained, (int, int, int) gcs)
+    {
+        if (engine.FaultCount != 0)
+        {
+            throw new InvalidOperationException($"The engine reported {engine.FaultCount} handler faults: " +
+                                                string.Join("; ", engine.RecentFaults().Select(f => f.ToString())));
+        }
+        AttributionCounters counters = engine.GetCounters();
+        OutputTally total = output.Total();
+        if (total.LineFeeds != total.Count || total.Count != counters.Outcome(AttributionOutcome.Attributed))
+        {
+            throw new InvalidOperationException($"The engine counted {counters.Outcome(AttributionOutcome.Attributed):N0} attributions " +
+                                                $"but delivered {total.Count:N0} entries in {total.LineFeeds:N0} lines.");
+        }
+        return new EngineRunResult(engine.Options.Shards, events, seconds, allocated, retained, gcs, total, counters, engine.StateCounts(), DescribeState(engine));
+    }
+
+    /// <summary>Per shard: log size and how much of it FASTER had to move to disk (the run is meant to stay in memory).</summary>
+    private static string DescribeState(AttributionEngine engine)
+    {
+        var parts = new List<string>();
+        foreach (ShardHandler shard in engine.Shards)
+        {
+            FasterStateTableStats clicks = shard.Core.Clicks.GetStats();
+            FasterStateTableStats ids = shard.Core.Conversions.GetStats();
+            parts.Add($"shard {shard.Index}: {clicks.Count:N0} click keys, log {Mib(clicks.LogBytes)} MiB " +
+                      $"({Mib(Math.Max(0, clicks.LogHeadAddress - clicks.LogBeginAddress))} MiB below the memory head), " +
+                      $"{ids.Count:N0} conversion ids, log {Mib(ids.LogBytes)} MiB ({Mib(Math.Max(0, ids.LogHeadAddress - ids.LogBeginAddress))} MiB below head), " +
+                      $"{shard.Sweeps} sweeps removed {shard.Expired:N0}");
+        }
+        return string.Join("; ", parts);
+    }
+
+    private static string Mib(long bytes) => (bytes / 1048576.0).ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static InvalidOperationException Rejected(LineStore lines, int i)
+        => new($"The engine rejected generated line {i}: {System.Text.Encoding.UTF8.GetString(lines[i])}");
+
+    /// <summary>
+    /// Collects everything collectable and returns the live heap size. Before a timed run, so one run's
+    /// garbage is not another's pause; after it, to tell state the run kept from garbage it made.
+    /// </summary>
+    public static long Settle()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return GC.GetTotalMemory(forceFullCollection: false);
+    }
+
+    public static (int, int, int) Collections() => (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+
+    public static (int, int, int) Since((int G0, int G1, int G2) before)
+        => (GC.CollectionCount(0) - before.G0, GC.CollectionCount(1) - before.G1, GC.CollectionCount(2) - before.G2);
+}

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.IO.Hashing;
+using Attribution.Engine.Pipeline;
+using HdrHistogram;
+
+namespace Attribution.Bench.Engine;
+
+/// <summary>
+/// The benchmark's sink: reads every delivered byte (line-feed count, XXH3-64 of each attribution)
+/// without allocating, per shard in its own padded tally. In paced runs it also records, per shard
+/// thread in its own preallocated histogram, each attribution's latency from its intended send time
+/// (derived from the position the runner passes to Submit: the event's index) and from the engine's
+/// own Submit stamp (<see cref="OutputEntry.IngestTicks"/>).
+/// </summary>
+internal sealed class TallyingOutput : IEngineOutput
+{
+    /// <summary>Largest latency the histograms track (60 s), in nanoseconds.</summary>
+    public const long HistogramMaxNanos = 60_000_000_000;
+
+    private static readonly double NanosPerTick = 1e9 / Stopwatch.Frequency;
+
+    private readonly OutputTally[] _tallies;
+    private readonly LongHistogram[]? _intended;
+    private readonly LongHistogram[]? _submitted;
+    private readonly double _ticksPerEvent;
+    private long _startTicks;
+
+    /// <summary>Throughput runs: tallies only.</summary>
+    public TallyingOutput(int shards)
+    {
+        _tallies = new OutputTally[shards];
+    }
+
+    /// <summary>Paced runs: event i is meant to be submitted at the start (see <see cref="Schedule"/>) + i × <paramref name="ticksPerEvent"/>.</summary>
+    public TallyingOutput(int shards, double ticksPerEvent)
+        : this(shards)
+    {
+        _ticksPerEvent = ticksPerEvent;
+        _intended = new LongHistogram[shards];
+        _submitted = new LongHistogram[shards];
+        for (int i = 0; i < shards; i++)
+        {
+            _intended[i] = new LongHistogram(HistogramMaxNanos, 3);
+            _submitted[i] = new LongHistogram(HistogramMaxNanos, 3);
+        }
+    }
+
+    /// <summary>
+    /// Sets when event 0 is due. Call before the first Submit: publishing to the ring is a release,
+    /// so the shard threads see the value before any entry that needs it.
+    /// </summary>
+    public void Schedule(long startTicks) => _startTicks = startTicks;
+
+    /// <inheritdoc />
+    public void Deliver(OutputBatch batch)
+    {
+        long now = Stopwatch.GetTimestamp();
+        ref OutputTally tally = ref _tallies[batch.Shard];
+        ReadOnlySpan<byte> lines = batch.Lines;
+        tally.Batches++;
+        tally.Count += batch.Count;
+        tally.Bytes += lines.Length;
+        tally.LineFeeds += lines.Count((byte)'\n');
+        ulong checksum = 0;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            checksum += XxHash3.HashToUInt64(batch.Value(in batch.Entry(i)));
+        }
+        tally.Checksum += checksum;
+        if (_intended is not null)
+        {
+            LongHistogram intended = _intended[batch.Shard];
+            LongHistogram submitted = _submitted![batch.Shard];
+            for (int i = 0; i < batch.Count; i++)
+            {
+                ref readonly OutputEntry e = ref batch.Entry(i);
+                long due = _startTicks + (long)(e.Position * _ticksPerEvent);
+                intended.RecordValue(Clamp((now - due) * NanosPerTick));
+                submitted.RecordValue(Clamp((now - e.IngestTicks) * NanosPerTick));
+            }
+        }
+    }
+
+    /// <summary>The shards' tallies summed (read after a flush).</summary>
+    public OutputTally Total()
+    {
+        var total = default(OutputTally);
+        foreach (OutputTally t in _tallies)
+        {
+            total.Count += t.Count;
+            total.Bytes += t.Bytes;
+            total.LineFeeds += t.LineFeeds;
+            total.Checksum += t.Checksum;
+            total.Batches += t.Batches;
+        }
+        return total;
+    }
+
+    /// <summary>Latency from the intended send time, all shards merged (paced runs).</summary>
+    public LongHistogram IntendedLatency() => Merge(_intended);
+
+    /// <summary>Latency from the actual Submit call, all shards merged (paced runs).</summary>
+    public LongHistogram SubmitLatency() => Merge(_submitted);
+
+    private static LongHistogram Merge(LongHistogram[]? parts)
+    {
+        var merged = new LongHistogram(HistogramMaxNanos, 3);
+        foreach (LongHistogram h in parts ?? [])
+        {
+            merged.Add(h);
+        }
+        return merged;
+    }
+
+    private static long Clamp(double nanos) => Math.Clamp((long)nanos, 1, HistogramMaxNanos);
+}

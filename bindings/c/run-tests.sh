@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# C binding tests: publishes libattribution.so (NativeAOT) when it is missing or older than its
+# sources, checks the exported symbols and the header against bindings/abi/, builds the C tests
+# with gcc and runs them. Ends with "N passed, N failed".
+# Env: ATTRIBUTION_LIB=path/to/libattribution.so uses that library as is (no publish).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out="$root/bindings/c/build"
+mkdir -p "$out"
+passed=0
+failed=0
+
+fail_all() { echo "$1"; echo "0 passed, 1 failed"; exit 1; }
+
+lib=${ATTRIBUTION_LIB:-}
+if [ -z "$lib" ]; then
+  lib="$root/bindings/native/bin/Release/net10.0/linux-x64/publish/libattribution.so"
+  newest_src=$(find "$root/engine" "$root/bindings/native" -name '*.cs' -o -name '*.csproj' | grep -v '/obj/\|/bin/' | xargs ls -t | head -n 1)
+  if [ ! -f "$lib" ] || [ "$newest_src" -nt "$lib" ]; then
+    echo "== publishing libattribution.so (NativeAOT, takes a few minutes)"
+    (cd "$root" && dotnet publish bindings/native -c Release -r linux-x64 -nologo -v q) || fail_all "publish failed"
+  fi
+fi
+[ -f "$lib" ] || fail_all "library not found: $lib"
+libdir=$(dirname "$lib")
+
+echo "== ABI: exported symbols"
+nm -D --defined-only "$lib" | awk '/ T attr_/ {print $3}' | sort > "$out/exports.txt"
+if diff -u "$root/bindings/abi/exports.txt" "$out/exports.txt"; then
+  echo "ok   exported symbols match bindings/abi/exports.txt"; passed=$((passed + 1))
+else
+  echo "FAIL exported symbols differ from bindings/abi/exports.txt (an ABI change: update the file on purpose)"; failed=$((failed + 1))
+fi
+
+echo "== ABI: header declarations"
+bash "$root/bindings/abi/declarations.sh" "$root/bindings/c/attribution.h" > "$out/declarations.txt"
+if diff -u "$root/bindings/abi/declarations.txt" "$out/declarations.txt"; then
+  echo "ok   header declarations match bindings/abi/declarations.txt"; passed=$((passed + 1))
+else
+  echo "FAIL header declarations differ from bindings/abi/declarations.txt"; failed=$((failed + 1))
+fi
+# Every function declared in the header is exported, and nothing else is.
+grep -v '^#define' "$out/declarations.txt" | sed -E 's/^[^(]*[ *](attr_[a-z_]+)\(.*/\1/' | sort > "$out/declared-names.txt"
+sed -E 's/@.*//' "$out/exports.txt" | sort > "$out/exported-names.txt"
+if diff -u "$out/declared-names.txt" "$out/exported-names.txt"; then
+  echo "ok   every declared function is exported and every export is declared"; passed=$((passed + 1))
+else
+  echo "FAIL header and exports disagree"; failed=$((failed + 1))
+fi
+
+echo "== building C tests and example"
+cflags=(-std=c11 -O2 -Wall -Wextra -Werror -I "$here")
+ldflags=(-L "$libdir" -lattribution -Wl,-rpath,"$libdir" -lpthread)
+gcc "${cflags[@]}" -o "$out/test_attribution" "$here/test_attribution.c" "${ldflags[@]}" || fail_all "test build failed"
+gcc "${cflags[@]}" -o "$out/example" "$here/example.c" "${ldflags[@]}" || fail_all "example build failed"
+gcc "${cflags[@]}" -o "$out/bench_attribution" "$here/bench_attribution.c" "${ldflags[@]}" || fail_all "bench build failed"
+
+echo "== example"
+if "$out/example" > "$out/example.out" 2>&1 && grep -q '"conversion_id":"v-1"' "$out/example.out"; then
+  echo "ok   example prints the attribution"; passed=$((passed + 1))
+else
+  cat "$out/example.out"; echo "FAIL example"; failed=$((failed + 1))
+fi
+
+echo "== C tests"
+"$out/test_attribution" | tee "$out/test.out"
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/test.out" | tail -n 1)
+if [ -z "$line" ]; then
+  echo "FAIL the C tests crashed or ended early"; failed=$((failed + 1))
+else
+  passed=$((passed + $(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")))
+  failed=$((failed + $(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,132 @@
+using Attribution.Engine.Pipeline;
+
+namespace Attribution.Native;
+
+/// <summary>
+/// One engine opened through the C ABI: the engine, the output queue the caller polls, and the
+/// guards that turn misuse into status codes. Every export brackets its work in
+/// <see cref="TryEnter"/>/<see cref="Exit"/> so that <c>attr_close</c> waits for calls in flight
+/// instead of disposing under them.
+/// </summary>
+internal sealed class NativeEngine
+{
+    private const int GateFree = 0;
+    private const int GateSubmit = 1;
+    private const int GateCommand = 2;
+
+    private readonly bool _multiProducer;
+    private int _active;
+    private int _closed;
+    // Single-producer ring: one claimant at a time. Submitters take it without waiting (a second
+    // submitter is a thread-rule violation and gets ATTR_BUSY); commands (flush, queries) wait for it.
+    private int _gate;
+
+    /// <summary>Opens the engine (throws what <see cref="AttributionEngine"/>'s constructor throws).</summary>
+    public NativeEngine(NativeConfig config)
+    {
+        Config = config;
+        _multiProducer = config.Engine.MultiProducer;
+        Output = new OutputQueue(config.Engine.OutputFormat, config.OutputBufferBytes);
+        Engine = new AttributionEngine(config.Engine, Output);
+    }
+
+    /// <summary>The C handle (set by <see cref="EngineHandles.Add"/> before the handle is published).</summary>
+    public nint Handle { get; set; }
+
+    /// <summary>The configuration.</summary>
+    public NativeConfig Config { get; }
+
+    /// <summary>The engine.</summary>
+    public AttributionEngine Engine { get; }
+
+    /// <summary>Attributions waiting to be polled.</summary>
+    public OutputQueue Output { get; }
+
+    /// <summary>Starts a call; false when the engine is closing (the caller then reports an invalid handle).</summary>
+    public bool TryEnter()
+    {
+        // Increment, then read _closed; close writes _closed, then reads _active. Both are full
+        // fences, so either the call sees the close or the close waits for the call.
+        Interlocked.Increment(ref _active);
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            Interlocked.Decrement(ref _active);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Ends a call started by <see cref="TryEnter"/>.</summary>
+    public void Exit() => Interlocked.Decrement(ref _active);
+
+    /// <summary>Marks the engine closed and waits for calls in flight; false when it was already closing.</summary>
+    public bool Close()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return false;
+        }
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _active) != 0)
+        {
+            spinner.SpinOnce();
+        }
+        Engine.Dispose();
+        return true;
+    }
+
+    /// <summary>Takes the producer side for a submit; <see cref="AttrStatus.Busy"/> when another submit holds it.</summary>
+    public AttrStatus EnterSubmit()
+    {
+        if (_multiProducer)
+        {
+            return AttrStatus.Ok;
+        }
+        var spinner = default(SpinWait);
+        while (true)
+        {
+            int held = Interlocked.CompareExchange(ref _gate, GateSubmit, GateFree);
+            if (held == GateFree)
+            {
+                return AttrStatus.Ok;
+            }
+            if (held == GateSubmit)
+            {
+                return AttrStatus.Busy;
+            }
+            spinner.SpinOnce(); // a command holds it briefly: wait
+        }
+    }
+
+    /// <summary>Releases what <see cref="EnterSubmit"/> took.</summary>
+    public void ExitSubmit()
+    {
+        if (!_multiProducer)
+        {
+            Volatile.Write(ref _gate, GateFree);
+        }
+    }
+
+    /// <summary>Runs a command through the ring, serialised with submitters on a single-producer ring.</summary>
+    public void Execute(ShardCommand command, TimeSpan timeout)
+    {
+        if (_multiProducer)
+        {
+            Engine.Execute(command, timeout);
+            return;
+        }
+        var spinner = default(SpinWait);
+        while (Interlocked.CompareExchange(ref _gate, GateCommand, GateFree) != GateFree)
+        {
+            spinner.SpinOnce();
+        }
+        try
+        {
+            Engine.Execute(command, timeout);
+        }
+        finally
+        {
+            Volatile.Write(ref _gate, GateFree);
+        }
+    }
+}

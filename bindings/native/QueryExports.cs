@@ -1,0 +1,270 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Unicode;
+using Attribution.Engine.Attribution;
+using Attribution.Engine.Events;
+using Attribution.Engine.Pipeline;
+
+namespace Attribution.Native;
+
+/// <summary>C exports that read from an engine: poll, flush, counters, live queries, snapshots (attribution.h documents each).</summary>
+public static unsafe class QueryExports
+{
+    private static readonly TimeSpan DefaultFlushTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan QueryTimeout = TimeSpan.FromMinutes(1);
+    private static readonly JsonWriterOptions QueryJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary><c>int attr_poll(attr_engine*, uint8_t* buf, size_t cap, size_t* written, size_t* needed)</c>.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "attr_poll")]
+    public static int Poll(nint engine, byte* buffer, nuint capacity, nuint* written, nuint* needed)
+    {
+        try
+        {
+            if (written is not null)
+            {
+                *written = 0;
+            }
+            if (needed is not null)
+            {
+                *needed = 0;
+            }
+            NativeEngine? e = EngineHandles.Find(engine);
+            if (e is null || !e.TryEnter())
+            {
+                return Guard.InvalidHandle(engine);
+            }
+            try
+            {
+                if (written is null)
+                {
+                    return Guard.Null("written");
+                }
+                if (!Guard.TryOutput(buffer, capacity, "buf", out Span<byte> destination, out int status))
+                {
+                    return status;
+                }
+                bool whole = e.Output.Poll(destination, out int copied, out long more);
+                *written = (nuint)copied;
+                if (needed is not null)
+                {
+                    *needed = (nuint)more;
+                }
+                return whole ? 0 : LastError.Set(AttrStatus.BufferTooSmall,
+                    $"The next attribution needs {more} bytes, but the buffer holds {capacity}.");
+            }
+            finally
+            {
+                e.Exit();
+            }
+        }
+        catch (Exception ex)
+        {
+            return Guard.Fail(ex);
+        }
+    }
+
+    /// <summary><c>int attr_flush(attr_engine*, int64_t timeout_ms)</c>: waits until everything submitted before is applied and its attributions are pollable.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "attr_flush")]
+    public static int Flush(nint engine, long timeoutMs)
+    {
+        try
+        {
+            NativeEngine? e = EngineHandles.Find(engine);
+            if (e is null || !e.TryEnter())
+            {
+                return Guard.InvalidHandle(engine);
+            }
+            try
+            {
+                e.Execute(new FlushCommand(), timeoutMs <= 0 ? DefaultFlushTimeout : TimeSpan.FromMilliseconds(Math.Min(timeoutMs, int.MaxValue)));
+                return 0;
+            }
+            finally
+            {
+                e.Exit();
+            }
+        }
+        catch (Exception ex)
+        {
+            return Guard.Fail(ex);
+        }
+    }
+
+    /// <summary><c>int attr_snapshot(attr_engine*, const char* dir, size_t dir_len)</c>: not available yet (returns ATTR_UNSUPPORTED).</summary>
+    [UnmanagedCallersOnly(EntryPoint = "attr_snapshot")]
+    public static int Snapshot(nint engine, byte* directory, nuint length)
+    {
+        try
+        {
+            NativeEngine? e = EngineHandles.Find(engine);
+            if (e is null || !e.TryEnter())
+            {
+                return Guard.InvalidHandle(engine);
+            }
+            try
+            {
+                if (!Guard.TryInput(directory, length, "dir", out ReadOnlySpan<byte> dir, out int status))
+                {
+                    return status;
+                }
+                if (dir.IsEmpty || !Utf8.IsValid(dir))
+                {
+                    return LastError.Set(AttrStatus.InvalidArgument, "The snapshot directory must be a non-empty UTF-8 path.");
+                }
+                // The engine gains consistent snapshots in a later stage; until then say so plainly.
+                return LastError.Set(AttrStatus.Unsupported,
+                    "Snapshots are not available in this build of libattribution: the engine has no snapshot operation yet."u8);
+            }
+            finally
+            {
+                e.Exit();
+            }
+        }
+        catch (Exception ex)
+        {
+            return Guard.Fail(ex);
+        }
+    }
+
+    /// <summary><c>int attr_counters(attr_engine*, attr_counters* out, size_t struct_size)</c>.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "attr_counters")]
+    public static int Counters(nint engine, CountersV1* counters, nuint structSize)
+    {
+        try
+        {
+            NativeEngine? e = EngineHandles.Find(engine);
+            if (e is null || !e.TryEnter())
+            {
+                return Guard.InvalidHandle(engine);
+            }
+            try
+            {
+                if (counters is null)
+                {
+                    return Guard.Null("out");
+                }
+                if (structSize < 8 || structSize > Guard.MaxLength)
+                {
+                    return LastError.Set(AttrStatus.InvalidArgument,
+                        $"struct_size must be sizeof(attr_counters) (at least 8 bytes), but it is {structSize}.");
+                }
+                int size = (int)Math.Min((ulong)structSize, (ulong)sizeof(CountersV1));
+                CountersV1 snapshot = Read(e);
+                snapshot.Size = (uint)size;
+                // Older callers pass a smaller struct: write only the prefix they know.
+                new ReadOnlySpan<byte>(&snapshot, size).CopyTo(new Span<byte>(counters, size));
+                return 0;
+            }
+            finally
+            {
+                e.Exit();
+            }
+        }
+        catch (Exception ex)
+        {
+            return Guard.Fail(ex);
+        }
+    }
+
+    /// <summary>
+    /// <c>int attr_last_click(attr_engine*, const char* user, size_t user_len, const char* campaign,
+    /// size_t campaign_len, uint8_t* buf, size_t cap, size_t* written)</c>.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "attr_last_click")]
+    public static int LastClick(nint engine, byte* user, nuint userLength, byte* campaign, nuint campaignLength, byte* buffer, nuint capacity, nuint* written)
+    {
+        try
+        {
+            if (written is not null)
+            {
+                *written = 0;
+            }
+            NativeEngine? e = EngineHandles.Find(engine);
+            if (e is null || !e.TryEnter())
+            {
+                return Guard.InvalidHandle(engine);
+            }
+            try
+            {
+                if (written is null)
+                {
+                    return Guard.Null("written");
+                }
+                if (!Guard.TryInput(user, userLength, "user", out ReadOnlySpan<byte> userId, out int status)
+                    || !Guard.TryInput(campaign, campaignLength, "campaign", out ReadOnlySpan<byte> campaignId, out status)
+                    || !Guard.TryOutput(buffer, capacity, "buf", out Span<byte> destination, out status))
+                {
+                    return status;
+                }
+                if (!ValidId(userId) || !ValidId(campaignId))
+                {
+                    return LastError.Set(AttrStatus.InvalidArgument,
+                        $"The user and campaign ids must be valid UTF-8 of 1 to {EventRecord.MaxIdBytes} bytes.");
+                }
+                var query = new LastClickQuery(userId, campaignId, e.Config.Engine.Attribution.Partitions, e.Config.Engine.Shards);
+                e.Execute(query, QueryTimeout);
+                if (!query.Found)
+                {
+                    return LastError.Set(AttrStatus.NotFound, "No live click of this user and campaign."u8);
+                }
+                var json = new ArrayBufferWriter<byte>(256);
+                using (var writer = new Utf8JsonWriter(json, QueryJson))
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("click_id"u8, query.ClickId);
+                    writer.WriteString("ad_id"u8, query.AdId);
+                    writer.WriteString("source"u8, query.Source);
+                    writer.WriteNumber("timestamp"u8, query.Timestamp);
+                    writer.WriteEndObject();
+                }
+                if (json.WrittenCount > destination.Length)
+                {
+                    *written = (nuint)json.WrittenCount;
+                    return LastError.Set(AttrStatus.BufferTooSmall,
+                        $"The click needs {json.WrittenCount} bytes, but the buffer holds {capacity} (*written holds the size needed).");
+                }
+                json.WrittenSpan.CopyTo(destination);
+                *written = (nuint)json.WrittenCount;
+                return 0;
+            }
+            finally
+            {
+                e.Exit();
+            }
+        }
+        catch (Exception ex)
+        {
+            return Guard.Fail(ex);
+        }
+    }
+
+    private static bool ValidId(ReadOnlySpan<byte> id) => !id.IsEmpty && id.Length <= EventRecord.MaxIdBytes && Utf8.IsValid(id);
+
+    private static CountersV1 Read(NativeEngine e)
+    {
+        AttributionCounters c = e.Engine.GetCounters();
+        var v = new CountersV1
+        {
+            Version = CountersV1.CurrentVersion,
+            Events = (ulong)c.Events,
+            Clicks = (ulong)c.Clicks,
+            Conversions = (ulong)c.Conversions,
+            Attributed = (ulong)c.Outcome(AttributionOutcome.Attributed),
+            Rejected = (ulong)c.Rejected,
+            Faults = (ulong)e.Engine.FaultCount,
+            OutputRecords = (ulong)e.Output.DeliveredRecords,
+            OutputPendingBytes = (ulong)e.Output.PendingBytes,
+        };
+        for (int i = 0; i < Math.Min(c.Outcomes.Length, CountersV1.ArrayLength); i++)
+        {
+            v.Outcomes[i] = (ulong)c.Outcomes[i];
+        }
+        for (int i = 0; i < Math.Min(c.Rejections.Length, CountersV1.ArrayLength); i++)
+        {
+            v.Rejections[i] = (ulong)c.Rejections[i];
+        }
+        return v;
+    }
+}

@@ -1,0 +1,253 @@
+"""The Pythonic engine over libattribution's C ABI."""
+
+import collections
+import ctypes
+import json
+import struct
+
+from . import _native
+from . import errors
+
+OUTCOMES = (
+    "click_stored", "click_too_old", "click_expired_on_arrival", "attributed",
+    "duplicate_conversion", "no_click", "click_after_conversion", "click_outside_window",
+)
+
+BatchSummary = collections.namedtuple("BatchSummary", "accepted rejected blank first_rejected first_reject_reason")
+
+
+def version():
+    """The library version string."""
+    return _native.lib.attr_version().decode()
+
+
+def _raise(status):
+    raise errors.error_for(status, _native.last_error())
+
+
+def _encode(record):
+    """A record as UTF-8 JSON bytes (dicts are serialised; str/bytes are taken as JSON text)."""
+    if isinstance(record, (bytes, bytearray, memoryview)):
+        return bytes(record)
+    if isinstance(record, str):
+        return record.encode("utf-8")
+    if isinstance(record, dict):
+        return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    raise TypeError(f"a record is a dict, str or bytes, not {type(record).__name__}")
+
+
+class Engine:
+    """An attribution engine running in this process.
+
+    ``Engine(window_hours=24, shards=2)`` takes the configuration keys of attribution.h as keyword
+    arguments (or a ``config`` dict). Use it as a context manager, or call :meth:`close`.
+
+    Thread rules follow the C ABI: submit from one thread at a time (unless
+    ``multi_producer=True``); poll, flush, counters and last_click from any thread.
+    """
+
+    def __init__(self, config=None, **options):
+        settings = dict(config or {})
+        settings.update(options)
+        self._msgpack = settings.get("output_format") == "msgpack"
+        text = json.dumps(settings).encode("utf-8")
+        handle = ctypes.c_void_p()
+        status = _native.lib.attr_open(text, len(text), ctypes.byref(handle))
+        if status != errors.OK:
+            _raise(status)
+        self._handle = handle
+        self._closed = False
+        self._pending = collections.deque()  # attributions polled while relieving back-pressure
+        self._buffer = ctypes.create_string_buffer(1 << 20)
+        self._written = ctypes.c_size_t()
+        self._needed = ctypes.c_size_t()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def close(self):
+        """Applies what was submitted and frees the engine. Unpolled attributions are discarded. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        status = _native.lib.attr_close(self._handle)
+        if status != errors.OK:
+            _raise(status)
+
+    def __del__(self):
+        # A forgotten engine still stops its shard threads and removes its temporary state.
+        if not getattr(self, "_closed", True):
+            try:
+                self.close()
+            except Exception:  # noqa: BLE001 - never raise from a finalizer
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    @property
+    def closed(self):
+        return self._closed
+
+    # -- input -------------------------------------------------------------------------------
+
+    def submit(self, record, position=0, format="json"):
+        """Submits one record (dict, JSON str/bytes, or MessagePack bytes with format="msgpack").
+
+        Raises RejectedRecord (with ``.reason``) when the decoder rejects it. When the output queue
+        is full the binding polls into its own queue and retries, so callers never see back-pressure.
+        """
+        data = _encode(record) if format == "json" else bytes(record)
+        fmt = _native.FORMAT_JSON if format == "json" else _native.FORMAT_MSGPACK
+        reason = ctypes.c_int()
+        while True:
+            status = _native.lib.attr_submit(self._handle, data, len(data), fmt, position, ctypes.byref(reason))
+            if status == errors.BACKPRESSURE:
+                self._drain_into_pending()
+                continue
+            if status == errors.OK:
+                return
+            if status == errors.REJECTED:
+                raise errors.RejectedRecord(status, _native.last_error(), _native.reject_reason_name(reason.value))
+            _raise(status)
+
+    def submit_many(self, records, first_position=0):
+        """Submits an iterable of records as one NDJSON batch; rejected ones are counted, not raised."""
+        lines = [_encode(r) for r in records]
+        for i, line in enumerate(lines):
+            if b"\n" in line:
+                raise errors.InvalidArgument(errors.INVALID_ARGUMENT, f"record {i} contains a raw line feed")
+        return self.submit_ndjson(b"\n".join(lines), first_position)
+
+    def submit_ndjson(self, data, first_position=0):
+        """Submits newline-delimited JSON bytes; returns a BatchSummary."""
+        return self._batch(_native.lib.attr_submit_batch, bytes(data), first_position)
+
+    def submit_msgpack_frames(self, frames, first_position=0):
+        """Submits MessagePack records: an iterable of bytes (framed here) or pre-framed bytes."""
+        if not isinstance(frames, (bytes, bytearray, memoryview)):
+            frames = b"".join(struct.pack("<I", len(f)) + bytes(f) for f in frames)
+        return self._batch(_native.lib.attr_submit_batch_msgpack, bytes(frames), first_position)
+
+    def _batch(self, function, data, first_position):
+        totals = [0, 0, 0, -1, 0]
+        view = memoryview(data)
+        at, index = 0, 0
+        while True:
+            chunk = bytes(view[at:]) if at else data
+            result = _native.BatchResult()
+            status = function(self._handle, chunk, len(chunk), first_position + index, ctypes.byref(result))
+            if status not in (errors.OK, errors.BACKPRESSURE):
+                _raise(status)
+            if result.rejected and totals[3] < 0:
+                totals[3] = index + result.first_rejected
+                totals[4] = result.first_reject_reason
+            totals[0] += result.accepted
+            totals[1] += result.rejected
+            totals[2] += result.blank
+            index += result.accepted + result.rejected + result.blank
+            at += result.consumed
+            if status == errors.OK:
+                break
+            self._drain_into_pending()
+        reason = _native.reject_reason_name(totals[4]) if totals[3] >= 0 else None
+        return BatchSummary(totals[0], totals[1], totals[2], totals[3] if totals[3] >= 0 else None, reason)
+
+    # -- output ------------------------------------------------------------------------------
+
+    def flush(self, timeout=None):
+        """Waits until everything submitted is applied and its attributions can be polled."""
+        ms = 0 if timeout is None else max(1, int(timeout * 1000))
+        status = _native.lib.attr_flush(self._handle, ms)
+        if status != errors.OK:
+            _raise(status)
+
+    def poll(self):
+        """Attributions available now (dicts; bytes for output_format="msgpack"), without waiting."""
+        out = list(self._pending)
+        self._pending.clear()
+        out.extend(self._poll_native())
+        return out
+
+    def attributions(self, flush=True):
+        """Yields every attribution of what was submitted so far (flushes first unless flush=False)."""
+        if flush:
+            self.flush()
+        while self._pending:
+            yield self._pending.popleft()
+        while True:
+            batch = self._poll_native()
+            if not batch:
+                return
+            yield from batch
+
+    def _drain_into_pending(self):
+        self._pending.extend(self._poll_native())
+
+    def _poll_native(self):
+        records = []
+        while True:
+            status = _native.lib.attr_poll(self._handle, self._buffer, len(self._buffer),
+                                           ctypes.byref(self._written), ctypes.byref(self._needed))
+            if status == errors.BUFFER_TOO_SMALL:
+                self._buffer = ctypes.create_string_buffer(max(self._needed.value, 2 * len(self._buffer)))
+                continue
+            if status != errors.OK:
+                _raise(status)
+            n = self._written.value
+            if n == 0:
+                return records
+            data = ctypes.string_at(self._buffer, n)
+            if self._msgpack:
+                at = 0
+                while at < n:
+                    (size,) = struct.unpack_from("<I", data, at)
+                    records.append(data[at + 4:at + 4 + size])
+                    at += 4 + size
+            else:
+                records.extend(json.loads(line) for line in data.splitlines())
+            if self._needed.value == 0:
+                return records
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def last_click(self, user, campaign):
+        """The newest live click of (user, campaign) as a dict, or None."""
+        u = user.encode("utf-8") if isinstance(user, str) else bytes(user)
+        c = campaign.encode("utf-8") if isinstance(campaign, str) else bytes(campaign)
+        buf = ctypes.create_string_buffer(1024)
+        written = ctypes.c_size_t()
+        status = _native.lib.attr_last_click(self._handle, u, len(u), c, len(c), buf, len(buf), ctypes.byref(written))
+        if status == errors.NOT_FOUND:
+            return None
+        if status != errors.OK:
+            _raise(status)
+        return json.loads(ctypes.string_at(buf, written.value))
+
+    def counters(self):
+        """Engine counters as a dict (outcomes and rejections by name)."""
+        c = _native.Counters()
+        status = _native.lib.attr_counters(self._handle, ctypes.byref(c), ctypes.sizeof(c))
+        if status != errors.OK:
+            _raise(status)
+        result = {name: getattr(c, name) for name in (
+            "events", "clicks", "conversions", "attributed", "rejected", "faults",
+            "output_records", "output_pending_bytes")}
+        result["outcomes"] = {name: c.outcomes[i] for i, name in enumerate(OUTCOMES)}
+        result["rejections"] = {}
+        for i in range(1, _native.COUNTERS_ARRAY):
+            name = _native.reject_reason_name(i)
+            if name == "unknown":
+                break
+            result["rejections"][name] = c.rejections[i]
+        return result
+
+    def snapshot(self, directory):
+        """Writes a consistent snapshot (not available yet: raises Unsupported)."""
+        d = str(directory).encode("utf-8")
+        status = _native.lib.attr_snapshot(self._handle, d, len(d))
+        if status != errors.OK:
+            _raise(status)

@@ -1,0 +1,14 @@
+namespace Attribution.Engine.Snapshots;
+
+/// <summary>One input partition at a snapshot's cut.</summary>
+public sealed record PartitionCut
+{
+    /// <summary>The partition.</summary>
+    public int Partition { get; init; }
+
+    /// <summary>Position (offset, line number) of the last record applied; state includes it and everything before. -1 = none.</summary>
+    public long Position { get; init; }
+
+    /// <summary>The partition's watermark (largest event time seen); <see cref="long.MinValue"/> = none.</summary>
+    public long Watermark { get; init; }
+}

@@ -1,0 +1,32 @@
+using Attribution.Engine.Pipeline;
+
+namespace Attribution.Engine.Snapshots;
+
+/// <summary>
+/// The FASTER layout of the tables in a snapshot. It does not change results, but FASTER reads
+/// its checkpoints back only with the page and segment sizes they were written with, so recovery
+/// reopens the tables with these values whatever the options say.
+/// </summary>
+public sealed record SnapshotStorage
+{
+    /// <summary>Hash index buckets per table.</summary>
+    public long IndexBuckets { get; init; }
+
+    /// <summary>In-memory log budget of each click table.</summary>
+    public long ClickMemoryBytes { get; init; }
+
+    /// <summary>In-memory log budget of each conversion-id table.</summary>
+    public long ConversionMemoryBytes { get; init; }
+
+    /// <summary>The values in force for <paramref name="options"/>.</summary>
+    public static SnapshotStorage From(EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new SnapshotStorage
+        {
+            IndexBuckets = options.IndexBuckets,
+            ClickMemoryBytes = options.ClickMemoryBytes,
+            ConversionMemoryBytes = options.ConversionMemoryBytes,
+        };
+    }
+}

@@ -1,0 +1,111 @@
+using FASTER.core;
+
+namespace Attribution.Engine.State.Faster;
+
+/// <summary>
+/// A FASTER device that forwards everything to another one and records failed writes in an
+/// <see cref="IoErrorLog"/> (FASTER itself only logs them). Reads pass straight through, so the
+/// per-event path of a table whose records are on disk gains nothing; each write allocates one
+/// small completion object, and writes are page- or checkpoint-sized.
+/// </summary>
+internal sealed class IoErrorTrackingDevice(IDevice inner, IoErrorLog errors, bool checkpoint) : IDevice
+{
+    /// <inheritdoc />
+    public uint SectorSize => inner.SectorSize;
+
+    /// <inheritdoc />
+    public string FileName => inner.FileName;
+
+    /// <inheritdoc />
+    public long Capacity => inner.Capacity;
+
+    /// <inheritdoc />
+    public long SegmentSize => inner.SegmentSize;
+
+    /// <inheritdoc />
+    public int StartSegment => inner.StartSegment;
+
+    /// <inheritdoc />
+    public int EndSegment => inner.EndSegment;
+
+    /// <inheritdoc />
+    public int ThrottleLimit
+    {
+        get => inner.ThrottleLimit;
+        set => inner.ThrottleLimit = value;
+    }
+
+    /// <inheritdoc />
+    public void Initialize(long segmentSize, LightEpoch? epoch = null, bool omitSegmentIdFromFilename = false)
+        => inner.Initialize(segmentSize, epoch, omitSegmentIdFromFilename);
+
+    /// <inheritdoc />
+    public bool Throttle() => inner.Throttle();
+
+    /// <inheritdoc />
+    public bool TryComplete() => inner.TryComplete();
+
+    /// <inheritdoc />
+    public long GetFileSize(int segment) => inner.GetFileSize(segment);
+
+    /// <inheritdoc />
+    public void WriteAsync(IntPtr sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite, DeviceIOCompletionCallback callback, object context)
+        => inner.WriteAsync(sourceAddress, segmentId, destinationAddress, numBytesToWrite, Completion.Callback, new Completion(this, callback, context));
+
+    /// <inheritdoc />
+    public void WriteAsync(IntPtr alignedSourceAddress, ulong alignedDestinationAddress, uint numBytesToWrite, DeviceIOCompletionCallback callback, object context)
+        => inner.WriteAsync(alignedSourceAddress, alignedDestinationAddress, numBytesToWrite, Completion.Callback, new Completion(this, callback, context));
+
+    /// <inheritdoc />
+    public void ReadAsync(int segmentId, ulong sourceAddress, IntPtr destinationAddress, uint readLength, DeviceIOCompletionCallback callback, object context)
+        => inner.ReadAsync(segmentId, sourceAddress, destinationAddress, readLength, callback, context);
+
+    /// <inheritdoc />
+    public void ReadAsync(ulong alignedSourceAddress, IntPtr alignedDestinationAddress, uint aligned_read_length, DeviceIOCompletionCallback callback, object context)
+        => inner.ReadAsync(alignedSourceAddress, alignedDestinationAddress, aligned_read_length, callback, context);
+
+    /// <inheritdoc />
+    public void RemoveSegmentAsync(int segment, AsyncCallback callback, IAsyncResult result) => inner.RemoveSegmentAsync(segment, callback, result);
+
+    /// <inheritdoc />
+    public void RemoveSegment(int segment) => inner.RemoveSegment(segment);
+
+    /// <inheritdoc />
+    public void TruncateUntilSegmentAsync(int toSegment, AsyncCallback callback, IAsyncResult result) => inner.TruncateUntilSegmentAsync(toSegment, callback, result);
+
+    /// <inheritdoc />
+    public void TruncateUntilSegment(int toSegment) => inner.TruncateUntilSegment(toSegment);
+
+    /// <inheritdoc />
+    public void TruncateUntilAddressAsync(long toAddress, AsyncCallback callback, IAsyncResult result) => inner.TruncateUntilAddressAsync(toAddress, callback, result);
+
+    /// <inheritdoc />
+    public void TruncateUntilAddress(long toAddress) => inner.TruncateUntilAddress(toAddress);
+
+    /// <inheritdoc />
+    public void Reset() => inner.Reset();
+
+    /// <inheritdoc />
+    public void Dispose() => inner.Dispose();
+
+    private sealed class Completion(IoErrorTrackingDevice device, DeviceIOCompletionCallback callback, object context)
+    {
+        public static readonly DeviceIOCompletionCallback Callback = OnCompleted;
+
+        private readonly IoErrorTrackingDevice _device = device;
+        private readonly DeviceIOCompletionCallback _callback = callback;
+        private readonly object _context = context;
+
+        private static void OnCompleted(uint errorCode, uint numBytes, object context)
+        {
+            var c = (Completion)context;
+            if (errorCode != 0)
+            {
+                c._device.RecordError(errorCode, numBytes);
+            }
+            c._callback(errorCode, numBytes, c._context);
+        }
+    }
+
+    private void RecordError(uint errorCode, uint numBytes) => errors.Record(checkpoint, inner.FileName, errorCode, numBytes);
+}
