@@ -398,6 +398,9 @@ public sealed class KafkaPipeline : IDisposable
         foreach (int p in partitions)
         {
             _deadLetters.Discard(p);
+            // The engine encodes nothing for the rebuild range (always set: it also clears an earlier assignment's
+            // range); the collector's own check on Committed stays as the guard of the exactly-once contract.
+            _engine.SetSilentUntil(p, plan[p].Committed - 1);
             _partitions.Set(new PartitionSlot(p, plan[p]));
         }
         return plan;
