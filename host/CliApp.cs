@@ -24,6 +24,8 @@ public static class CliApp
                 return 0;
             case "replay":
                 return ReplayCommand.Run(args[1..], Console.Error);
+            case "run":
+                return Attribution.Host.Run.RunCommand.Run(args[1..]);
             case "broker":
                 return Commands.BrokerCommand.Run(args[1..]);
             case "demo":

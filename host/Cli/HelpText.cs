@@ -8,7 +8,10 @@ public static class HelpText
         attribution — attributes ad conversions to ad clicks in real time.
 
         usage:
-          attribution                 run the demo: sample traffic through the engine, then a summary
+          attribution                 run the demo: embedded Kafka broker, generated traffic, the
+                                      exactly-once pipeline, live progress, then a summary
+          attribution run [flags]     the Kafka host: raw-events in, attributed-events out, exactly once
+          attribution demo [flags]    the demo with flags (--events N, --rate R, ...)
           attribution replay [flags]  attribute a JSON-lines file (or stdin) offline
           attribution broker [flags]  start the embedded Kafka-protocol test broker (until Ctrl-C)
           attribution --version       print the version
@@ -48,5 +51,67 @@ public static class HelpText
         A summary (events read, clicks, conversions, attributed, rejected by reason, events/s) goes to
         standard error. Exit codes: 0 the run completed (rejected records do not fail it), 1 it could
         not run (e.g. missing input file), 2 bad flags.
+        """;
+
+    /// <summary>Help of the run command.</summary>
+    public const string Run = """
+        attribution run — the Kafka host: consume raw-events, attribute, produce attributed-events.
+
+        usage: attribution run [--bootstrap-servers HOST:PORT] [flags]
+
+        Every setting comes, strongest first, from a flag, an environment variable
+        (ATTRIBUTION_<NAME>, e.g. ATTRIBUTION_SHARDS), a JSON config file (--config FILE or
+        ATTRIBUTION_CONFIG; keys are the flag names with '_', plus a "kafka" object), or its default.
+
+          --bootstrap-servers S   Kafka brokers (also KAFKA_BOOTSTRAP_SERVERS); required
+          --input-topic T         upstream events (default raw-events)
+          --output-topic T        attributed conversions (default attributed-events)
+          --dead-letter-topic T   rejected records, headers reason/source-partition/source-offset
+                                  (default attribution-dead-letter)
+          --group G               consumer group (default attribution)
+          --host-id ID            this host's stable name; transactional.id is
+                                  attribution-<group>-<host-id> (default: the machine name)
+          --input-format F        json or msgpack (default json); --output-format F likewise
+          --commit-interval D     one transaction per interval: 100ms (default), 1s, ...
+          --window D              attribution window: 24h (default), 30m, 1000ms ...; or
+          --window-hours H        the window in hours, fractions allowed
+          --allowed-lateness D    how late an event may arrive and still see state (default 1h)
+          --conversion-retention D  how long attributed conversion ids are remembered
+                                  (default window + lateness)
+          --click-history N       clicks kept per user and campaign (default 4)
+          --max-record-bytes N    reject longer records as oversized (default 65536)
+          --shards N              engine shard threads (default: cores, at most 4)
+          --rebuild-lookback D    input replayed to rebuild a partition's state, before its last
+                                  committed record (default 2 x max(window + lateness, retention))
+          --startup-timeout D     how long to wait for the cluster at start (default 10s)
+          --transaction-timeout D the producer's transaction.timeout.ms (default 60s)
+          --metrics-port N        serve /metrics (Prometheus) and /health on this port (default off)
+          --kafka KEY=VALUE       any librdkafka property for every client, repeatable (TLS, SASL,
+                                  tuning); also ATTRIBUTION_KAFKA_<KEY> with '_' for '.'
+          --config FILE           the JSON config file
+
+        Exactly once: outputs, dead letters and input offsets commit in one Kafka transaction;
+        read attributed-events with isolation.level=read_committed. On start or when partitions
+        are assigned, state is rebuilt from the input and records already in the output topic are
+        not produced again. Stop with Ctrl-C or SIGTERM (work done so far is committed).
+        Exit codes: 0 clean stop, 1 the run failed (one sentence on standard error), 2 bad settings.
+        """;
+
+    /// <summary>Help of the demo command.</summary>
+    public const string Demo = """
+        attribution demo — the default run: an embedded Kafka-protocol broker, a generator of
+        realistic click and conversion traffic (users, campaigns, duplicates, late events, a little
+        bad input), and the exactly-once pipeline, with live progress; stops by itself and prints a
+        summary.
+
+        usage: attribution [demo] [--events N] [--rate R] [--partitions P] [--shards N] [--seed S]
+
+          --events N        events to generate (default 200000)
+          --rate R          events per second the generator aims for; 0 = as fast as it can
+                            (default 100000)
+          --partitions P    partitions of raw-events (default 8)
+          --shards N        engine shard threads (default: cores, at most 4)
+          --seed S          generator seed (default: random, printed)
+          --metrics-port N  serve /metrics and /health while the demo runs
         """;
 }

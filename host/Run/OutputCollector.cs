@@ -1,0 +1,86 @@
+using Attribution.Engine.Pipeline;
+
+namespace Attribution.Host.Run;
+
+/// <summary>
+/// The engine's output: shard threads deliver attribution batches here, which are filtered (outputs of
+/// silently replayed input and outputs already in Kafka are dropped, outputs of partitions no longer
+/// owned too) and copied into a double-buffered <see cref="PendingOutputs"/> that the transaction loop takes.
+/// </summary>
+internal sealed class OutputCollector : IEngineOutput
+{
+    private readonly object _lock = new();
+    private readonly PartitionDirectory _partitions;
+    private readonly PipelineStats _stats;
+    private PendingOutputs _filling = new();
+    private PendingOutputs? _spare = new();
+
+    /// <summary>Creates a collector over the owned partitions.</summary>
+    public OutputCollector(PartitionDirectory partitions, PipelineStats stats)
+    {
+        _partitions = partitions;
+        _stats = stats;
+    }
+
+    /// <inheritdoc/>
+    public void Deliver(OutputBatch batch)
+    {
+        long silent = 0, already = 0, unowned = 0;
+        lock (_lock)
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                ref readonly OutputEntry e = ref batch.Entry(i);
+                PartitionSlot? slot = _partitions.Get(e.Partition);
+                if (slot is null || !slot.Owned)
+                {
+                    unowned++;
+                }
+                else if (e.Position < slot.Point.Committed)
+                {
+                    silent++;
+                }
+                else if (slot.Point.EmittedOutputs.Count > 0 && slot.Point.EmittedOutputs.Contains(e.Position))
+                {
+                    already++;
+                }
+                else
+                {
+                    _filling.Add(e.Partition, e.Position, batch.Key(in e), batch.Value(in e));
+                }
+            }
+        }
+        _stats.OutputsFiltered(silent, already, unowned);
+    }
+
+    /// <summary>Takes everything delivered so far; give it back with <see cref="Return"/> after producing it.</summary>
+    public PendingOutputs Take()
+    {
+        lock (_lock)
+        {
+            var taken = _filling;
+            _filling = _spare ?? throw new InvalidOperationException("The previous batch of outputs was not returned.");
+            _spare = null;
+            return taken;
+        }
+    }
+
+    /// <summary>Returns a taken buffer for reuse.</summary>
+    public void Return(PendingOutputs buffer)
+    {
+        buffer.Clear();
+        lock (_lock)
+        {
+            _spare = buffer;
+        }
+    }
+
+    /// <summary>Drops everything delivered and not yet taken (the work is redone after a rewind).</summary>
+    public void Discard()
+    {
+        lock (_lock)
+        {
+            _filling.Clear();
+        }
+    }
+}

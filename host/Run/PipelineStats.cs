@@ -1,0 +1,160 @@
+using HdrHistogram;
+
+namespace Attribution.Host.Run;
+
+/// <summary>
+/// Live figures of a run, for the progress display, the summary and <c>/metrics</c>. Counters are
+/// written by their owning thread and read racily by reporters (64-bit reads are atomic); the latency
+/// histograms take a lock once per transaction, not per record.
+/// </summary>
+public sealed class PipelineStats
+{
+    /// <summary>Upper bounds (ms) of the end-to-end latency buckets exported to Prometheus.</summary>
+    public static readonly long[] LatencyBucketsMs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000];
+
+    private const long MaxLatencyMs = 3_600_000;
+    private readonly object _latencyLock = new();
+    private readonly LongHistogram _total = new(MaxLatencyMs, 3);
+    private readonly LongHistogram _recent = new(MaxLatencyMs, 3);
+    private readonly long[] _bucketCounts = new long[LatencyBucketsMs.Length + 1];
+    private long _latencySumMs;
+    private long _consumed, _replayed, _rejected, _produced, _deadLetters, _commits, _aborts, _rewinds;
+    private long _silent, _already, _unowned, _lag, _lastCommitMs, _offsetsCommitted;
+    private Dictionary<int, long> _lagByPartition = new();
+
+    /// <summary>Input records read from Kafka (replayed ones included).</summary>
+    public long Consumed => Volatile.Read(ref _consumed);
+    /// <summary>Input records replayed silently to rebuild state.</summary>
+    public long Replayed => Volatile.Read(ref _replayed);
+    /// <summary>Rejected input records (each dead-lettered once).</summary>
+    public long Rejected => Volatile.Read(ref _rejected);
+    /// <summary>Attributions produced in committed transactions.</summary>
+    public long Produced => Volatile.Read(ref _produced);
+    /// <summary>Dead letters produced in committed transactions.</summary>
+    public long DeadLetters => Volatile.Read(ref _deadLetters);
+    /// <summary>Transactions committed.</summary>
+    public long Commits => Volatile.Read(ref _commits);
+    /// <summary>Transactions aborted.</summary>
+    public long Aborts => Volatile.Read(ref _aborts);
+    /// <summary>Times the host rewound its partitions to the committed offsets.</summary>
+    public long Rewinds => Volatile.Read(ref _rewinds);
+    /// <summary>Outputs dropped because their input was replayed silently.</summary>
+    public long OutputsSilenced => Volatile.Read(ref _silent);
+    /// <summary>Outputs dropped because they were already in the output topic.</summary>
+    public long OutputsAlreadyInKafka => Volatile.Read(ref _already);
+    /// <summary>Outputs dropped because their partition was given up.</summary>
+    public long OutputsUnowned => Volatile.Read(ref _unowned);
+    /// <summary>Records behind the high watermark over the owned partitions.</summary>
+    public long Lag => Volatile.Read(ref _lag);
+    /// <summary>Input offsets committed so far (sum of advances).</summary>
+    public long OffsetsCommitted => Volatile.Read(ref _offsetsCommitted);
+    /// <summary>Unix ms of the last committed transaction (0 = none yet).</summary>
+    public long LastCommitUnixMs => Volatile.Read(ref _lastCommitMs);
+    /// <summary>Lag per owned partition.</summary>
+    public IReadOnlyDictionary<int, long> LagByPartition => Volatile.Read(ref _lagByPartition);
+
+    internal void RecordConsumed(bool replayed)
+    {
+        _consumed++;
+        if (replayed)
+        {
+            _replayed++;
+        }
+    }
+
+    internal void RecordRejected() => Interlocked.Increment(ref _rejected);
+
+    internal void OutputsFiltered(long silent, long already, long unowned)
+    {
+        if ((silent | already | unowned) != 0)
+        {
+            Interlocked.Add(ref _silent, silent);
+            Interlocked.Add(ref _already, already);
+            Interlocked.Add(ref _unowned, unowned);
+        }
+    }
+
+    internal void RecordCommit(int outputs, int deadLetters, long offsetsAdvanced, long unixMs)
+    {
+        Interlocked.Add(ref _produced, outputs);
+        Interlocked.Add(ref _deadLetters, deadLetters);
+        Interlocked.Add(ref _offsetsCommitted, offsetsAdvanced);
+        Interlocked.Increment(ref _commits);
+        Volatile.Write(ref _lastCommitMs, unixMs);
+    }
+
+    internal void RecordAbort() => Interlocked.Increment(ref _aborts);
+
+    internal void RecordRewind() => Interlocked.Increment(ref _rewinds);
+
+    internal void SetLag(long total, Dictionary<int, long> byPartition)
+    {
+        Volatile.Write(ref _lag, total);
+        Volatile.Write(ref _lagByPartition, byPartition);
+    }
+
+    /// <summary>Records end-to-end latencies (input produce time → output committed) of one transaction.</summary>
+    internal void RecordLatencies(ReadOnlySpan<long> latenciesMs)
+    {
+        if (latenciesMs.IsEmpty)
+        {
+            return;
+        }
+        lock (_latencyLock)
+        {
+            foreach (long raw in latenciesMs)
+            {
+                long ms = Math.Clamp(raw, 0, MaxLatencyMs);
+                _total.RecordValue(ms);
+                _recent.RecordValue(ms);
+                _latencySumMs += ms;
+                int b = 0;
+                while (b < LatencyBucketsMs.Length && ms > LatencyBucketsMs[b])
+                {
+                    b++;
+                }
+                _bucketCounts[b]++;
+            }
+        }
+    }
+
+    /// <summary>Percentile (0..100) of the end-to-end latency since the start, in ms (0 when none).</summary>
+    public long LatencyPercentile(double percentile)
+    {
+        lock (_latencyLock)
+        {
+            return _total.TotalCount == 0 ? 0 : _total.GetValueAtPercentile(percentile);
+        }
+    }
+
+    /// <summary>Percentile of the latencies recorded since the previous call (a sliding view for live display); -1 when none.</summary>
+    public long TakeRecentPercentile(double percentile)
+    {
+        lock (_latencyLock)
+        {
+            if (_recent.TotalCount == 0)
+            {
+                return -1;
+            }
+            long v = _recent.GetValueAtPercentile(percentile);
+            _recent.Reset();
+            return v;
+        }
+    }
+
+    /// <summary>Cumulative bucket counts (Prometheus style, last = +Inf), the sum in ms and the count.</summary>
+    public (long[] Cumulative, long SumMs, long Count) LatencyBuckets()
+    {
+        lock (_latencyLock)
+        {
+            var cumulative = new long[_bucketCounts.Length];
+            long run = 0;
+            for (int i = 0; i < cumulative.Length; i++)
+            {
+                run += _bucketCounts[i];
+                cumulative[i] = run;
+            }
+            return (cumulative, _latencySumMs, run);
+        }
+    }
+}

@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using Attribution.Engine.Codecs;
+using Attribution.Engine.Events;
+using Attribution.Engine.Pipeline;
+using Confluent.Kafka;
+
+namespace Attribution.Host.Run;
+
+/// <summary>
+/// Works out where newly assigned partitions resume (<see cref="RecoveryPoint"/>), from Kafka alone:
+/// <list type="number">
+/// <item>the group's committed offset C of each partition;</item>
+/// <item>the rebuild start: the first offset whose record time is at or after (time of record C − 1) −
+/// lookback, found with ListOffsets by timestamp; state is a function of that much input
+/// (DESIGN §4). Where the broker cannot answer by timestamp (librdkafka's mock broker always answers
+/// −1) the rebuild starts at the first retained offset;</item>
+/// <item>which input offsets at or after C already have their output or dead letter in Kafka: the
+/// output and dead-letter topics are read (read_committed) from shortly before the first
+/// uncommitted input record was produced, and the src-partition / src-offset headers collected. On a
+/// real cluster only committed transactions are visible, so only records whose transaction committed
+/// without its offsets are found; on the mock broker, which shows aborted and open transactions too,
+/// whatever a crash left visible is found — either way nothing is produced twice and nothing is lost.</item>
+/// </list>
+/// </summary>
+internal sealed class RecoveryPlanner
+{
+    /// <summary>How far before the first unprocessed input record's time the output scan starts (clock skew between producers).</summary>
+    public static readonly long ScanSkewMs = (long)TimeSpan.FromMinutes(5).TotalMilliseconds;
+
+    private readonly RunOptions _options;
+    private readonly RunLog _log;
+    private readonly TimeSpan _timeout;
+    private EventRecord _scratch;
+
+    /// <summary>Creates a planner.</summary>
+    public RecoveryPlanner(RunOptions options, RunLog log)
+    {
+        _options = options;
+        _log = log;
+        _timeout = options.StartupTimeout < TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : options.StartupTimeout;
+    }
+
+    /// <summary>Plans the given input partitions. <paramref name="committed"/> reads the group's committed offsets.</summary>
+    /// <exception cref="KafkaException">Kafka did not answer in time.</exception>
+    public Dictionary<int, RecoveryPoint> Plan(IReadOnlyList<int> partitions, Func<IEnumerable<TopicPartition>, TimeSpan, List<TopicPartitionOffset>> committed)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = new Dictionary<int, RecoveryPoint>();
+        if (partitions.Count == 0)
+        {
+            return result;
+        }
+        using var reader = new ConsumerBuilder<Ignore, byte[]>(_options.ReaderConfig())
+            .SetLogHandler((_, m) => _log.Kafka(m))
+            .Build();
+        var tps = partitions.Select(p => new TopicPartition(_options.InputTopic, p)).ToList();
+        var committedOffsets = committed(tps, _timeout).ToDictionary(o => o.Partition.Value, o => o.Offset);
+
+        var plans = new Dictionary<int, Bounds>();
+        bool fromLatest = _options.ConsumerConfig().AutoOffsetReset == AutoOffsetReset.Latest;
+        foreach (var tp in tps)
+        {
+            var marks = reader.QueryWatermarkOffsets(tp, _timeout);
+            long low = marks.Low.Value, high = marks.High.Value;
+            long c = committedOffsets.TryGetValue(tp.Partition.Value, out var o) && o.Value >= 0
+                ? Math.Clamp(o.Value, low, high)
+                : fromLatest ? high : low;
+            plans[tp.Partition.Value] = new Bounds(low, high, c);
+        }
+
+        // Anchors: the record before the commit point (state horizon) or, with nothing committed, the first unprocessed one.
+        var anchorWanted = plans.Where(kv => kv.Value.Committed > kv.Value.Low || kv.Value.Committed < kv.Value.High)
+            .ToDictionary(kv => kv.Key, kv => kv.Value.Committed > kv.Value.Low ? kv.Value.Committed - 1 : kv.Value.Committed);
+        var anchors = ReadAnchors(reader, anchorWanted);
+
+        var rebuildFrom = new Dictionary<int, long>();
+        var timestamps = new List<TopicPartitionTimestamp>();
+        foreach (var (p, b) in plans)
+        {
+            rebuildFrom[p] = b.Committed;
+            if (b.Committed > b.Low && anchors.TryGetValue(p, out var anchor))
+            {
+                long t = SaturatingSubtract(Math.Min(anchor.RecordMs, anchor.EventMs), _options.EffectiveRebuildLookbackMs);
+                if (t > 0)
+                {
+                    timestamps.Add(new TopicPartitionTimestamp(new TopicPartition(_options.InputTopic, p), new Timestamp(t, TimestampType.CreateTime)));
+                }
+                rebuildFrom[p] = b.Low;
+            }
+            else if (b.Committed > b.Low)
+            {
+                rebuildFrom[p] = b.Low;
+            }
+        }
+        if (timestamps.Count > 0)
+        {
+            foreach (var found in reader.OffsetsForTimes(timestamps, _timeout))
+            {
+                long f = found.Offset.Value;
+                var b = plans[found.Partition.Value];
+                if (f >= b.Low && f <= b.Committed)
+                {
+                    rebuildFrom[found.Partition.Value] = f;
+                }
+            }
+        }
+
+        // Dedupe scan, only for partitions with input at or after their commit point.
+        var uncommitted = plans.Where(kv => kv.Value.High > kv.Value.Committed).Select(kv => kv.Key).ToHashSet();
+        var outputs = new Dictionary<int, HashSet<long>>();
+        var deadLetters = new Dictionary<int, HashSet<long>>();
+        if (uncommitted.Count > 0)
+        {
+            long since = uncommitted.Select(p => anchors.TryGetValue(p, out var a) ? a.RecordMs : 0).Min();
+            since = since > ScanSkewMs ? since - ScanSkewMs : 0;
+            var floor = plans.ToDictionary(kv => kv.Key, kv => kv.Value.Committed);
+            ScanTopic(reader, _options.OutputTopic, RunHeaders.SourcePartition, RunHeaders.SourceOffset, since, uncommitted, floor, outputs);
+            ScanTopic(reader, _options.DeadLetterTopic, RunHeaders.DeadLetterPartition, RunHeaders.DeadLetterOffset, since, uncommitted, floor, deadLetters);
+        }
+
+        foreach (var (p, b) in plans)
+        {
+            var point = new RecoveryPoint(rebuildFrom[p], b.Committed,
+                outputs.TryGetValue(p, out var os) ? os : RecoveryPoint.None,
+                deadLetters.TryGetValue(p, out var ds) ? ds : RecoveryPoint.None);
+            result[p] = point;
+            _log.Info("recovery", $"partition={p} low={b.Low} high={b.High} committed={b.Committed} rebuild_from={point.Start} " +
+                $"outputs_already_in_kafka={point.EmittedOutputs.Count} dead_letters_already_in_kafka={point.EmittedDeadLetters.Count}");
+        }
+        _log.Info("recovery", $"planned partitions={partitions.Count} ms={clock.ElapsedMilliseconds}");
+        reader.Close();
+        return result;
+    }
+
+    private readonly record struct Bounds(long Low, long High, long Committed);
+
+    private readonly record struct Anchor(long RecordMs, long EventMs);
+
+    private Dictionary<int, Anchor> ReadAnchors(IConsumer<Ignore, byte[]> reader, Dictionary<int, long> wanted)
+    {
+        var found = new Dictionary<int, Anchor>();
+        if (wanted.Count == 0)
+        {
+            return found;
+        }
+        reader.Assign(wanted.Select(kv => new TopicPartitionOffset(_options.InputTopic, kv.Key, kv.Value)));
+        var open = new HashSet<int>(wanted.Keys);
+        var deadline = Stopwatch.StartNew();
+        while (open.Count > 0)
+        {
+            if (deadline.Elapsed > _timeout)
+            {
+                throw new KafkaException(new Error(ErrorCode.Local_TimedOut,
+                    $"reading the last committed input records of partitions {string.Join(",", open)} took longer than {_timeout.TotalSeconds:F0} s"));
+            }
+            var r = reader.Consume(TimeSpan.FromMilliseconds(200));
+            if (r is null || !open.Contains(r.Partition.Value))
+            {
+                continue;
+            }
+            open.Remove(r.Partition.Value);
+            if (r.IsPartitionEOF)
+            {
+                continue; // trimmed away: no anchor, the rebuild starts at the first retained offset
+            }
+            long recordMs = r.Message.Timestamp.UnixTimestampMs;
+            long eventMs = recordMs;
+            if (r.Message.Value is { Length: > 0 } value)
+            {
+                RejectReason reason = _options.InputFormat == WireFormat.Json
+                    ? JsonEventReader.Read(value, ref _scratch, _options.Attribution.MaxRecordBytes)
+                    : MessagePackEventReader.Read(value, ref _scratch, _options.Attribution.MaxRecordBytes);
+                if (reason == RejectReason.None)
+                {
+                    eventMs = Math.Min(recordMs, _scratch.Timestamp);
+                }
+            }
+            found[r.Partition.Value] = new Anchor(recordMs, eventMs);
+        }
+        reader.Unassign();
+        return found;
+    }
+
+    private void ScanTopic(IConsumer<Ignore, byte[]> reader, string topic, string partitionHeader, string offsetHeader, long sinceMs,
+        HashSet<int> partitions, Dictionary<int, long> floor, Dictionary<int, HashSet<long>> into)
+    {
+        var metadata = OutputPartitions(topic);
+        var starts = new List<TopicPartitionOffset>();
+        var ends = new Dictionary<int, long>();
+        foreach (int p in metadata)
+        {
+            var tp = new TopicPartition(topic, p);
+            var marks = reader.QueryWatermarkOffsets(tp, _timeout);
+            if (marks.High.Value > marks.Low.Value)
+            {
+                starts.Add(new TopicPartitionOffset(tp, marks.Low));
+                ends[p] = marks.High.Value;
+            }
+        }
+        if (starts.Count == 0)
+        {
+            return;
+        }
+        if (sinceMs > 0)
+        {
+            var byTime = reader.OffsetsForTimes(starts.Select(s => new TopicPartitionTimestamp(s.TopicPartition, new Timestamp(sinceMs, TimestampType.CreateTime))), _timeout)
+                .ToDictionary(o => o.Partition.Value, o => o.Offset.Value);
+            starts = starts.Select(s => byTime.TryGetValue(s.Partition.Value, out long f) && f > s.Offset.Value ? new TopicPartitionOffset(s.TopicPartition, f) : s).ToList();
+        }
+        reader.Assign(starts);
+        var open = new HashSet<int>(ends.Keys);
+        var deadline = Stopwatch.StartNew();
+        long read = 0;
+        while (open.Count > 0)
+        {
+            if (deadline.Elapsed > _timeout)
+            {
+                throw new KafkaException(new Error(ErrorCode.Local_TimedOut, $"reading topic {topic} back took longer than {_timeout.TotalSeconds:F0} s"));
+            }
+            var r = reader.Consume(TimeSpan.FromMilliseconds(200));
+            if (r is null)
+            {
+                continue;
+            }
+            if (r.IsPartitionEOF || r.Offset.Value + 1 >= ends.GetValueOrDefault(r.Partition.Value, long.MaxValue))
+            {
+                open.Remove(r.Partition.Value);
+                if (r.IsPartitionEOF)
+                {
+                    continue;
+                }
+            }
+            read++;
+            var headers = r.Message.Headers;
+            if (headers is not null && headers.TryGetLastBytes(partitionHeader, out var pBytes) && headers.TryGetLastBytes(offsetHeader, out var oBytes)
+                && RunHeaders.TryParse(pBytes, out long p) && RunHeaders.TryParse(oBytes, out long offset)
+                && partitions.Contains((int)p) && offset >= floor[(int)p])
+            {
+                if (!into.TryGetValue((int)p, out var set))
+                {
+                    into[(int)p] = set = new HashSet<long>();
+                }
+                set.Add(offset);
+            }
+        }
+        reader.Unassign();
+        _log.Info("recovery", $"scanned topic={topic} records={read} ms={deadline.ElapsedMilliseconds}");
+    }
+
+    private List<int> OutputPartitions(string topic)
+    {
+        using var admin = new AdminClientBuilder(_options.AdminConfig()).SetLogHandler((_, m) => _log.Kafka(m)).Build();
+        var md = admin.GetMetadata(topic, _timeout);
+        var t = md.Topics.FirstOrDefault(x => x.Topic == topic);
+        if (t is null || t.Error.IsError)
+        {
+            throw new KafkaException(new Error(ErrorCode.UnknownTopicOrPart, $"topic {topic} is not available: {t?.Error.Reason ?? "no metadata"}"));
+        }
+        return t.Partitions.Select(x => x.PartitionId).ToList();
+    }
+
+    private static long SaturatingSubtract(long a, long b) => a < long.MinValue + b ? long.MinValue : a - b;
+}

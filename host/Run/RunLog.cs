@@ -1,0 +1,58 @@
+using System.Globalization;
+using Confluent.Kafka;
+
+namespace Attribution.Host.Run;
+
+/// <summary>
+/// Structured log lines on standard error: <c>time level component key=value …</c>, one event per line,
+/// so they grep and parse easily. Thread-safe. librdkafka's own warnings and errors come through <see cref="Kafka"/>.
+/// </summary>
+public sealed class RunLog
+{
+    private readonly TextWriter _writer;
+    private readonly object _lock = new();
+
+    /// <summary>Logs to <paramref name="writer"/>; <paramref name="quiet"/> keeps only warnings and errors.</summary>
+    public RunLog(TextWriter writer, bool quiet = false)
+    {
+        _writer = writer;
+        Quiet = quiet;
+    }
+
+    /// <summary>Whether informational lines are suppressed.</summary>
+    public bool Quiet { get; }
+
+    /// <summary>An informational event.</summary>
+    public void Info(string component, string message)
+    {
+        if (!Quiet)
+        {
+            Write("info", component, message);
+        }
+    }
+
+    /// <summary>A warning.</summary>
+    public void Warn(string component, string message) => Write("warn", component, message);
+
+    /// <summary>An error.</summary>
+    public void Error(string component, string message) => Write("error", component, message);
+
+    /// <summary>A librdkafka log message (warnings and worse; the rest is noise for operators).</summary>
+    public void Kafka(LogMessage m)
+    {
+        if (m.Level <= SyslogLevel.Warning)
+        {
+            Write(m.Level <= SyslogLevel.Error ? "error" : "warn", "kafka", $"client={m.Name} facility={m.Facility} message=\"{m.Message}\"");
+        }
+    }
+
+    private void Write(string level, string component, string message)
+    {
+        string line = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {level} {component} {message}");
+        lock (_lock)
+        {
+            _writer.WriteLine(line);
+            _writer.Flush();
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using Attribution.Engine.Attribution;
+using Attribution.Engine.Pipeline;
+using Confluent.Kafka;
+
+namespace Attribution.Host.Run;
+
+/// <summary>
+/// Validated settings of <c>attribution run</c> (built by <see cref="RunOptionsReader"/> from flags,
+/// environment variables and an optional JSON file). Defaults match the upstream system.
+/// </summary>
+public sealed record RunOptions
+{
+    /// <summary>Kafka <c>bootstrap.servers</c>.</summary>
+    public required string BootstrapServers { get; init; }
+
+    /// <summary>Topic of the upstream events.</summary>
+    public string InputTopic { get; init; } = "raw-events";
+
+    /// <summary>Topic of the attributed conversions.</summary>
+    public string OutputTopic { get; init; } = "attributed-events";
+
+    /// <summary>Topic of rejected input records.</summary>
+    public string DeadLetterTopic { get; init; } = "attribution-dead-letter";
+
+    /// <summary>Consumer group; all hosts of one job share it.</summary>
+    public string GroupId { get; init; } = "attribution";
+
+    /// <summary>Identifies this host within the group; must be stable across restarts (it names the transactional id).</summary>
+    public string HostId { get; init; } = DefaultHostId();
+
+    /// <summary>The producer's <c>transactional.id</c>: a restarted host fences its own previous incarnation with it.</summary>
+    public string TransactionalId => $"attribution-{GroupId}-{HostId}";
+
+    /// <summary>Input wire format.</summary>
+    public WireFormat InputFormat { get; init; } = WireFormat.Json;
+
+    /// <summary>Output wire format.</summary>
+    public WireFormat OutputFormat { get; init; } = WireFormat.Json;
+
+    /// <summary>How often a transaction commits outputs and offsets.</summary>
+    public TimeSpan CommitInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Attribution rules (window, lateness, retention, history, record limit).</summary>
+    public AttributionConfig Attribution { get; init; } = new();
+
+    /// <summary>Shard threads of the engine.</summary>
+    public int Shards { get; init; } = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
+
+    /// <summary>
+    /// How far back (in event and record time) from the last committed input record the state of a newly
+    /// assigned partition is rebuilt; null = twice the longer of window + lateness and conversion retention.
+    /// </summary>
+    public TimeSpan? RebuildLookback { get; init; }
+
+    /// <summary>The lookback in force.</summary>
+    public long EffectiveRebuildLookbackMs => RebuildLookback is { } l
+        ? (long)l.TotalMilliseconds
+        : 2 * Math.Max(Attribution.WindowMs + Attribution.AllowedLatenessMs, Attribution.EffectiveConversionRetentionMs);
+
+    /// <summary>How long to wait for the cluster at start before giving up.</summary>
+    public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The producer's <c>transaction.timeout.ms</c>.</summary>
+    public TimeSpan TransactionTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Port of the <c>/metrics</c> and <c>/health</c> endpoints; 0 = off.</summary>
+    public int MetricsPort { get; init; }
+
+    /// <summary>librdkafka properties passed to every client (TLS, SASL, tuning).</summary>
+    public IReadOnlyDictionary<string, string> KafkaProperties { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The engine settings of this run (several threads submit: the source and the transaction loop's flushes).</summary>
+    public EngineOptions EngineOptions() => new()
+    {
+        Attribution = Attribution,
+        Shards = Shards,
+        MultiProducer = true,
+        Wait = WaitKind.Blocking,
+        OutputFormat = OutputFormat,
+    };
+
+    /// <summary>Settings of the transactional producer.</summary>
+    public ProducerConfig ProducerConfig()
+    {
+        var config = new ProducerConfig(Pass(forConsumer: false))
+        {
+            BootstrapServers = BootstrapServers,
+            TransactionalId = TransactionalId,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            TransactionTimeoutMs = (int)TransactionTimeout.TotalMilliseconds,
+            ClientId = $"attribution-{HostId}",
+        };
+        config.LingerMs ??= 5;
+        return config;
+    }
+
+    /// <summary>Settings of the group consumer of the input topic.</summary>
+    public ConsumerConfig ConsumerConfig()
+    {
+        var config = new ConsumerConfig(Pass(forConsumer: true))
+        {
+            BootstrapServers = BootstrapServers,
+            GroupId = GroupId,
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnablePartitionEof = false,
+            ClientId = $"attribution-{HostId}",
+        };
+        config.PartitionAssignmentStrategy ??= PartitionAssignmentStrategy.CooperativeSticky;
+        config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
+        return config;
+    }
+
+    /// <summary>Settings of the short-lived readers used by recovery (no group membership, no commits).</summary>
+    public ConsumerConfig ReaderConfig()
+    {
+        var config = new ConsumerConfig(Pass(forConsumer: true))
+        {
+            BootstrapServers = BootstrapServers,
+            GroupId = GroupId + "-recovery",
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnablePartitionEof = true,
+            ClientId = $"attribution-{HostId}-recovery",
+        };
+        return config;
+    }
+
+    /// <summary>Settings of the admin client used for the start-up checks.</summary>
+    public AdminClientConfig AdminConfig()
+    {
+        return new AdminClientConfig(Pass(forConsumer: false))
+        {
+            BootstrapServers = BootstrapServers,
+            ClientId = $"attribution-{HostId}-admin",
+        };
+    }
+
+    // Consumer properties that would only make librdkafka warn on a producer or admin client.
+    private static readonly HashSet<string> ConsumerOnly = new(StringComparer.Ordinal)
+    {
+        "session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy", "auto.offset.reset",
+        "max.poll.interval.ms", "fetch.wait.max.ms", "fetch.min.bytes", "fetch.max.bytes", "max.partition.fetch.bytes",
+        "queued.min.messages", "queued.max.messages.kbytes", "group.instance.id", "group.protocol", "check.crcs",
+    };
+
+    // Producer properties that would only make librdkafka warn on a consumer.
+    private static readonly HashSet<string> ProducerOnly = new(StringComparer.Ordinal)
+    {
+        "linger.ms", "queue.buffering.max.ms", "compression.type", "compression.codec", "compression.level", "batch.size",
+        "batch.num.messages", "queue.buffering.max.messages", "queue.buffering.max.kbytes", "message.send.max.retries",
+        "retries", "acks", "request.required.acks", "delivery.timeout.ms", "message.timeout.ms", "partitioner",
+        "sticky.partitioning.linger.ms",
+    };
+
+    private Dictionary<string, string> Pass(bool forConsumer)
+    {
+        var pass = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in KafkaProperties)
+        {
+            if (forConsumer ? !ProducerOnly.Contains(k) : !ConsumerOnly.Contains(k))
+            {
+                pass[k] = v;
+            }
+        }
+        return pass;
+    }
+
+    /// <summary>The machine name in the characters a transactional id keeps readable.</summary>
+    public static string DefaultHostId()
+    {
+        var name = Environment.MachineName;
+        var chars = name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-').ToArray();
+        return chars.Length == 0 ? "host" : new string(chars);
+    }
+}

@@ -1,0 +1,136 @@
+using System.Net.Http;
+using System.Net.Sockets;
+using Attribution.Host.Kafka;
+using Attribution.Tests.Attribution;
+using Confluent.Kafka;
+using static Attribution.Tests.Host.Run.RunTestKit;
+
+namespace Attribution.Tests.Host.Run;
+
+/// <summary>
+/// <c>attribution run</c> as a child process against the embedded broker: input produced by kcat,
+/// output read back with read_committed and compared with the reference model, record by record —
+/// in a plain run, across SIGKILLs, and under broker faults. Seeds are printed (ATTRIBUTION_SEED replays).
+/// </summary>
+[NonParallelizable]
+public class RunExactlyOnceTests
+{
+    private static readonly TimeSpan Catchup = TimeSpan.FromSeconds(60);
+
+    [Test]
+    public void Kcat_input_is_attributed_exactly_as_the_reference_model_says_and_metrics_are_served()
+    {
+        var kcat = FindKcat();
+        var s = Generate(TestSeed.Get(), 4_000);
+        using var cluster = StartCluster(s.Partitions);
+        ProduceWithKcat(kcat, cluster, s, 0, s.Items.Count);
+        int port = FreePort();
+        using var host = HostProcess.Start(HostArgs(cluster, s.Config, "plain", "--metrics-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        Assert.That(WaitForCommitted(cluster, Ends(s, s.Items.Count), Catchup, host), Is.True, () => $"the host did not commit all input; stderr:\n{host.StderrText}");
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            var health = http.GetAsync($"http://127.0.0.1:{port}/health").GetAwaiter().GetResult();
+            Assert.That((int)health.StatusCode, Is.EqualTo(200), "healthy while it owns its partitions");
+            string metrics = http.GetStringAsync($"http://127.0.0.1:{port}/metrics").GetAwaiter().GetResult();
+            int attributed = s.Expected.Steps.Count(x => x == "Attributed");
+            Assert.That(metrics, Does.Contain($"attribution_attributions_produced_total {attributed}\n"));
+            Assert.That(metrics, Does.Contain("# TYPE attribution_end_to_end_latency_ms histogram"));
+            Assert.That(metrics, Does.Contain("attribution_events_rejected_total{reason=\"invalid_json\"}"));
+        }
+        host.Terminate();
+        Assert.That(host.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, () => host.StderrText);
+        Assert.That(Verdict(cluster, s), Is.Null);
+    }
+
+    [Test]
+    public void Host_killed_with_SIGKILL_mid_stream_and_restarted_produces_each_output_once()
+    {
+        var kcat = FindKcat();
+        int seed = TestSeed.Get();
+        var rng = new Random(seed);
+        var s = Generate(seed, 12_000);
+        using var cluster = StartCluster(s.Partitions);
+        const int rounds = 4;
+        int chunk = (s.Items.Count + rounds - 1) / rounds;
+        int recoveriesWithLeftovers = 0;
+        for (int round = 0; round < rounds; round++)
+        {
+            int to = Math.Min(s.Items.Count, (round + 1) * chunk);
+            ProduceWithKcat(kcat, cluster, s, round * chunk, to);
+            long before = Committed(cluster, s.Partitions).Where(c => c > 0).Sum();
+            using var host = HostProcess.Start(HostArgs(cluster, s.Config, "killed"));
+            if (round < rounds - 1)
+            {
+                // Kill once this round's work is under way: at least one transaction of it committed.
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                while (Committed(cluster, s.Partitions).Where(c => c > 0).Sum() <= before && clock.Elapsed < Catchup && !host.HasExited)
+                {
+                    Thread.Sleep(20);
+                }
+                Thread.Sleep(rng.Next(0, 150));
+                host.Kill();
+                var committed = Committed(cluster, s.Partitions);
+                TestContext.Out.WriteLine($"round {round}: SIGKILL with committed offsets [{string.Join(",", committed)}] of [{string.Join(",", Ends(s, to))}]");
+            }
+            else
+            {
+                Assert.That(WaitForCommitted(cluster, Ends(s, to), Catchup, host), Is.True, () => $"the last host did not catch up; stderr:\n{host.StderrText}");
+                host.Terminate();
+                Assert.That(host.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, () => host.StderrText);
+            }
+            recoveriesWithLeftovers += host.Stderr.Count(l => l.Contains("recovery partition=", StringComparison.Ordinal) && !l.Contains("outputs_already_in_kafka=0 ", StringComparison.Ordinal));
+        }
+        TestContext.Out.WriteLine($"partition recoveries that found outputs of an uncommitted transaction in Kafka: {recoveriesWithLeftovers}");
+        Assert.That(Verdict(cluster, s), Is.Null);
+    }
+
+    [Test]
+    public void Broker_faults_while_the_host_runs_leave_the_output_exact()
+    {
+        var kcat = FindKcat();
+        var s = Generate(TestSeed.Get(), 8_000);
+        using var cluster = StartCluster(s.Partitions);
+        int quarter = s.Items.Count / 4;
+
+        // Errors on Produce and EndTxn (the commit): pushed before the host starts, because the broker hands
+        // them to whichever client asks next and kcat produces too. NotLeader and RequestTimedOut are retried
+        // by the producer; InvalidRecord fails a batch for good, so its transaction aborts and the host redoes
+        // the work; the EndTxn errors are retried by the commit.
+        ProduceWithKcat(kcat, cluster, s, 0, quarter);
+        cluster.PushRequestErrors(KafkaApiKey.Produce, ErrorCode.NotLeaderForPartition, ErrorCode.RequestTimedOut, ErrorCode.InvalidRecord);
+        cluster.PushRequestErrors(KafkaApiKey.EndTxn, ErrorCode.GroupCoordinatorNotAvailable, ErrorCode.NotCoordinatorForGroup, ErrorCode.ConcurrentTransactions);
+        using var host = HostProcess.Start(HostArgs(cluster, s.Config, "faults", "--transaction-timeout", "8s"));
+        Assert.That(WaitForCommitted(cluster, Ends(s, quarter), Catchup, host), Is.True, () => $"no progress after Produce/EndTxn errors; stderr:\n{host.StderrText}");
+
+        // Broker down, then up, while the host works.
+        ProduceWithKcat(kcat, cluster, s, quarter, 2 * quarter);
+        cluster.SetBrokerDown(1);
+        Thread.Sleep(1_500);
+        cluster.SetBrokerUp(1);
+        Assert.That(WaitForCommitted(cluster, Ends(s, 2 * quarter), Catchup, host), Is.True, () => $"no progress after the outage; stderr:\n{host.StderrText}");
+
+        // Slow responses.
+        cluster.SetBrokerRtt(1, 250);
+        ProduceWithKcat(kcat, cluster, s, 2 * quarter, 3 * quarter);
+        Assert.That(WaitForCommitted(cluster, Ends(s, 3 * quarter), Catchup, host), Is.True, () => $"no progress with slow responses; stderr:\n{host.StderrText}");
+        cluster.SetBrokerRtt(1, 0);
+
+        ProduceWithKcat(kcat, cluster, s, 3 * quarter, s.Items.Count);
+        Assert.That(WaitForCommitted(cluster, Ends(s, s.Items.Count), Catchup, host), Is.True, () => $"no progress at the end; stderr:\n{host.StderrText}");
+
+        host.Terminate();
+        Assert.That(host.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, () => host.StderrText);
+        TestContext.Out.WriteLine(string.Join("\n", host.Stderr.Where(l => l.Contains(" warn ", StringComparison.Ordinal) || l.Contains("stopped", StringComparison.Ordinal)).Take(40)));
+        Assert.That(Verdict(cluster, s), Is.Null);
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

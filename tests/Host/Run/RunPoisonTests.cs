@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text;
+using Attribution.Tests.Host.Kafka;
+using Confluent.Kafka;
+using static Attribution.Tests.Host.Run.RunTestKit;
+
+namespace Attribution.Tests.Host.Run;
+
+/// <summary>Bad input records: each goes to the dead-letter topic once, byte for byte, with its headers; the partition keeps flowing.</summary>
+[NonParallelizable]
+public class RunPoisonTests
+{
+    [Test]
+    public void Poison_records_never_stall_their_partition_and_reach_the_dead_letter_topic_with_headers()
+    {
+        const long t = 1_678_886_400_000;
+        byte[] Json(string s) => Encoding.UTF8.GetBytes(s);
+        var oversized = Json($"{{\"event_type\":\"click\",\"event_id\":\"c-big\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"ad_id\":\"a\",\"source\":\"s\",\"timestamp\":{t},\"metadata\":{{\"pad\":\"{new string('x', 2000)}\"}}}}");
+        byte[] invalidUtf8 = [.. Json("{\"event_type\":\"click\",\"event_id\":\"c-"), 0xFF, 0xFE, .. Json("\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"ad_id\":\"a\",\"source\":\"s\",\"timestamp\":1}")];
+        var partition0 = new (byte[]? Value, string? Reason)[]
+        {
+            (Json($"{{\"event_type\":\"click\",\"event_id\":\"c-1\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"ad_id\":\"ad-1\",\"source\":\"google\",\"timestamp\":{t}}}"), null),
+            (Json("{\"event_type\":"), "invalid_json"),
+            ([], "invalid_json"),
+            (null, "invalid_json"),
+            (invalidUtf8, "invalid_utf8"),
+            (oversized, "oversized"),
+            (Json($"{{\"event_type\":\"conversion\",\"event_id\":\"v-1\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"value\":19.99,\"timestamp\":{t + 1000}}}"), null),
+            (Json("[1,2]"), "not_an_object"),
+            (Json($"{{\"event_type\":\"conversion\",\"event_id\":\"v-2\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"timestamp\":{t + 2000}}}"), null),
+        };
+        var partition1 = new[]
+        {
+            Json($"{{\"event_type\":\"click\",\"event_id\":\"c-9\",\"user_id\":\"u9\",\"campaign_id\":\"k\",\"ad_id\":\"ad-9\",\"source\":\"tiktok\",\"timestamp\":{t}}}"),
+            Json($"{{\"event_type\":\"conversion\",\"event_id\":\"v-9\",\"user_id\":\"u9\",\"campaign_id\":\"k\",\"timestamp\":{t + 5}}}"),
+        };
+        using var cluster = StartCluster(2);
+        using (var producer = new ProducerBuilder<string, byte[]?>(KafkaTestClients.Producer(cluster)).Build())
+        {
+            foreach (var (value, _) in partition0)
+            {
+                producer.Produce(new TopicPartition(Input, 0), new Message<string, byte[]?> { Key = "u1", Value = value });
+            }
+            foreach (var value in partition1)
+            {
+                producer.Produce(new TopicPartition(Input, 1), new Message<string, byte[]?> { Key = "u9", Value = value });
+            }
+            Assert.That(producer.Flush(KafkaTestClients.Patience), Is.Zero);
+        }
+
+        var config = new global::Attribution.Engine.Attribution.AttributionConfig();
+        using var host = HostProcess.Start(HostArgs(cluster, config, "poison", "--max-record-bytes", "1024"));
+        Assert.That(WaitForCommitted(cluster, [partition0.Length, partition1.Length], TimeSpan.FromSeconds(60), host), Is.True,
+            () => $"the host did not get past the poison records; stderr:\n{host.StderrText}");
+        host.Terminate();
+        Assert.That(host.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, () => host.StderrText);
+
+        var outputs = ReadTopic(cluster, Output, "src-partition", "src-offset").Select(r => (r.SourcePartition, r.SourceOffset)).Order().ToList();
+        Assert.That(outputs, Is.EqualTo(new[] { (0, 6L), (0, 8L), (1, 1L) }), "the conversions after the poison records are attributed, once each");
+
+        var letters = ReadDeadLetters(cluster);
+        var expected = partition0.Select((x, i) => (x.Value, x.Reason, Offset: (long)i)).Where(x => x.Reason is not null).ToList();
+        Assert.That(letters.Select(l => l.Offset), Is.EqualTo(expected.Select(e => e.Offset)), "each bad record once, in order");
+        foreach (var (letter, want) in letters.Zip(expected))
+        {
+            Assert.That(letter.Headers["reason"], Is.EqualTo(want.Reason), $"reason of offset {want.Offset}");
+            Assert.That(letter.Headers["source-topic"], Is.EqualTo(Input));
+            Assert.That(letter.Headers["source-partition"], Is.EqualTo("0"));
+            Assert.That(letter.Headers["source-offset"], Is.EqualTo(want.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(letter.Value, want.Value is null ? Is.Null : Is.EqualTo(want.Value), $"the record of offset {want.Offset} is kept byte for byte");
+            Assert.That(letter.Key, Is.EqualTo("u1"u8.ToArray()));
+        }
+    }
+
+    private sealed record Letter(long Offset, byte[]? Key, byte[]? Value, Dictionary<string, string> Headers);
+
+    private static List<Letter> ReadDeadLetters(global::Attribution.Host.Kafka.EmbeddedKafkaCluster cluster)
+    {
+        var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("letters"));
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        consumer.Assign([new TopicPartitionOffset(DeadLetters, 0, Offset.Beginning), new TopicPartitionOffset(DeadLetters, 1, Offset.Beginning)]);
+        var open = new HashSet<int> { 0, 1 };
+        var letters = new List<Letter>();
+        var clock = Stopwatch.StartNew();
+        while (open.Count > 0 && clock.Elapsed < KafkaTestClients.Patience)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (r is null)
+            {
+                continue;
+            }
+            if (r.IsPartitionEOF)
+            {
+                open.Remove(r.Partition.Value);
+                continue;
+            }
+            var headers = r.Message.Headers.ToDictionary(h => h.Key, h => Encoding.UTF8.GetString(h.GetValueBytes()));
+            letters.Add(new Letter(long.Parse(headers["source-offset"], System.Globalization.CultureInfo.InvariantCulture), r.Message.Key, r.Message.Value, headers));
+        }
+        return letters.OrderBy(l => l.Offset).ToList();
+    }
+}

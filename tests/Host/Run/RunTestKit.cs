@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Attribution.Engine.Attribution;
+using Attribution.Host.Kafka;
+using Attribution.Tests.Attribution;
+using Attribution.Tests.Host.Kafka;
+using Attribution.Tests.Pipeline;
+using Confluent.Kafka;
+
+namespace Attribution.Tests.Host.Run;
+
+/// <summary>
+/// Shared pieces of the host tests: the embedded cluster with the pipeline's topics, the child host's
+/// flags for a generated configuration, input produced by kcat, and the verdict — what a
+/// read_committed consumer finds in the output and dead-letter topics, compared with the reference model.
+/// </summary>
+internal static class RunTestKit
+{
+    public const string Input = "raw-events";
+    public const string Output = "attributed-events";
+    public const string DeadLetters = "attribution-dead-letter";
+    public const string Group = "attribution";
+
+    /// <summary>A cluster (groups form at once) with the three topics.</summary>
+    public static EmbeddedKafkaCluster StartCluster(int inputPartitions, int outputPartitions = 3)
+    {
+        var cluster = KafkaTestClients.StartCluster();
+        cluster.CreateTopic(Input, inputPartitions);
+        cluster.CreateTopic(Output, outputPartitions);
+        cluster.CreateTopic(DeadLetters, 2);
+        return cluster;
+    }
+
+    /// <summary>Flags of <c>attribution run</c> for the cluster and an attribution configuration.</summary>
+    public static List<string> HostArgs(EmbeddedKafkaCluster cluster, AttributionConfig config, string hostId, params string[] extra)
+    {
+        var args = new List<string>
+        {
+            "run",
+            "--bootstrap-servers", cluster.BootstrapServers,
+            "--host-id", hostId,
+            "--window", Ms(config.WindowMs),
+            "--allowed-lateness", Ms(config.AllowedLatenessMs),
+            "--click-history", config.ClickHistory.ToString(CultureInfo.InvariantCulture),
+            "--shards", "2",
+            "--commit-interval", "50ms",
+            // The embedded broker re-forms a group after the dead member's session timeout − 1 s.
+            "--kafka", "session.timeout.ms=2000",
+            "--kafka", "heartbeat.interval.ms=300",
+            "--kafka", "fetch.wait.max.ms=10",
+            "--kafka", "reconnect.backoff.max.ms=500",
+        };
+        if (config.ConversionRetentionMs is { } retention)
+        {
+            args.AddRange(["--conversion-retention", Ms(retention)]);
+        }
+        args.AddRange(extra);
+        return args;
+    }
+
+    private static string Ms(long ms) => ms == 0 ? "0" : ms.ToString(CultureInfo.InvariantCulture) + "ms";
+
+    /// <summary>kcat on PATH (CI installs it), or the test is ignored.</summary>
+    public static string FindKcat()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
+        {
+            foreach (var name in new[] { "kcat", "kafkacat" })
+            {
+                var candidate = Path.Combine(dir, name);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+        Assert.Ignore("kcat is not installed (apt-get install -y kcat): the input must come from a client that is not ours.");
+        return "";
+    }
+
+    /// <summary>A generated stream without physical-expiry markers (they are not records), its Kafka offsets and the reference outcome.</summary>
+    public sealed record Scenario(AttributionConfig Config, List<SimEvent> Items, long[] Offsets, RunResult Expected)
+    {
+        /// <summary>Partitions the input topic needs.</summary>
+        public int Partitions => Config.Partitions;
+    }
+
+    /// <summary>Generates a stream; each item's Kafka offset is its index within its partition.</summary>
+    public static Scenario Generate(int seed, int count)
+    {
+        var (config, generated) = StreamGenerator.Generate(seed, count);
+        var items = generated.Where(i => i.Kind != SimKind.Expire).ToList();
+        var offsets = new long[items.Count];
+        var next = new long[config.Partitions];
+        for (int i = 0; i < items.Count; i++)
+        {
+            offsets[i] = next[items[i].Partition]++;
+        }
+        return new Scenario(config, items, offsets, AttributionRun.Reference(config, items));
+    }
+
+    /// <summary>Produces items [from, to) with kcat, one invocation per partition, keyed by user_id.</summary>
+    public static void ProduceWithKcat(string kcat, EmbeddedKafkaCluster cluster, Scenario s, int from, int to)
+    {
+        foreach (var group in s.Items.Skip(from).Take(to - from).GroupBy(i => i.Partition))
+        {
+            var lines = new StringBuilder();
+            foreach (var item in group)
+            {
+                string value = item.Kind == SimKind.Malformed ? item.RawLine! : Encoding.UTF8.GetString(CodecSimEventDecoders.Render(item));
+                lines.Append(item.Kind == SimKind.Malformed ? "bad" : item.UserId).Append('\t').Append(value).Append('\n');
+            }
+            var (exit, stderr) = RunKcat(kcat, ["-b", cluster.BootstrapServers, "-t", Input, "-P", "-p", group.Key.ToString(CultureInfo.InvariantCulture),
+                "-K", "\t", "-X", "enable.idempotence=true", "-X", "linger.ms=5"], lines.ToString());
+            Assert.That(exit, Is.Zero, $"kcat -P failed: {stderr}");
+        }
+    }
+
+    private static (int Exit, string Stderr) RunKcat(string kcat, string[] args, string stdin)
+    {
+        var start = new ProcessStartInfo(kcat) { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(KafkaTestClients.Patience))
+        {
+            process.Kill();
+            Assert.Fail("kcat did not finish in time");
+        }
+        return (process.ExitCode, stderr.Result);
+    }
+
+    /// <summary>One record read back: where its conversion came from and what it says.</summary>
+    public sealed record ReadBack(int SourcePartition, long SourceOffset, string Key, string Value, string? Reason);
+
+    /// <summary>Reads a whole topic from the start with read_committed, headers included.</summary>
+    public static List<ReadBack> ReadTopic(EmbeddedKafkaCluster cluster, string topic, string partitionHeader, string offsetHeader)
+    {
+        var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("verdict"));
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<string, string>(config).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        var partitions = admin.GetMetadata(topic, KafkaTestClients.Patience).Topics[0].Partitions.Select(p => p.PartitionId).ToList();
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var open = partitions.ToHashSet();
+        var records = new List<ReadBack>();
+        var clock = Stopwatch.StartNew();
+        while (open.Count > 0)
+        {
+            Assert.That(clock.Elapsed, Is.LessThan(KafkaTestClients.Patience), $"reading {topic} back did not reach its end");
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (r is null)
+            {
+                continue;
+            }
+            if (r.IsPartitionEOF)
+            {
+                open.Remove(r.Partition.Value);
+                continue;
+            }
+            var h = r.Message.Headers;
+            byte[]? pb = null, ob = null;
+            Assert.That(h is not null && h.TryGetLastBytes(partitionHeader, out pb) && h.TryGetLastBytes(offsetHeader, out ob), Is.True,
+                $"a record in {topic} lacks the {partitionHeader}/{offsetHeader} headers");
+            string? reason = h!.TryGetLastBytes("reason", out var rb) ? Encoding.ASCII.GetString(rb) : null;
+            records.Add(new ReadBack(int.Parse(Encoding.ASCII.GetString(pb!), CultureInfo.InvariantCulture),
+                long.Parse(Encoding.ASCII.GetString(ob!), CultureInfo.InvariantCulture), r.Message.Key, r.Message.Value ?? "", reason));
+        }
+        consumer.Close();
+        return records;
+    }
+
+    /// <summary>
+    /// The verdict: the outputs a read_committed consumer sees are exactly the reference's — each
+    /// attributed conversion once, at its input offset, with the reference's content — and every bad
+    /// input record is in the dead-letter topic exactly once. Returns null when so, else the first difference.
+    /// </summary>
+    public static string? Verdict(EmbeddedKafkaCluster cluster, Scenario s)
+    {
+        var expected = new Dictionary<(int, long), AttributedOutput>();
+        var expectedBad = new HashSet<(int, long)>();
+        int o = 0;
+        for (int i = 0; i < s.Items.Count; i++)
+        {
+            if (s.Expected.Steps[i] == nameof(AttributionOutcome.Attributed))
+            {
+                expected[(s.Items[i].Partition, s.Offsets[i])] = s.Expected.Outputs[o++];
+            }
+            else if (s.Items[i].Kind == SimKind.Malformed)
+            {
+                expectedBad.Add((s.Items[i].Partition, s.Offsets[i]));
+            }
+        }
+        Assert.That(o, Is.EqualTo(s.Expected.Outputs.Count), "every reference output belongs to one attributed step");
+
+        var outputs = ReadTopic(cluster, Output, "src-partition", "src-offset");
+        var seen = new HashSet<(int, long)>();
+        foreach (var r in outputs)
+        {
+            var at = (r.SourcePartition, r.SourceOffset);
+            if (!seen.Add(at))
+            {
+                return $"duplicate: the attribution of input {r.SourcePartition}/{r.SourceOffset} is in {Output} twice";
+            }
+            if (!expected.TryGetValue(at, out var want))
+            {
+                return $"unexpected: {Output} has an attribution for input {r.SourcePartition}/{r.SourceOffset}, the reference has none ({r.Value})";
+            }
+            var got = CollectingOutput.Parse(r.SourcePartition, r.Value);
+            if (got != want)
+            {
+                return $"different: input {r.SourcePartition}/{r.SourceOffset}: expected {want}, got {got}";
+            }
+            if (r.Key != want.UserId)
+            {
+                return $"wrong key: input {r.SourcePartition}/{r.SourceOffset} keyed '{r.Key}', expected the user_id '{want.UserId}'";
+            }
+        }
+        var missing = expected.Keys.Where(k => !seen.Contains(k)).OrderBy(k => k).ToList();
+        if (missing.Count > 0)
+        {
+            return $"lost: {missing.Count} attribution(s) missing, first for input {missing[0].Item1}/{missing[0].Item2}";
+        }
+
+        var letters = ReadTopic(cluster, DeadLetters, "source-partition", "source-offset");
+        var seenBad = new HashSet<(int, long)>();
+        foreach (var d in letters)
+        {
+            if (!seenBad.Add((d.SourcePartition, d.SourceOffset)))
+            {
+                return $"duplicate dead letter for input {d.SourcePartition}/{d.SourceOffset}";
+            }
+            if (d.Reason is null)
+            {
+                return $"the dead letter of input {d.SourcePartition}/{d.SourceOffset} has no reason header";
+            }
+        }
+        if (!seenBad.SetEquals(expectedBad))
+        {
+            return $"dead letters differ: expected {expectedBad.Count} for the bad records, found {seenBad.Count} " +
+                $"(missing {string.Join(",", expectedBad.Except(seenBad).Take(3))}; extra {string.Join(",", seenBad.Except(expectedBad).Take(3))})";
+        }
+        TestContext.Out.WriteLine($"verdict: {outputs.Count} attributions and {letters.Count} dead letters, each exactly once, equal to the reference");
+        return null;
+    }
+
+    /// <summary>The group's committed offsets of the input partitions (Unset = none).</summary>
+    public static long[] Committed(EmbeddedKafkaCluster cluster, int partitions)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(cluster, Group)).Build();
+        var offsets = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(Input, p)), KafkaTestClients.Patience);
+        return offsets.OrderBy(o => o.Partition.Value).Select(o => o.Offset.Value).ToArray();
+    }
+
+    /// <summary>Waits until the group committed at least <paramref name="ends"/> on every partition; false on timeout.</summary>
+    public static bool WaitForCommitted(EmbeddedKafkaCluster cluster, long[] ends, TimeSpan timeout, HostProcess? host = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            var c = Committed(cluster, ends.Length);
+            if (c.Zip(ends).All(x => x.Second == 0 || x.First >= x.Second))
+            {
+                return true;
+            }
+            if (host is { HasExited: true })
+            {
+                return false;
+            }
+            Thread.Sleep(200);
+        }
+        return false;
+    }
+
+    /// <summary>Input records per partition of items [0, to).</summary>
+    public static long[] Ends(Scenario s, int to)
+    {
+        var ends = new long[s.Partitions];
+        for (int i = 0; i < to; i++)
+        {
+            ends[s.Items[i].Partition] = s.Offsets[i] + 1;
+        }
+        return ends;
+    }
+}
