@@ -91,8 +91,9 @@ public class SnapshotPolicyTests
         {
             SnapshotManifest m = engine.RecoveredSnapshot!;
             Assert.That(m.Sequence, Is.EqualTo(entries[0].Sequence));
-            // Every submitted record advances its partition's position, so the next input follows the largest one.
-            int resume = (int)m.Partitions.Max(p => p.Position) + 1;
+            int resume = (int)m.LastSubmittedPosition + 1;
+            // Every submitted record advances its partition's position, so the largest one is the last submitted.
+            Assert.That(m.Partitions.Max(p => p.Position), Is.EqualTo(m.LastSubmittedPosition));
             for (int p = 0; p < config.Partitions; p++)
             {
                 engine.SetSilentUntil(p, items.Count - 1);

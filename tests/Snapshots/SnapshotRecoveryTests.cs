@@ -65,6 +65,7 @@ public class SnapshotRecoveryTests
                     Assert.That(recovered.PositionOf(p), Is.EqualTo((long)last), $"{context}: position of partition {p}");
                 }
                 int resume = int.Parse(recovered.Extras["next_input"], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.That(recovered.LastSubmittedPosition, Is.EqualTo((long)items.FindLastIndex(snapshotAt - 1, snapshotAt, x => x.Kind != SimKind.Expire)), $"{context}: last submitted position");
                 for (int p = 0; p < config.Partitions; p++)
                 {
                     engine.SetSilentUntil(p, crashAt - 1);
