@@ -19,12 +19,15 @@ public class SnapshotPolicyTests
         scenario.Run([200], stopAt: 300);
         EngineOptions good = scenario.Options;
 
-        var wider = good with { Attribution = good.Attribution with { WindowMs = good.Attribution.WindowMs + 1 } };
-        var e = Assert.Throws<SnapshotMismatchException>(() => AttributionEngine.Open(wider, new CollectingOutput()));
+        // Narrower, so that an explicit conversion-id retention (>= window) stays valid.
+        var narrower = good with { Attribution = good.Attribution with { WindowMs = good.Attribution.WindowMs - 1 } };
+        var e = Assert.Throws<SnapshotMismatchException>(() => AttributionEngine.Open(narrower, new CollectingOutput()));
         TestContext.Out.WriteLine(e!.Message);
         Assert.That(e.Message, Does.Contain("window").And.Contain($"Snapshot {scenario.Taken[0].Sequence} "));
         Assert.That(e.Message.TrimEnd('.').Split(". ").Length, Is.EqualTo(1), "one sentence");
 
+        e = Assert.Throws<SnapshotMismatchException>(() => AttributionEngine.Open(good with { Attribution = good.Attribution with { AllowedLatenessMs = good.Attribution.AllowedLatenessMs + 1 } }, new CollectingOutput()));
+        Assert.That(e!.Message, Does.Contain("allowed lateness"));
         e = Assert.Throws<SnapshotMismatchException>(() => AttributionEngine.Open(good with { Shards = 3 }, new CollectingOutput()));
         Assert.That(e!.Message, Does.Contain("shards 2 vs 3"));
         e = Assert.Throws<SnapshotMismatchException>(() => AttributionEngine.Open(good with { Attribution = good.Attribution with { Partitions = good.Attribution.Partitions + 1 } }, new CollectingOutput()));
