@@ -108,7 +108,7 @@ public sealed class AttributionEngine : IDisposable
                 _shards[i] = new ShardHandler(i, options, clicks, conversions, output);
                 if (recover is not null)
                 {
-                    _shards[i].Restore(recover.Partitions);
+                    _shards[i].Restore(recover.Partitions, recover.LastSubmittedPosition);
                 }
             }
 

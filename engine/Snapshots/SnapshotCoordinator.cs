@@ -283,9 +283,11 @@ internal sealed class SnapshotCoordinator
             }
             var partitions = new List<PartitionCut>();
             var shards = new List<ShardCheckpoints>();
+            long lastPosition = -1;
             foreach (ShardCut? cut in command.Cuts)
             {
-                partitions.AddRange(cut!.Partitions);
+                lastPosition = Math.Max(lastPosition, cut!.LastPosition);
+                partitions.AddRange(cut.Partitions);
                 shards.Add(new ShardCheckpoints { Shard = cut.Shard, Clicks = cut.Clicks, Conversions = cut.Conversions });
             }
             partitions.Sort((a, b) => a.Partition.CompareTo(b.Partition));
@@ -295,6 +297,7 @@ internal sealed class SnapshotCoordinator
                 CreatedAt = createdAt,
                 Config = SnapshotConfig.From(_options),
                 Storage = _storage,
+                LastSubmittedPosition = lastPosition,
                 Partitions = partitions,
                 Shards = shards,
                 Files = files,
