@@ -625,6 +625,12 @@ static void snapshot_is_recovered_by_reopening_the_state_dir(void) {
     CHECK(out != NULL && strcmp(out, EXPECTED) == 0);
     free(out);
     CHECK(attr_close(e) == ATTR_OK);
+
+    /* A snapshot taken with another window is a configuration error, not a silent restart. */
+    snprintf(config, sizeof config, "{\"shards\":1,\"window_hours\":12,\"state_dir\":\"%s\"}", dir);
+    e = (attr_engine*)(uintptr_t)1;
+    CHECK(attr_open(config, strlen(config), &e) == ATTR_INVALID_CONFIG && e == NULL);
+    CHECK(strstr(attr_last_error(NULL), "other settings") != NULL);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);
