@@ -140,7 +140,7 @@ const char* attr_version(void);
 
 /* Opens an engine and starts its shard threads.
  * config_json: a JSON object (UTF-8, config_len bytes; NULL/0 or "{}" = all defaults). Keys:
- *   "shards"                  int 1..256: shard threads (default: number of cores)
+ *   "shards"                  int 1..256: shard threads (default: cores - 1, at least 1)
  *   "partitions"              int 1..65535: state partitions, user -> hash(user_id) mod P (64)
  *   "window_hours"            number > 0: attribution window (24)
  *   "allowed_lateness_ms"     int >= 0: how late an event may be and still see state (3600000)

@@ -17,7 +17,7 @@ public class NativeConfigTests
         Assert.That(config!.Engine.Attribution.WindowMs, Is.EqualTo(24 * 3_600_000L));
         Assert.That(config.Engine.Wait, Is.EqualTo(WaitKind.Sleeping));
         Assert.That(config.OutputBufferBytes, Is.EqualTo(NativeConfig.DefaultOutputBufferBytes));
-        Assert.That(Parse("{}", out _)!.Engine.Shards, Is.EqualTo(Environment.ProcessorCount));
+        Assert.That(Parse("{}", out _)!.Engine.Shards, Is.EqualTo(EngineOptions.DefaultShards)); // the engine's default, not one of its own
     }
 
     [Test]
