@@ -14,7 +14,7 @@ public class RunGroupTests
     public void Partitions_moving_between_two_hosts_keep_the_output_exact()
     {
         var kcat = FindKcat();
-        var s = Generate(TestSeed.Get(), 9_000);
+        var s = Generate(TestSeed.Get(), 6_000);
         using var cluster = StartCluster(Math.Max(2, s.Partitions));
         int third = s.Items.Count / 3;
 
