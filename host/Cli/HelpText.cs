@@ -108,7 +108,7 @@ public static class HelpText
 
           --events N        events to generate (default 200000)
           --rate R          events per second the generator aims for; 0 = as fast as it can
-                            (default 100000)
+                            (default 50000)
           --partitions P    partitions of raw-events (default 8)
           --shards N        engine shard threads (default: cores, at most 4)
           --seed S          generator seed (default: random, printed)

@@ -12,7 +12,7 @@ public sealed record DemoOptions
     public long Events { get; init; } = 200_000;
 
     /// <summary>Target events per second; 0 = unpaced.</summary>
-    public int Rate { get; init; } = 100_000;
+    public int Rate { get; init; } = 50_000;
 
     /// <summary>Partitions of the input and output topics.</summary>
     public int Partitions { get; init; } = 8;

@@ -16,6 +16,9 @@ internal sealed class ProgressDisplay
     private double _lastSeconds;
     private long _lastP99;
 
+    /// <summary>The highest processing rate of one refresh interval so far.</summary>
+    public double PeakRate { get; private set; }
+
     public ProgressDisplay(TextWriter writer, bool terminal, long total)
     {
         _writer = writer;
@@ -29,6 +32,7 @@ internal sealed class ProgressDisplay
         long consumed = stats.Consumed;
         double rate = seconds > _lastSeconds ? (consumed - _lastConsumed) / (seconds - _lastSeconds) : 0;
         _lastConsumed = consumed;
+        PeakRate = Math.Max(PeakRate, rate);
         _lastSeconds = seconds;
         long p99 = stats.TakeRecentPercentile(99);
         if (p99 >= 0)

@@ -165,7 +165,7 @@ public sealed class KafkaPipeline : IDisposable
     {
         if (e.IsFatal)
         {
-            _fatal ??= $"The Kafka {client} failed fatally: {e.Reason}.";
+            _fatal ??= IsFenced(e) ? FencedSentence() : $"The Kafka {client} failed fatally: {FirstSentence(e.Reason)}.";
             _log.Error(client, $"code={e.Code} fatal=true reason=\"{e.Reason}\"");
         }
         else
@@ -784,13 +784,19 @@ public sealed class KafkaPipeline : IDisposable
 
     private FatalPipelineException Fatal(KafkaException e)
     {
-        string sentence = e.Error.Code is ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch or ErrorCode.Local_Fenced
-            || e.Error.Reason.Contains("fenced", StringComparison.OrdinalIgnoreCase)
-            ? $"The producer was fenced: another host started with transactional.id '{_options.TransactionalId}' (is host-id unique?)."
+        string sentence = IsFenced(e.Error)
+            ? FencedSentence()
             : $"The transactional producer failed fatally: {FirstSentence(e.Error.Reason)}.";
         _log.Error("transaction", $"code={e.Error.Code} reason=\"{e.Error.Reason}\"");
         return new FatalPipelineException(sentence);
     }
+
+    private static bool IsFenced(Error e) =>
+        e.Code is ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch or ErrorCode.Local_Fenced
+        || e.Reason.Contains("fenced", StringComparison.OrdinalIgnoreCase);
+
+    private string FencedSentence() =>
+        $"The producer was fenced: another host started with transactional.id '{_options.TransactionalId}' (is host-id unique?).";
 
     private void RecordLatencies(PendingOutputs outputs, long nowMs)
     {

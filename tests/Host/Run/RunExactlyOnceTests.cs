@@ -49,7 +49,7 @@ public class RunExactlyOnceTests
         var kcat = FindKcat();
         int seed = TestSeed.Get();
         var rng = new Random(seed);
-        var s = Generate(seed, 12_000);
+        var s = Generate(seed, 8_000);
         using var cluster = StartCluster(s.Partitions);
         const int rounds = 4;
         int chunk = (s.Items.Count + rounds - 1) / rounds;
@@ -89,7 +89,7 @@ public class RunExactlyOnceTests
     public void Broker_faults_while_the_host_runs_leave_the_output_exact()
     {
         var kcat = FindKcat();
-        var s = Generate(TestSeed.Get(), 8_000);
+        var s = Generate(TestSeed.Get(), 6_000);
         using var cluster = StartCluster(s.Partitions);
         int quarter = s.Items.Count / 4;
 
