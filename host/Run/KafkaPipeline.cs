@@ -53,6 +53,7 @@ public sealed class KafkaPipeline : IDisposable
     // Recovered snapshot positions of partitions whose engine state is still the snapshot's (removed once assigned).
     private readonly Dictionary<int, long> _snapshotPositions = new();
     private long _nextSnapshot;
+    private long _consumedAtSnapshot = -1;
     private readonly TimeSpan _apiTimeout;
     private readonly TimeSpan _apiWatchdog;
 
@@ -343,10 +344,11 @@ public sealed class KafkaPipeline : IDisposable
     private void TakeSnapshot()
     {
         var engine = _engine!;
-        if (engine.SnapshotInProgress)
+        if (engine.SnapshotInProgress || Stats.Consumed == _consumedAtSnapshot)
         {
-            return;
+            return; // one in flight, or nothing new since the last one
         }
+        _consumedAtSnapshot = Stats.Consumed;
         lock (_cycleLock)
         {
             if (_fatal is not null || _rewindRequested)
