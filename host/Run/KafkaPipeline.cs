@@ -364,11 +364,12 @@ public sealed class KafkaPipeline : IDisposable
                 }
             }
             var clock = Stopwatch.StartNew();
+            long consumed = Stats.Consumed;
             engine.SnapshotAsync().ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully)
                 {
-                    _log.Info("snapshot", $"taken sequence={t.Result.Sequence} bytes={t.Result.Bytes} ms={clock.ElapsedMilliseconds}");
+                    _log.Info("snapshot", $"taken sequence={t.Result.Sequence} consumed={consumed} bytes={t.Result.Bytes} ms={clock.ElapsedMilliseconds}");
                 }
                 else
                 {
