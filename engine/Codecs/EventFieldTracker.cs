@@ -135,4 +135,18 @@ internal struct EventFieldTracker
         FieldState.TooLong => RejectReason.FieldTooLong,
         _ => RejectReason.None,
     };
+
+    /// <summary>
+    /// The last step both readers share: when the scan found no error, applies the field rules;
+    /// a rejected record is left with kind <see cref="EventKind.None"/>.
+    /// </summary>
+    public readonly RejectReason Finish(RejectReason scanResult, ref EventRecord record)
+    {
+        RejectReason reason = scanResult == RejectReason.None ? Resolve(ref record) : scanResult;
+        if (reason != RejectReason.None)
+        {
+            record.Kind = EventKind.None;
+        }
+        return reason;
+    }
 }

@@ -64,15 +64,7 @@ public static class JsonEventReader
             // Unescaping a known string field with an invalid \u surrogate sequence: not representable as UTF-8.
             reason = RejectReason.InvalidJson;
         }
-        if (reason == RejectReason.None)
-        {
-            reason = fields.Resolve(ref record);
-        }
-        if (reason != RejectReason.None)
-        {
-            record.Kind = EventKind.None;
-        }
-        return reason;
+        return fields.Finish(reason, ref record);
     }
 
     /// <summary>Resets a record for decoding but keeps what the caller set about its source.</summary>

@@ -104,15 +104,7 @@ public static class MessagePackEventReader
         {
             reason = RejectReason.InvalidJson;
         }
-        if (reason == RejectReason.None)
-        {
-            reason = fields.Resolve(ref record);
-        }
-        if (reason != RejectReason.None)
-        {
-            record.Kind = EventKind.None;
-        }
-        return reason;
+        return fields.Finish(reason, ref record);
     }
 
     private static RejectReason Scan(ReadOnlyMemory<byte> bytes, ref EventRecord record, ref EventFieldTracker fields)
