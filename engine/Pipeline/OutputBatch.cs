@@ -53,6 +53,14 @@ public sealed class OutputBatch : IBufferWriter<byte>
 
     internal int Position => _used;
 
+    /// <summary>
+    /// True when the batch should be delivered before the next attribution: its entry table is full or
+    /// half of a byte buffer is used. Delivering then keeps a batch bounded (a slow consumer of the ring
+    /// cannot make a shard build one huge batch), so the buffers never grow in steady state: a record is
+    /// at most a few KiB, far below the half buffer left free.
+    /// </summary>
+    internal bool Full => Count == _entries.Length || _used >= _buffer.Length / 2 || _keysUsed >= _keys.Length / 2;
+
     /// <summary>Stores a key (kept apart from the values so <see cref="Lines"/> stays a clean block); returns its offset.</summary>
     internal int AppendKey(ReadOnlySpan<byte> key)
     {

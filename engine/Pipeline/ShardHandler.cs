@@ -191,6 +191,10 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
             _batch.Advance(1);
         }
         _batch.AddEntry(in entry);
+        if (_batch.Full)
+        {
+            Deliver(); // bounded batches: a shard far behind the ring delivers in pieces, never grows its buffers
+        }
     }
 
     private void Deliver()
