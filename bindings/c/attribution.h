@@ -59,7 +59,7 @@ extern "C" {
 #define ATTR_BACKPRESSURE         (-8) /* output queue full: poll, then retry (nothing consumed) */
 #define ATTR_BUSY                 (-9) /* another thread is submitting (single-producer engine) */
 #define ATTR_TIMEOUT             (-10) /* the shards did not finish in time */
-#define ATTR_UNSUPPORTED         (-11) /* not available in this build (snapshots, for now) */
+#define ATTR_UNSUPPORTED         (-11) /* not available for this engine (snapshots without a state_dir) */
 
 /* ---- Record formats ---------------------------------------------------------------------- */
 
@@ -140,7 +140,7 @@ const char* attr_version(void);
 
 /* Opens an engine and starts its shard threads.
  * config_json: a JSON object (UTF-8, config_len bytes; NULL/0 or "{}" = all defaults). Keys:
- *   "shards"                  int 1..256: shard threads (default: number of cores)
+ *   "shards"                  int 1..256: shard threads (default: cores - 1, at least 1)
  *   "partitions"              int 1..65535: state partitions, user -> hash(user_id) mod P (64)
  *   "window_hours"            number > 0: attribution window (24)
  *   "allowed_lateness_ms"     int >= 0: how late an event may be and still see state (3600000)
@@ -152,8 +152,15 @@ const char* attr_version(void);
  *   "wait"                    "sleeping" (default, no idle CPU) | "yielding" | "blocking" | "busy_spin"
  *   "output_format"           "json" (default) | "msgpack": format of polled attributions
  *   "output_buffer_bytes"     int >= 1024: output queue bound before ATTR_BACKPRESSURE (64 MiB)
- *   "state_dir"               string or null: directory of the state files (null: a private
- *                             temporary directory, removed on close)
+ *   "state_dir"               string or null: directory of the state files and snapshots (null: a
+ *                             private temporary directory, removed on close, and no snapshots).
+ *                             Opening on a state_dir recovers its newest valid snapshot (none: the
+ *                             engine starts empty); a snapshot taken with other results-determining
+ *                             settings (window, lateness, retention, partitions, history, shards)
+ *                             fails with ATTR_INVALID_CONFIG
+ *   "snapshot_every_events"   int >= 0: also snapshot after this many submitted records, started
+ *                             by the submitting thread (0, the default: only on attr_snapshot)
+ *   "snapshots_to_keep"       int 1..1000: snapshots kept in state_dir, older ones deleted (3)
  *   "click_memory_bytes", "conversion_memory_bytes" int >= 1 MiB: in-memory state per shard
  *   "index_buckets"           int, power of two >= 64: hash index buckets per shard table
  *   "expire_every_events"     int >= 1: expiry sweep cadence
@@ -177,7 +184,7 @@ const char* attr_reject_reason_name(int reason);
 
 /* Submits one record (len bytes in `format`, ATTR_FORMAT_JSON or ATTR_FORMAT_MSGPACK) with the
  * caller's position (an offset or line number; the engine keeps the last applied position per
- * partition, which snapshots will record).
+ * partition, which snapshots record).
  * Returns ATTR_OK when accepted; ATTR_REJECTED when the decoder rejected it (counted). If
  * reject_reason is not NULL it receives the ATTR_REJECT_* reason (ATTR_REJECT_NONE otherwise);
  * ATTR_BACKPRESSURE when the output queue is full (nothing consumed: poll, then retry).
@@ -214,8 +221,14 @@ int attr_poll(attr_engine* engine, uint8_t* buf, size_t cap, size_t* written, si
  * Any thread (it waits for a submit in progress on another thread to return). */
 int attr_flush(attr_engine* engine, int64_t timeout_ms);
 
-/* Writes a consistent snapshot of the state into directory `dir` (UTF-8, dir_len bytes).
- * Not available yet: returns ATTR_UNSUPPORTED once the arguments are checked. */
+/* Writes a consistent snapshot of the state (and of each partition's last applied position) into
+ * the engine's state_dir and returns once it is durable; the next attr_open on that state_dir
+ * recovers it. `dir` may be NULL with dir_len 0 (meaning the state_dir); a non-empty `dir` (UTF-8,
+ * dir_len bytes) must name the state_dir itself (full paths are compared), else
+ * ATTR_INVALID_ARGUMENT. ATTR_UNSUPPORTED when the engine was opened without a state_dir.
+ * ATTR_ERROR when writing it failed (e.g. disk full; the message says why): the previous snapshot
+ * is kept and the engine keeps processing. Submitters are held back only while the cut is taken.
+ * Any thread (serialised with submitters like attr_flush). */
 int attr_snapshot(attr_engine* engine, const char* dir, size_t dir_len);
 
 /* Reads the counters into *out. struct_size: sizeof(struct attr_counters) as the caller knows it

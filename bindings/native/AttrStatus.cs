@@ -25,6 +25,6 @@ public enum AttrStatus
     Busy = -9,
     /// <summary>The shards did not finish in time.</summary>
     Timeout = -10,
-    /// <summary>The operation is not available in this build.</summary>
+    /// <summary>The operation is not available for this engine (e.g. snapshots without a state directory).</summary>
     Unsupported = -11,
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Attribution.Engine.Events;
+using Attribution.Engine.Snapshots;
 
 namespace Attribution.Native;
 
@@ -47,6 +48,11 @@ public static unsafe class LifecycleExports
             }
             catch (ArgumentException e)
             {
+                return LastError.Set(AttrStatus.InvalidConfig, e.Message);
+            }
+            catch (SnapshotMismatchException e)
+            {
+                // The state directory's snapshot was taken with other settings: a configuration problem.
                 return LastError.Set(AttrStatus.InvalidConfig, e.Message);
             }
             nint handle = EngineHandles.Add(engine);

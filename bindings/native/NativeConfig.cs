@@ -105,6 +105,12 @@ internal sealed record NativeConfig
                     case "max_record_bytes":
                         attribution = attribution with { MaxRecordBytes = (int)Integer(ref reader, key, 256, 16 * 1024 * 1024) };
                         break;
+                    case "snapshot_every_events":
+                        engine = engine with { SnapshotEveryEvents = Integer(ref reader, key, 0, long.MaxValue) };
+                        break;
+                    case "snapshots_to_keep":
+                        engine = engine with { SnapshotsToKeep = (int)Integer(ref reader, key, 1, 1000) };
+                        break;
                     case "output_buffer_bytes":
                         outputBuffer = Integer(ref reader, key, 1024, 1L << 40);
                         break;

@@ -1,4 +1,5 @@
 using Attribution.Engine.Pipeline;
+using Attribution.Engine.Snapshots;
 
 namespace Attribution.Native;
 
@@ -21,13 +22,16 @@ internal sealed class NativeEngine
     // submitter is a thread-rule violation and gets ATTR_BUSY); commands (flush, queries) wait for it.
     private int _gate;
 
-    /// <summary>Opens the engine (throws what <see cref="AttributionEngine"/>'s constructor throws).</summary>
+    /// <summary>
+    /// Opens the engine with <see cref="AttributionEngine.Open"/>, so that a state directory's newest
+    /// valid snapshot is recovered (throws what it throws, e.g. <see cref="SnapshotMismatchException"/>).
+    /// </summary>
     public NativeEngine(NativeConfig config)
     {
         Config = config;
         _multiProducer = config.Engine.MultiProducer;
         Output = new OutputQueue(config.Engine.OutputFormat, config.OutputBufferBytes);
-        Engine = new AttributionEngine(config.Engine, Output);
+        Engine = AttributionEngine.Open(config.Engine, Output);
     }
 
     /// <summary>The C handle (set by <see cref="EngineHandles.Add"/> before the handle is published).</summary>
@@ -107,6 +111,33 @@ internal sealed class NativeEngine
         }
     }
 
+    /// <summary>
+    /// Takes a snapshot into the state directory and waits for it to be durable. Only publishing the
+    /// cut holds the command gate (it goes through the ring); the files are written while submitters go on.
+    /// </summary>
+    /// <exception cref="SnapshotFailedException">It failed; the previous snapshot is kept.</exception>
+    public SnapshotInfo Snapshot()
+    {
+        Task<SnapshotInfo> done;
+        if (_multiProducer)
+        {
+            done = Engine.SnapshotAsync();
+        }
+        else
+        {
+            EnterCommand();
+            try
+            {
+                done = Engine.SnapshotAsync();
+            }
+            finally
+            {
+                Volatile.Write(ref _gate, GateFree);
+            }
+        }
+        return done.GetAwaiter().GetResult();
+    }
+
     /// <summary>Runs a command through the ring, serialised with submitters on a single-producer ring.</summary>
     public void Execute(ShardCommand command, TimeSpan timeout)
     {
@@ -115,11 +146,7 @@ internal sealed class NativeEngine
             Engine.Execute(command, timeout);
             return;
         }
-        var spinner = default(SpinWait);
-        while (Interlocked.CompareExchange(ref _gate, GateCommand, GateFree) != GateFree)
-        {
-            spinner.SpinOnce();
-        }
+        EnterCommand();
         try
         {
             Engine.Execute(command, timeout);
@@ -127,6 +154,16 @@ internal sealed class NativeEngine
         finally
         {
             Volatile.Write(ref _gate, GateFree);
+        }
+    }
+
+    // Single-producer ring: waits until no submit or other command holds the producer side.
+    private void EnterCommand()
+    {
+        var spinner = default(SpinWait);
+        while (Interlocked.CompareExchange(ref _gate, GateCommand, GateFree) != GateFree)
+        {
+            spinner.SpinOnce();
         }
     }
 }

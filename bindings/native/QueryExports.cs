@@ -1,11 +1,13 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 using Attribution.Engine.Pipeline;
+using Attribution.Engine.Snapshots;
 
 namespace Attribution.Native;
 
@@ -92,7 +94,10 @@ public static unsafe class QueryExports
         }
     }
 
-    /// <summary><c>int attr_snapshot(attr_engine*, const char* dir, size_t dir_len)</c>: not available yet (returns ATTR_UNSUPPORTED).</summary>
+    /// <summary>
+    /// <c>int attr_snapshot(attr_engine*, const char* dir, size_t dir_len)</c>: writes a consistent
+    /// snapshot into the engine's state directory (dir empty, or naming that directory) and waits until it is durable.
+    /// </summary>
     [UnmanagedCallersOnly(EntryPoint = "attr_snapshot")]
     public static int Snapshot(nint engine, byte* directory, nuint length)
     {
@@ -109,13 +114,26 @@ public static unsafe class QueryExports
                 {
                     return status;
                 }
-                if (dir.IsEmpty || !Utf8.IsValid(dir))
+                if (e.Config.Engine.StateDirectory is null)
                 {
-                    return LastError.Set(AttrStatus.InvalidArgument, "The snapshot directory must be a non-empty UTF-8 path.");
+                    // A private temporary directory is deleted on close: a snapshot there could never be recovered.
+                    return LastError.Set(AttrStatus.Unsupported,
+                        "This engine has no state directory: open the engine with a state_dir to take snapshots."u8);
                 }
-                // The engine gains consistent snapshots in a later stage; until then say so plainly.
-                return LastError.Set(AttrStatus.Unsupported,
-                    "Snapshots are not available in this build of libattribution: the engine has no snapshot operation yet."u8);
+                if (!dir.IsEmpty && !NamesStateDirectory(dir, e.Engine.StateDirectory))
+                {
+                    return LastError.Set(AttrStatus.InvalidArgument,
+                        $"Snapshots are written into the engine's state_dir '{e.Engine.StateDirectory}': dir must be empty or name that directory.");
+                }
+                try
+                {
+                    e.Snapshot();
+                }
+                catch (SnapshotFailedException ex)
+                {
+                    return LastError.Set(AttrStatus.Error, ex.Message);
+                }
+                return 0;
             }
             finally
             {
@@ -126,6 +144,17 @@ public static unsafe class QueryExports
         {
             return Guard.Fail(ex);
         }
+    }
+
+    // Compares full paths, ignoring a trailing separator ("/data/state/" names "/data/state").
+    private static bool NamesStateDirectory(ReadOnlySpan<byte> dir, string stateDirectory)
+    {
+        if (!Utf8.IsValid(dir) || dir.Contains((byte)0))
+        {
+            return false;
+        }
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Encoding.UTF8.GetString(dir)));
+        return string.Equals(full, Path.TrimEndingDirectorySeparator(Path.GetFullPath(stateDirectory)), StringComparison.Ordinal);
     }
 
     /// <summary><c>int attr_counters(attr_engine*, attr_counters* out, size_t struct_size)</c>.</summary>

@@ -15,10 +15,11 @@ namespace Attribution.Engine.Pipeline;
 /// </summary>
 /// <remarks>
 /// Thread rules: <see cref="Submit"/> from one thread at a time unless <see cref="EngineOptions.MultiProducer"/>;
-/// <see cref="Snapshot"/>, <see cref="SnapshotAsync"/>, <see cref="SnapshotIfDue"/> and
-/// <see cref="SetSilentUntil"/> publish through the ring too, so in single-producer mode call them
-/// from the submitting thread (periodic snapshots are started by <see cref="Submit"/> itself);
-/// <see cref="Flush"/>, <see cref="Execute"/> and <see cref="GetCounters"/> from any thread;
+/// <see cref="Snapshot"/>, <see cref="SnapshotAsync"/>, <see cref="SnapshotIfDue"/>,
+/// <see cref="SetSilentUntil"/>, <see cref="Flush"/> and <see cref="Execute"/> publish through the
+/// ring too, so in single-producer mode call them from the submitting thread (or serialise them with
+/// it, as the C ABI does); periodic snapshots are started by <see cref="Submit"/> itself;
+/// <see cref="GetCounters"/> from any thread;
 /// <see cref="Dispose"/> once, after submitters stopped. Outputs arrive on shard threads.
 /// <para>
 /// Snapshots and recovery (DESIGN §4): <see cref="Open"/> loads the newest snapshot of the state
@@ -89,7 +90,7 @@ public sealed class AttributionEngine : IDisposable
                 {
                     Directory = dir,
                     Name = "conversions",
-                    IndexBuckets = storage.IndexBuckets,
+                    IndexBuckets = storage.ConversionIndexBuckets,
                     MemoryBytes = storage.ConversionMemoryBytes,
                     DeleteOnDispose = _ownsStateDirectory,
                 };
@@ -107,7 +108,7 @@ public sealed class AttributionEngine : IDisposable
                 _shards[i] = new ShardHandler(i, options, clicks, conversions, output);
                 if (recover is not null)
                 {
-                    _shards[i].Restore(recover.Partitions);
+                    _shards[i].Restore(recover.Partitions, recover.LastSubmittedPosition);
                 }
             }
 

@@ -40,6 +40,12 @@ public sealed record EngineOptions
     /// <summary>FASTER hash index buckets per shard table (power of two, 64 bytes each). Default 2^16.</summary>
     public long IndexBuckets { get; init; } = 1L << 16;
 
+    /// <summary>
+    /// Hash index buckets of each shard's conversion-id table; null = <see cref="IndexBuckets"/>.
+    /// Conversions are usually far fewer than clicks, and every snapshot writes the whole index.
+    /// </summary>
+    public long? ConversionIndexBuckets { get; init; }
+
     /// <summary>Output encoding.</summary>
     public WireFormat OutputFormat { get; init; } = WireFormat.Json;
 
@@ -97,6 +103,10 @@ public sealed record EngineOptions
         if (IndexBuckets < 64 || (IndexBuckets & (IndexBuckets - 1)) != 0)
         {
             return $"The index bucket count must be a power of two of at least 64, but it is {IndexBuckets}.";
+        }
+        if (ConversionIndexBuckets is { } c && (c < 64 || (c & (c - 1)) != 0))
+        {
+            return $"The conversion index bucket count must be a power of two of at least 64, but it is {c}.";
         }
         if (ExpireEveryEvents < 1)
         {

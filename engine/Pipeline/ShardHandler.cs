@@ -30,6 +30,9 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
     // Per partition: outputs of conversions at or before this position are suppressed (silent
     // replay after recovery). Null until the first SetSilentUntil; read only when attributing.
     private long[]? _silentUntil;
+    // Position of the last record of any partition (this shard's or not, accepted or rejected):
+    // every shard sees every slot, so at a cut all agree on it.
+    private long _lastPosition = -1;
     private volatile bool _checkpointInFlight;
 
     internal ShardHandler(int index, EngineOptions options, FasterStateTable clicks, FasterStateTable conversions, IEngineOutput output)
@@ -87,6 +90,10 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
     /// <inheritdoc/>
     public void OnEvent(ref EngineSlot slot, long sequence, bool endOfBatch)
     {
+        if (slot.Kind != SlotKind.Command)
+        {
+            _lastPosition = slot.Record.Position;
+        }
         if (slot.Kind == SlotKind.Event)
         {
             ref EventRecord record = ref slot.Record;
@@ -214,14 +221,16 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
                 cut.Partitions.Add(new PartitionCut { Partition = p, Position = position, Watermark = watermark });
             }
         }
+        cut.LastPosition = _lastPosition;
         _checkpointInFlight = true;
         cut.Clicks = Core.Clicks.BeginCheckpoint();
         cut.Conversions = Core.Conversions.BeginCheckpoint();
     }
 
     /// <summary>Restores positions and watermarks of recovered partitions (before the shard starts).</summary>
-    internal void Restore(IEnumerable<PartitionCut> partitions)
+    internal void Restore(IEnumerable<PartitionCut> partitions, long lastPosition)
     {
+        _lastPosition = lastPosition;
         foreach (PartitionCut cut in partitions)
         {
             if (cut.Partition % _shards != Index)

@@ -9,6 +9,9 @@ internal sealed class ShardCut(int shard)
     /// <summary>Its partitions that had seen events.</summary>
     public List<PartitionCut> Partitions { get; } = [];
 
+    /// <summary>Position of the last record submitted before the cut (-1 = none).</summary>
+    public long LastPosition { get; set; } = -1;
+
     /// <summary>Checkpoint begun on the click table (empty when none was).</summary>
     public Guid Clicks { get; set; }
 

@@ -246,6 +246,7 @@ internal sealed class SnapshotCoordinator
             Discard(completed);
             throw Failure(sequence, error);
         }
+        TimeSpan checkpointWrite = Stopwatch.GetElapsedTime(started);
 
         SnapshotManifest manifest;
         string path;
@@ -282,9 +283,11 @@ internal sealed class SnapshotCoordinator
             }
             var partitions = new List<PartitionCut>();
             var shards = new List<ShardCheckpoints>();
+            long lastPosition = -1;
             foreach (ShardCut? cut in command.Cuts)
             {
-                partitions.AddRange(cut!.Partitions);
+                lastPosition = Math.Max(lastPosition, cut!.LastPosition);
+                partitions.AddRange(cut.Partitions);
                 shards.Add(new ShardCheckpoints { Shard = cut.Shard, Clicks = cut.Clicks, Conversions = cut.Conversions });
             }
             partitions.Sort((a, b) => a.Partition.CompareTo(b.Partition));
@@ -294,6 +297,7 @@ internal sealed class SnapshotCoordinator
                 CreatedAt = createdAt,
                 Config = SnapshotConfig.From(_options),
                 Storage = _storage,
+                LastSubmittedPosition = lastPosition,
                 Partitions = partitions,
                 Shards = shards,
                 Files = files,
@@ -318,6 +322,8 @@ internal sealed class SnapshotCoordinator
             Sequence = sequence,
             ManifestPath = path,
             Duration = Stopwatch.GetElapsedTime(started),
+            CheckpointWrite = checkpointWrite,
+            Seal = Stopwatch.GetElapsedTime(started) - checkpointWrite,
             Pause = TimeSpan.FromSeconds(pause / (double)Stopwatch.Frequency),
             Bytes = bytes,
             TotalBytes = total,
@@ -440,21 +446,10 @@ internal sealed class SnapshotCoordinator
         }
         foreach (ShardHandler shard in _shards)
         {
-            RemoveUnreferenced(shard.Core.Clicks, referenced);
-            RemoveUnreferenced(shard.Core.Conversions, referenced);
+            shard.Core.Clicks.RemoveCheckpointsExcept(referenced);
+            shard.Core.Conversions.RemoveCheckpointsExcept(referenced);
         }
         _store.DeleteTempFiles();
-    }
-
-    private static void RemoveUnreferenced(FasterStateTable table, HashSet<Guid> referenced)
-    {
-        foreach (Guid token in table.CheckpointTokens())
-        {
-            if (!referenced.Contains(token))
-            {
-                table.RemoveCheckpoint(token);
-            }
-        }
     }
 
     private void Log(string line) => _options.Logger?.Invoke(line);

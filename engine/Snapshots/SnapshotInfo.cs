@@ -18,6 +18,12 @@ public sealed record SnapshotInfo
     /// </summary>
     public TimeSpan Pause { get; init; }
 
+    /// <summary>From publishing the cut until every table's checkpoint was written (FASTER, in the background).</summary>
+    public TimeSpan CheckpointWrite { get; init; }
+
+    /// <summary>Checksumming and syncing the files and writing the manifest, after <see cref="CheckpointWrite"/>.</summary>
+    public TimeSpan Seal { get; init; }
+
     /// <summary>Bytes written for this snapshot (its checkpoint files).</summary>
     public long Bytes { get; init; }
 

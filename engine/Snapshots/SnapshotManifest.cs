@@ -27,6 +27,13 @@ public sealed class SnapshotManifest
     /// <summary>FASTER layout the checkpoints were written with (recovery reopens the tables with it).</summary>
     public required SnapshotStorage Storage { get; init; }
 
+    /// <summary>
+    /// Position of the last record submitted before the cut, of any partition, accepted or rejected
+    /// (-1 = none). For one ordered input (a file, positions = line numbers) resume right after it;
+    /// with several inputs (Kafka partitions) use <see cref="Partitions"/>.
+    /// </summary>
+    public long LastSubmittedPosition { get; init; } = -1;
+
     /// <summary>Per input partition that had seen an event: the position up to which state is included, and its watermark.</summary>
     public List<PartitionCut> Partitions { get; init; } = [];
 

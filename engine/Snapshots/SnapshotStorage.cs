@@ -9,8 +9,11 @@ namespace Attribution.Engine.Snapshots;
 /// </summary>
 public sealed record SnapshotStorage
 {
-    /// <summary>Hash index buckets per table.</summary>
+    /// <summary>Hash index buckets of each click table.</summary>
     public long IndexBuckets { get; init; }
+
+    /// <summary>Hash index buckets of each conversion-id table.</summary>
+    public long ConversionIndexBuckets { get; init; }
 
     /// <summary>In-memory log budget of each click table.</summary>
     public long ClickMemoryBytes { get; init; }
@@ -25,6 +28,7 @@ public sealed record SnapshotStorage
         return new SnapshotStorage
         {
             IndexBuckets = options.IndexBuckets,
+            ConversionIndexBuckets = options.ConversionIndexBuckets ?? options.IndexBuckets,
             ClickMemoryBytes = options.ClickMemoryBytes,
             ConversionMemoryBytes = options.ConversionMemoryBytes,
         };

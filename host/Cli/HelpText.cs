@@ -33,10 +33,19 @@ public static class HelpText
           --window-hours H        attribution window in hours, fractions allowed (default 24)
           --allowed-lateness D    how late an event may arrive and still see state: 500ms, 30s,
                                   15m, 1h, 2d (default 1h)
+          --conversion-retention D  how long attributed conversion ids are remembered against
+                                  duplicates (default: window + lateness)
+          --click-history N       clicks kept per (user, campaign) for out-of-order conversions,
+                                  1 to 4 (default 4)
           --partitions P          state partitions, user_id hashed with a stable hash (default 64)
           --max-record-bytes N    reject longer records as oversized (default 65536)
           --shards N              shard threads applying events (default: cores - 1, at least 1);
                                   each partition's output order is the same for any N
+          --state-dir DIR         keep state and snapshots in DIR; running the same command again
+                                  after a crash resumes from the last snapshot, and the finished
+                                  output holds every attribution exactly once (needs --output)
+          --snapshot-every N      snapshot every N input lines (default: only at the end)
+          --snapshots-to-keep K   snapshots kept in the state directory (default 3)
           --quiet                 do not print the summary
 
         A summary (events read, clicks, conversions, attributed, rejected by reason, events/s) goes to
@@ -76,9 +85,6 @@ public static class HelpText
                                   committed record (default 2 x max(window + lateness, retention))
           --startup-timeout D     how long to wait for the cluster at start (default 10s)
           --transaction-timeout D the producer's transaction.timeout.ms (default 60s)
-          --state-dir DIR         keep state and snapshots here; a restart resumes from the newest
-                                  snapshot and replays only the input after it (default: none)
-          --snapshot-interval D   how often to snapshot, at a transaction boundary (default 1m)
           --metrics-port N        serve /metrics (Prometheus) and /health on this port (default off)
           --kafka KEY=VALUE       any librdkafka property for every client, repeatable (TLS, SASL,
                                   tuning); also ATTRIBUTION_KAFKA_<KEY> with '_' for '.'

@@ -17,15 +17,19 @@ public sealed class DeadLetterWriter : IDisposable
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private readonly Utf8JsonWriter _json;
 
-    /// <summary>Writes to <paramref name="stream"/> (owned: disposed with this writer).</summary>
-    public DeadLetterWriter(Stream stream)
+    /// <summary>Writes to <paramref name="stream"/> (owned: disposed with this writer), which already holds <paramref name="startBytes"/> bytes.</summary>
+    public DeadLetterWriter(Stream stream, long startBytes = 0)
     {
         _stream = stream;
+        BytesWritten = startBytes;
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = false });
     }
 
     /// <summary>Records written.</summary>
     public long Count { get; private set; }
+
+    /// <summary>Length of the dead-letter file after the last <see cref="Flush"/>.</summary>
+    public long BytesWritten { get; private set; }
 
     /// <summary>Writes one rejected record.</summary>
     public void Write(long lineNumber, RejectReason reason, ReadOnlySpan<byte> record, bool truncated, long fullLength)
@@ -61,6 +65,7 @@ public sealed class DeadLetterWriter : IDisposable
     public void Flush()
     {
         _stream.Write(_buffer.WrittenSpan);
+        BytesWritten += _buffer.WrittenCount;
         _buffer.ResetWrittenCount();
         _stream.Flush();
     }

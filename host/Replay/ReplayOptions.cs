@@ -9,7 +9,7 @@ public sealed record ReplayOptions
 {
     /// <summary>Flags that take a value.</summary>
     public static readonly string[] ValueFlags =
-        ["--input", "--output", "--dead-letter", "--window-hours", "--allowed-lateness", "--partitions", "--max-record-bytes", "--shards"];
+        ["--input", "--output", "--dead-letter", "--window-hours", "--allowed-lateness", "--partitions", "--max-record-bytes", "--shards", "--state-dir", "--snapshot-every", "--snapshots-to-keep", "--conversion-retention", "--click-history"];
 
     /// <summary>Flags without a value.</summary>
     public static readonly string[] Switches = ["--quiet", "--help"];
@@ -25,6 +25,15 @@ public sealed record ReplayOptions
     /// <summary>Attribution settings.</summary>
     public required AttributionConfig Config { get; init; }
 
+    /// <summary>State directory for snapshots and resume, or null for a run without snapshots.</summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>Take a snapshot every this many input lines (0 = only at the end of the run).</summary>
+    public long SnapshotEveryLines { get; init; }
+
+    /// <summary>Snapshots kept.</summary>
+    public int SnapshotsToKeep { get; init; } = 3;
+
     /// <summary>Shard threads.</summary>
     public int Shards { get; init; } = Engine.Pipeline.EngineOptions.DefaultShards;
 
@@ -34,6 +43,8 @@ public sealed record ReplayOptions
         Attribution = Config,
         Shards = Shards,
         Wait = WaitKind.Blocking,
+        StateDirectory = StateDirectory,
+        SnapshotsToKeep = SnapshotsToKeep,
     };
 
     /// <summary>Parses and validates the command line; throws <see cref="UsageException"/> with one sentence.</summary>
@@ -46,13 +57,28 @@ public sealed record ReplayOptions
             AllowedLatenessMs = cl.GetDurationMs("--allowed-lateness", defaults.AllowedLatenessMs),
             Partitions = cl.GetInt("--partitions", defaults.Partitions, 1, 65535),
             MaxRecordBytes = cl.GetInt("--max-record-bytes", defaults.MaxRecordBytes, 256, 16 * 1024 * 1024),
+            ConversionRetentionMs = cl.Has("--conversion-retention") ? cl.GetDurationMs("--conversion-retention", 0) : null,
+            ClickHistory = cl.GetInt("--click-history", defaults.ClickHistory, 1, 4),
         };
         if (config.Validate() is { } error)
         {
             throw new UsageException(error);
         }
+        string? stateDir = cl.Get("--state-dir");
+        long snapshotEvery = cl.GetLong("--snapshot-every", 0, 0, long.MaxValue);
+        if (stateDir is null && cl.Has("--snapshot-every"))
+        {
+            throw new UsageException("--snapshot-every needs --state-dir, the directory the snapshots go to.");
+        }
+        if (stateDir is not null && (cl.Get("--output") is null or "-"))
+        {
+            throw new UsageException("--state-dir needs --output FILE: resuming cuts the output file back to the last snapshot, which standard output cannot do.");
+        }
         return new ReplayOptions
         {
+            StateDirectory = stateDir,
+            SnapshotEveryLines = snapshotEvery,
+            SnapshotsToKeep = cl.GetInt("--snapshots-to-keep", 3, 1, 1000),
             InputPath = cl.Get("--input") is "-" ? null : cl.Get("--input"),
             OutputPath = cl.Get("--output") is "-" ? null : cl.Get("--output"),
             DeadLetterPath = cl.Get("--dead-letter"),

@@ -21,6 +21,9 @@ public sealed record RunSummary
     public required IReadOnlyDictionary<string, long> Outcomes { get; init; }
     /// <summary>Blank lines skipped (not events).</summary>
     public long BlankLines { get; init; }
+    /// <summary>When the run resumed from a snapshot: the input line it resumed after.</summary>
+    public long? ResumedAfterLine { get; init; }
+
     /// <summary>Wall time.</summary>
     public TimeSpan Elapsed { get; init; }
 
@@ -71,6 +74,10 @@ public sealed record RunSummary
     {
         var c = CultureInfo.InvariantCulture;
         w.WriteLine("summary");
+        if (ResumedAfterLine is { } line)
+        {
+            w.WriteLine(string.Create(c, $"  resumed after line {line,12:N0} (counts below are for this run)"));
+        }
         w.WriteLine(string.Create(c, $"  events read        {EventsRead,12:N0}"));
         w.WriteLine(string.Create(c, $"  clicks             {Clicks,12:N0}"));
         w.WriteLine(string.Create(c, $"  conversions        {Conversions,12:N0}"));

@@ -17,7 +17,7 @@ public class NativeConfigTests
         Assert.That(config!.Engine.Attribution.WindowMs, Is.EqualTo(24 * 3_600_000L));
         Assert.That(config.Engine.Wait, Is.EqualTo(WaitKind.Sleeping));
         Assert.That(config.OutputBufferBytes, Is.EqualTo(NativeConfig.DefaultOutputBufferBytes));
-        Assert.That(Parse("{}", out _)!.Engine.Shards, Is.EqualTo(Environment.ProcessorCount));
+        Assert.That(Parse("{}", out _)!.Engine.Shards, Is.EqualTo(EngineOptions.DefaultShards)); // the engine's default, not one of its own
     }
 
     [Test]
@@ -28,7 +28,7 @@ public class NativeConfigTests
              "output_format":"msgpack","click_memory_bytes":2097152,"conversion_memory_bytes":3145728,
              "index_buckets":128,"expire_every_events":77,"window_hours":0.5,"allowed_lateness_ms":5,
              "conversion_retention_ms":7200000,"partitions":9,"click_history":2,"max_record_bytes":4096,
-             "output_buffer_bytes":2048}
+             "output_buffer_bytes":2048,"snapshot_every_events":500,"snapshots_to_keep":7}
             """, out string? error);
         Assert.That(error, Is.Null);
         EngineOptions e = c!.Engine;
@@ -39,6 +39,7 @@ public class NativeConfigTests
         Assert.That((a.WindowMs, a.AllowedLatenessMs, a.ConversionRetentionMs, a.Partitions, a.ClickHistory, a.MaxRecordBytes),
             Is.EqualTo((1_800_000L, 5L, (long?)7_200_000L, 9, 2, 4096)));
         Assert.That(c.OutputBufferBytes, Is.EqualTo(2048));
+        Assert.That((e.SnapshotEveryEvents, e.SnapshotsToKeep), Is.EqualTo((500L, 7)));
     }
 
     [TestCase("{\"windw_hours\":24}", "windw_hours")]
@@ -57,6 +58,9 @@ public class NativeConfigTests
     [TestCase("{\"shards\":1", "not valid JSON")]
     [TestCase("{} {}", "not valid JSON")]
     [TestCase("{\"state_dir\":5}", "must be a string")]
+    [TestCase("{\"snapshot_every_events\":-1}", "between 0 and")]
+    [TestCase("{\"snapshots_to_keep\":0}", "between 1 and 1000")]
+    [TestCase("{\"snapshots_to_keep\":1001}", "between 1 and 1000")]
     public void Invalid_configuration_is_refused_with_a_reason(string json, string expected)
     {
         Assert.That(Parse(json, out string? error), Is.Null);

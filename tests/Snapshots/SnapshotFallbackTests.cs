@@ -41,10 +41,19 @@ public class SnapshotFallbackTests
         Guid[] newestTokens = newest.Manifest.Shards.SelectMany(s => new[] { s.Clicks, s.Conversions }).ToArray();
 
         string manifest = newest.ManifestPath;
+        var strays = new List<string>();
         switch (damage)
         {
             case Damage.ManifestMissing:
                 File.Delete(manifest);
+                // And a checkpoint a crash interrupted before FASTER wrote its metadata.
+                foreach (string kind in new[] { "cpr-checkpoints", "index-checkpoints" })
+                {
+                    string stray = Path.Combine(scenario.Directory.Path, "shard-1", "clicks", "checkpoints", kind, Guid.NewGuid().ToString());
+                    Directory.CreateDirectory(stray);
+                    File.WriteAllBytes(Path.Combine(stray, "snapshot.dat.0"), new byte[4096]);
+                    strays.Add(stray);
+                }
                 break;
             case Damage.ManifestTempOnly:
                 byte[] partial = File.ReadAllBytes(manifest)[..200];
@@ -80,6 +89,7 @@ public class SnapshotFallbackTests
             Assert.That(line, Is.Not.Null.And.Contain(reason), string.Join(" | ", scenario.Log));
         }
         Assert.That(File.Exists(manifest) || File.Exists(manifest + ".tmp"), Is.False, "the unusable snapshot is deleted");
+        Assert.That(strays.Where(Directory.Exists), Is.Empty, "folders of interrupted checkpoints are deleted");
         for (int shard = 0; shard < 2; shard++)
         {
             foreach (string table in new[] { "clicks", "conversions" })

@@ -8,9 +8,10 @@ public class SnapshotManifestTests
     private static SnapshotManifest Sample() => new()
     {
         Sequence = 42,
+        LastSubmittedPosition = 1_234_567_890_124,
         CreatedAt = new DateTimeOffset(2024, 3, 15, 12, 30, 45, 123, TimeSpan.Zero),
         Config = new SnapshotConfig { WindowMs = 86_400_000, AllowedLatenessMs = 3_600_000, ConversionRetentionMs = 90_000_000, Partitions = 64, ClickHistory = 4, Shards = 2 },
-        Storage = new SnapshotStorage { IndexBuckets = 1 << 16, ClickMemoryBytes = 64L << 20, ConversionMemoryBytes = 16L << 20 },
+        Storage = new SnapshotStorage { IndexBuckets = 1 << 16, ConversionIndexBuckets = 1 << 12, ClickMemoryBytes = 64L << 20, ConversionMemoryBytes = 16L << 20 },
         Partitions =
         [
             new PartitionCut { Partition = 0, Position = 1_234_567_890_123, Watermark = 1_678_886_400_000 },
@@ -41,6 +42,7 @@ public class SnapshotManifestTests
         Assert.That(text, Does.Contain("\"format_version\": 1").And.Contain("\"xxhash64\": \"0123456789abcdef\"").And.Contain("\"manifest_xxhash64\""));
         Assert.That(back.FormatVersion, Is.EqualTo(SnapshotManifest.CurrentFormatVersion));
         Assert.That(back.Sequence, Is.EqualTo(original.Sequence));
+        Assert.That(back.LastSubmittedPosition, Is.EqualTo(original.LastSubmittedPosition));
         Assert.That(back.CreatedAt, Is.EqualTo(original.CreatedAt));
         Assert.That(back.Config, Is.EqualTo(original.Config));
         Assert.That(back.Storage, Is.EqualTo(original.Storage));

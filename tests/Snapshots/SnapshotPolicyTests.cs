@@ -19,12 +19,15 @@ public class SnapshotPolicyTests
         scenario.Run([200], stopAt: 300);
         EngineOptions good = scenario.Options;
 
-        var wider = good with { Attribution = good.Attribution with { WindowMs = good.Attribution.WindowMs + 1 } };
-        var e = Assert.Throws<SnapshotMismatchException>(() => AttributionEngine.Open(wider, new CollectingOutput()));
+        // Narrower, so that an explicit conversion-id retention (>= window) stays valid.
+        var narrower = good with { Attribution = good.Attribution with { WindowMs = good.Attribution.WindowMs - 1 } };
+        var e = Assert.Throws<SnapshotMismatchException>(() => AttributionEngine.Open(narrower, new CollectingOutput()));
         TestContext.Out.WriteLine(e!.Message);
         Assert.That(e.Message, Does.Contain("window").And.Contain($"Snapshot {scenario.Taken[0].Sequence} "));
         Assert.That(e.Message.TrimEnd('.').Split(". ").Length, Is.EqualTo(1), "one sentence");
 
+        e = Assert.Throws<SnapshotMismatchException>(() => AttributionEngine.Open(good with { Attribution = good.Attribution with { AllowedLatenessMs = good.Attribution.AllowedLatenessMs + 1 } }, new CollectingOutput()));
+        Assert.That(e!.Message, Does.Contain("allowed lateness"));
         e = Assert.Throws<SnapshotMismatchException>(() => AttributionEngine.Open(good with { Shards = 3 }, new CollectingOutput()));
         Assert.That(e!.Message, Does.Contain("shards 2 vs 3"));
         e = Assert.Throws<SnapshotMismatchException>(() => AttributionEngine.Open(good with { Attribution = good.Attribution with { Partitions = good.Attribution.Partitions + 1 } }, new CollectingOutput()));
@@ -91,8 +94,9 @@ public class SnapshotPolicyTests
         {
             SnapshotManifest m = engine.RecoveredSnapshot!;
             Assert.That(m.Sequence, Is.EqualTo(entries[0].Sequence));
-            // Every submitted record advances its partition's position, so the next input follows the largest one.
-            int resume = (int)m.Partitions.Max(p => p.Position) + 1;
+            int resume = (int)m.LastSubmittedPosition + 1;
+            // Every submitted record advances its partition's position, so the largest one is the last submitted.
+            Assert.That(m.Partitions.Max(p => p.Position), Is.EqualTo(m.LastSubmittedPosition));
             for (int p = 0; p < config.Partitions; p++)
             {
                 engine.SetSilentUntil(p, items.Count - 1);

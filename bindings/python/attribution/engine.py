@@ -3,6 +3,7 @@
 import collections
 import ctypes
 import json
+import os
 import struct
 
 from . import _native
@@ -245,9 +246,14 @@ class Engine:
             result["rejections"][name] = c.rejections[i]
         return result
 
-    def snapshot(self, directory):
-        """Writes a consistent snapshot (not available yet: raises Unsupported)."""
-        d = str(directory).encode("utf-8")
-        status = _native.lib.attr_snapshot(self._handle, d, len(d))
+    def snapshot(self, directory=None):
+        """Writes a consistent snapshot into the engine's ``state_dir`` and waits until it is durable.
+
+        Opening an Engine on the same ``state_dir`` recovers the newest snapshot. ``directory``, when
+        given, must name the state_dir (else InvalidArgument); raises Unsupported when the engine
+        has no state_dir.
+        """
+        d = b"" if directory is None else os.fsencode(directory)
+        status = _native.lib.attr_snapshot(self._handle, d or None, len(d))
         if status != errors.OK:
             _raise(status)

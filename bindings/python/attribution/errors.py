@@ -69,7 +69,7 @@ class Timeout(AttributionError, TimeoutError):
 
 
 class Unsupported(AttributionError, NotImplementedError):
-    """Not available in this build of the library (ATTR_UNSUPPORTED)."""
+    """Not available for this engine, e.g. snapshots without a state_dir (ATTR_UNSUPPORTED)."""
 
 
 _BY_STATUS = {

@@ -204,10 +204,24 @@ class EngineTests(unittest.TestCase):
                 e.submit_msgpack_frames(struct.pack("<I", 100) + b"short")
             self.assertIn("truncated", str(ctx.exception))
 
-    def test_snapshot_is_unsupported_for_now(self):
+    def test_snapshot_needs_a_state_dir(self):
         with Engine(shards=1) as e, self.assertRaises(attribution.Unsupported) as ctx:
-            e.snapshot(tempfile.gettempdir())
+            e.snapshot()
+        self.assertIn("state_dir", str(ctx.exception))
         self.assertIsInstance(ctx.exception, NotImplementedError)
+
+    def test_snapshot_is_recovered_by_reopening_the_state_dir(self):
+        with tempfile.TemporaryDirectory() as d:
+            with Engine(shards=1, state_dir=d, snapshots_to_keep=2) as e:
+                e.submit(CLICK)
+                e.snapshot()
+                e.snapshot(d)
+                with self.assertRaises(attribution.InvalidArgument):
+                    e.snapshot(os.path.join(d, "elsewhere"))
+            with Engine(shards=1, state_dir=d, snapshots_to_keep=2) as e:
+                self.assertEqual(e.last_click("user-123", "camp-789")["click_id"], "c-1")
+                e.submit(CONVERSION)
+                self.assertEqual(list(e.attributions()), [EXPECTED])
 
     def test_state_dir_is_used(self):
         with tempfile.TemporaryDirectory() as d:

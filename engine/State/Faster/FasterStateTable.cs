@@ -35,7 +35,7 @@ public sealed unsafe class FasterStateTable : IStateTable
     private const int CookieBytes = 16;
 
     private readonly FasterStateTableOptions _options;
-    private readonly IDevice _logDevice;
+    private readonly IoErrorTrackingDevice _logDevice;
     private readonly DeviceLogCommitCheckpointManager _checkpoints;
     private readonly FasterKV<SpanByte, SpanByte> _store;
     private readonly ClientSession<SpanByte, SpanByte, SpanByte, ValueSink, nint, StateFunctions> _session;
@@ -431,7 +431,7 @@ public sealed unsafe class FasterStateTable : IStateTable
         {
             floor = Math.Min(floor, ReadCheckpointFloor(token));
         }
-        _logDevice.TruncateUntilAddress(floor);
+        _logDevice.Inner.TruncateUntilAddress(floor);
     }
 
     private string CheckpointFloorPath(Guid token)
@@ -449,11 +449,11 @@ public sealed unsafe class FasterStateTable : IStateTable
     /// waits for it to be durable. The count is stored with it. Returns the checkpoint's token.
     /// Same as <see cref="BeginCheckpoint"/> then <see cref="CompleteCheckpoint"/>.
     /// <para>
-    /// Retention: compaction never deletes log files a stored checkpoint needs, so the latest
-    /// checkpoint stays recoverable however much is compacted after it. But a checkpoint makes
-    /// FASTER delete the log files below the current begin address: checkpoints older than a
-    /// compaction that preceded this one become unrecoverable and are removed here. Without
-    /// compaction in between, older checkpoints stay until <see cref="RemoveCheckpoint"/>.
+    /// Retention: log files are deleted only by the table itself (compaction, <see cref="RemoveCheckpoint"/>)
+    /// and never below the log floor of a stored checkpoint, so every stored checkpoint stays
+    /// recoverable however much is compacted after it, until <see cref="RemoveCheckpoint"/>. (FASTER's
+    /// own deletion of segments below the begin address at each checkpoint is not passed to the disk:
+    /// it would break older checkpoints before the new one is known to be complete.)
     /// </para>
     /// </summary>
     public Guid Checkpoint()
@@ -522,8 +522,8 @@ public sealed unsafe class FasterStateTable : IStateTable
 
     /// <summary>
     /// Waits until the checkpoint started by <see cref="BeginCheckpoint"/> is durable (index, log
-    /// snapshot and metadata written), then records its log floor and removes checkpoints it made
-    /// unrecoverable (see <see cref="Checkpoint"/>). May run on any thread while the owner thread
+    /// snapshot and metadata written), then records its log floor (see <see cref="Checkpoint"/>).
+    /// A checkpoint whose writes failed is removed and reported. May run on any thread while the owner thread
     /// keeps using the table: FASTER's state machine is designed to be completed from outside.
     /// </summary>
     /// <exception cref="TimeoutException">The checkpoint did not complete within <paramref name="timeout"/>.</exception>
@@ -581,18 +581,6 @@ public sealed unsafe class FasterStateTable : IStateTable
                 var bytes = new byte[sizeof(long)];
                 BinaryPrimitives.WriteInt64LittleEndian(bytes, floor);
                 File.WriteAllBytes(floorPath, bytes);
-
-                // FASTER's checkpoint deleted the log segments below the begin address; older checkpoints
-                // that needed them can no longer be recovered, so they are removed rather than listed.
-                var firstSegment = _store.Log.BeginAddress >> _options.SegmentBits;
-                foreach (var old in _checkpoints.GetLogCheckpointTokens().ToList())
-                {
-                    if (old != token && (ReadCheckpointFloor(old) >> _options.SegmentBits) < firstSegment)
-                    {
-                        _checkpoints.Purge(old);
-                        File.Delete(CheckpointFloorPath(old));
-                    }
-                }
             }
             finally
             {
@@ -678,6 +666,53 @@ public sealed unsafe class FasterStateTable : IStateTable
             File.Delete(CheckpointFloorPath(token));
             TruncateLogFilesLocked();
         }
+    }
+
+    /// <summary>
+    /// Deletes every checkpoint except <paramref name="keep"/>, including the folders of checkpoints
+    /// a crash interrupted before FASTER listed them (an index folder without a log folder, or a
+    /// log folder without metadata), then the log files no kept checkpoint needs. Not while a
+    /// checkpoint is in progress. Returns the number of checkpoints deleted.
+    /// </summary>
+    public int RemoveCheckpointsExcept(IReadOnlySet<Guid> keep)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var naming = new DefaultCheckpointNamingScheme(_options.CheckpointDirectory);
+        var found = new HashSet<Guid>(_checkpoints.GetLogCheckpointTokens());
+        foreach (var basePath in new[] { naming.IndexCheckpointBasePath(), naming.LogCheckpointBasePath() })
+        {
+            var folder = Path.Combine(_options.CheckpointDirectory, basePath);
+            if (System.IO.Directory.Exists(folder))
+            {
+                foreach (var sub in System.IO.Directory.EnumerateDirectories(folder))
+                {
+                    if (Guid.TryParse(Path.GetFileName(sub), out var token))
+                    {
+                        found.Add(token);
+                    }
+                }
+            }
+        }
+        var removed = 0;
+        lock (_checkpointLock)
+        {
+            if (_pendingCheckpoint != Guid.Empty)
+            {
+                throw new InvalidOperationException($"State table '{_options.Name}' cannot remove checkpoints while checkpoint {_pendingCheckpoint} is in progress.");
+            }
+            foreach (var token in found)
+            {
+                if (!keep.Contains(token))
+                {
+                    _checkpoints.Purge(token);
+                    File.Delete(CheckpointFloorPath(token));
+                    removed++;
+                }
+            }
+            TruncateLogFilesLocked();
+        }
+        return removed;
     }
 
     /// <summary>Sizes of the index, the log and its files (for metrics and benchmarks; not free: it lists files).</summary>

@@ -7,9 +7,18 @@ namespace Attribution.Engine.State.Faster;
 /// <see cref="IoErrorLog"/> (FASTER itself only logs them). Reads pass straight through, so the
 /// per-event path of a table whose records are on disk gains nothing; each write allocates one
 /// small completion object, and writes are page- or checkpoint-sized.
+/// <para>
+/// For the log (<paramref name="checkpoint"/> false) FASTER's own requests to delete segments are
+/// ignored: FASTER truncates below the log's begin address when it takes a checkpoint, which would
+/// delete segments that older checkpoints still need — before the new one is known to be complete.
+/// The table deletes segments itself through <see cref="Inner"/>, never below a stored checkpoint's floor.
+/// </para>
 /// </summary>
 internal sealed class IoErrorTrackingDevice(IDevice inner, IoErrorLog errors, bool checkpoint) : IDevice
 {
+    /// <summary>The wrapped device (for the table's own, checkpoint-aware truncation).</summary>
+    public IDevice Inner => inner;
+
     /// <inheritdoc />
     public uint SectorSize => inner.SectorSize;
 
@@ -65,22 +74,70 @@ internal sealed class IoErrorTrackingDevice(IDevice inner, IoErrorLog errors, bo
         => inner.ReadAsync(alignedSourceAddress, alignedDestinationAddress, aligned_read_length, callback, context);
 
     /// <inheritdoc />
-    public void RemoveSegmentAsync(int segment, AsyncCallback callback, IAsyncResult result) => inner.RemoveSegmentAsync(segment, callback, result);
+    public void RemoveSegmentAsync(int segment, AsyncCallback callback, IAsyncResult result)
+    {
+        if (checkpoint)
+        {
+            inner.RemoveSegmentAsync(segment, callback, result);
+        }
+        else
+        {
+            callback(result);
+        }
+    }
 
     /// <inheritdoc />
-    public void RemoveSegment(int segment) => inner.RemoveSegment(segment);
+    public void RemoveSegment(int segment)
+    {
+        if (checkpoint)
+        {
+            inner.RemoveSegment(segment);
+        }
+    }
 
     /// <inheritdoc />
-    public void TruncateUntilSegmentAsync(int toSegment, AsyncCallback callback, IAsyncResult result) => inner.TruncateUntilSegmentAsync(toSegment, callback, result);
+    public void TruncateUntilSegmentAsync(int toSegment, AsyncCallback callback, IAsyncResult result)
+    {
+        if (checkpoint)
+        {
+            inner.TruncateUntilSegmentAsync(toSegment, callback, result);
+        }
+        else
+        {
+            callback(result);
+        }
+    }
 
     /// <inheritdoc />
-    public void TruncateUntilSegment(int toSegment) => inner.TruncateUntilSegment(toSegment);
+    public void TruncateUntilSegment(int toSegment)
+    {
+        if (checkpoint)
+        {
+            inner.TruncateUntilSegment(toSegment);
+        }
+    }
 
     /// <inheritdoc />
-    public void TruncateUntilAddressAsync(long toAddress, AsyncCallback callback, IAsyncResult result) => inner.TruncateUntilAddressAsync(toAddress, callback, result);
+    public void TruncateUntilAddressAsync(long toAddress, AsyncCallback callback, IAsyncResult result)
+    {
+        if (checkpoint)
+        {
+            inner.TruncateUntilAddressAsync(toAddress, callback, result);
+        }
+        else
+        {
+            callback(result);
+        }
+    }
 
     /// <inheritdoc />
-    public void TruncateUntilAddress(long toAddress) => inner.TruncateUntilAddress(toAddress);
+    public void TruncateUntilAddress(long toAddress)
+    {
+        if (checkpoint)
+        {
+            inner.TruncateUntilAddress(toAddress);
+        }
+    }
 
     /// <inheritdoc />
     public void Reset() => inner.Reset();

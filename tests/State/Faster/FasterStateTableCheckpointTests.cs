@@ -56,31 +56,52 @@ public class FasterStateTableCheckpointTests
     }
 
     [Test]
-    public void Checkpoint_after_sweeps_and_compaction_recovers_and_drops_the_checkpoints_it_invalidated()
+    public void Checkpoints_before_and_after_compaction_both_recover_until_the_older_is_removed()
     {
         var seed = TestSeed.Next();
         var random = new Random(seed);
         using var dir = new TempStateDirectory();
         var options = Options(dir, 1L << 20);
         var model = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        Guid last;
-        Dictionary<string, byte[]> atLast;
+        Guid first, last;
+        Dictionary<string, byte[]> atFirst, atLast;
+        long begin;
 
         using (var table = FasterStateTable.Create(options))
         {
             Mutate(table, model, random, 20_000, deleteEvery: 0);
-            var first = table.Checkpoint();
-            SweepAndCompact(table, model, random, rounds: 3);
+            first = table.Checkpoint();
+            atFirst = new Dictionary<string, byte[]>(model, StringComparer.Ordinal);
+            SweepAndCompact(table, model, random, rounds: 4);
             last = table.Checkpoint();
             atLast = new Dictionary<string, byte[]>(model, StringComparer.Ordinal);
-            // The first checkpoint's log files are gone now: it is no longer offered.
-            Assert.That(table.CheckpointTokens(), Is.EqualTo(new[] { last }));
-            Assert.That(table.CheckpointTokens(), Does.Not.Contain(first));
+            begin = table.GetStats().LogBeginAddress;
+            Assert.That(begin >> options.SegmentBits, Is.GreaterThan(0), "compaction must have moved the log begin past whole segments");
+            // The first checkpoint still has its log files: both are offered.
+            Assert.That(table.CheckpointTokens(), Is.EquivalentTo(new[] { first, last }));
             Mutate(table, model, random, 1_000, deleteEvery: 2);
         }
 
-        using var recovered = FasterStateTable.Recover(options);
-        AssertContents(recovered, atLast, model.Keys);
+        using (var recovered = FasterStateTable.Recover(options, last))
+        {
+            AssertContents(recovered, atLast, model.Keys);
+        }
+        using (var recovered = FasterStateTable.Recover(options, first))
+        {
+            AssertContents(recovered, atFirst, model.Keys);
+        }
+        var segmentBelowBegin = Path.Combine(options.LogDirectory, "hlog.0");
+        Assert.That(File.Exists(segmentBelowBegin), Is.True, "the first checkpoint's log files are kept");
+
+        using (var recovered = FasterStateTable.Recover(options, last))
+        {
+            recovered.RemoveCheckpoint(first);
+            Assert.That(recovered.CheckpointTokens(), Is.EqualTo(new[] { last }));
+            AssertContents(recovered, atLast, model.Keys);
+        }
+        Assert.That(File.Exists(segmentBelowBegin), Is.False, "log files only the removed checkpoint needed are deleted");
+        using var latest = FasterStateTable.Recover(options);
+        AssertContents(latest, atLast, model.Keys);
     }
 
     [Test]
