@@ -231,7 +231,7 @@ public static class DemoRunner
         Row("attributed conversions produced", N(s.Produced));
         Row("  read back from attributed-events", N(inTopics.Output));
         Row("rejected, sent to dead letters", N(s.DeadLetters));
-        Row("  read back from the dead-letter topic", N(inTopics.DeadLetters));
+        Row("  read back from dead-letter topic", N(inTopics.DeadLetters));
         for (int r = 1; r < RejectReasons.Count; r++)
         {
             if (c.Rejection((RejectReason)r) > 0)

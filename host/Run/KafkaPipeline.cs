@@ -35,22 +35,21 @@ public sealed class KafkaPipeline : IDisposable
     private readonly object _cycleLock = new();
     private readonly RawValueDeserializer _keys = new();
     private readonly RawValueDeserializer _values = new();
-    private readonly ExactArrays _keyArrays = new(512);
-    private readonly ExactArrays _valueArrays = new(16 * 1024);
     private readonly List<PartitionSlot> _owned = new();
     private readonly ManualResetEventSlim _cycleWake = new(false);
     private long[] _commitPoints = new long[64];
     private long[] _latencies = new long[1024];
     private AttributionEngine? _engine;
-    private IProducer<byte[], byte[]>? _producer;
+    private TransactionalSink? _sink;
     private IConsumer<RawValue, RawValue>? _consumer;
     private Thread? _cycleThread;
     private volatile bool _rewindRequested;
     private volatile bool _stopping;
     private volatile string? _fatal;
     private long _faultsSeen;
-    private readonly TimeSpan _apiTimeout;
-    private readonly TimeSpan _apiWatchdog;
+    private readonly StageClock _sourceStage = new("source");
+    private readonly StageClock _cycleStage = new("transactions");
+    private Timer? _stallTimer;
 
     /// <summary>Creates a pipeline (nothing connects until <see cref="Run"/>).</summary>
     public KafkaPipeline(RunOptions options, RunLog log, PipelineStats? stats = null)
@@ -62,10 +61,6 @@ public sealed class KafkaPipeline : IDisposable
         Stats = stats ?? new PipelineStats();
         _collector = new OutputCollector(_partitions, Stats);
         _planner = new RecoveryPlanner(options, log);
-        // Each transactional call gets a quarter of the transaction timeout; a call still blocked well past
-        // its own timeout is a stuck producer (see Guarded).
-        _apiTimeout = TimeSpan.FromMilliseconds(Math.Clamp(options.TransactionTimeout.TotalMilliseconds / 4, 2_000, 30_000));
-        _apiWatchdog = _apiTimeout * 1.5 + TimeSpan.FromSeconds(1);
     }
 
     /// <summary>Live figures.</summary>
@@ -102,13 +97,14 @@ public sealed class KafkaPipeline : IDisposable
             {
                 return Fail(clusterProblem);
             }
-            if (InitTransactions() is { } txnProblem)
+            if (_sink!.Initialize() is { } txnProblem)
             {
                 return Fail(txnProblem);
             }
             _engine = new AttributionEngine(_options.EngineOptions(), _collector);
             _consumer!.Subscribe(_options.InputTopic);
             _log.Info("run", $"started group={_options.GroupId} transactional_id={_options.TransactionalId} input={_options.InputTopic} output={_options.OutputTopic} shards={_options.Shards}");
+            _stallTimer = new Timer(_ => ReportStalls(), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
             _cycleThread = new Thread(CycleLoop) { Name = "attribution-transactions", IsBackground = true };
             _cycleThread.Start();
             ConsumeLoop(stop);
@@ -122,6 +118,17 @@ public sealed class KafkaPipeline : IDisposable
         }
     }
 
+    private void ReportStalls()
+    {
+        foreach (var clock in new[] { _sourceStage, _cycleStage })
+        {
+            if (clock.Stalled(TimeSpan.FromSeconds(10)) is { } stall)
+            {
+                _log.Warn("stall", $"thread={clock.Thread} stage={stall.Stage} seconds={stall.Duration.TotalSeconds:F0}");
+            }
+        }
+    }
+
     private int Fail(string sentence)
     {
         _fatal = sentence;
@@ -129,21 +136,11 @@ public sealed class KafkaPipeline : IDisposable
         return 1;
     }
 
-    private IProducer<byte[], byte[]> BuildProducer()
-    {
-        var producerConfig = _options.ProducerConfig();
-        producerConfig.EnableDeliveryReports = false; // failures surface at CommitTransaction
-        return new ProducerBuilder<byte[], byte[]>(producerConfig)
-            .SetLogHandler((_, m) => _log.Kafka(m))
-            .SetErrorHandler((_, e) => OnClientError("producer", e))
-            .Build();
-    }
-
     private string? BuildClients()
     {
         try
         {
-            _producer = BuildProducer();
+            _sink = new TransactionalSink(_options, _log, Stats, e => OnClientError("producer", e));
             _consumer = new ConsumerBuilder<RawValue, RawValue>(_options.ConsumerConfig())
                 .SetKeyDeserializer(_keys)
                 .SetValueDeserializer(_values)
@@ -157,7 +154,7 @@ public sealed class KafkaPipeline : IDisposable
         }
         catch (Exception e) when (e is ArgumentException or KafkaException or InvalidOperationException)
         {
-            return $"librdkafka rejected the Kafka settings: {FirstSentence(e.Message)}.";
+            return $"librdkafka rejected the Kafka settings: {Sentences.First(e.Message)}.";
         }
     }
 
@@ -165,7 +162,7 @@ public sealed class KafkaPipeline : IDisposable
     {
         if (e.IsFatal)
         {
-            _fatal ??= IsFenced(e) ? FencedSentence() : $"The Kafka {client} failed fatally: {FirstSentence(e.Reason)}.";
+            _fatal ??= _sink?.FatalSentence(e, client) ?? $"The Kafka {client} failed fatally: {Sentences.First(e.Reason)}.";
             _log.Error(client, $"code={e.Code} fatal=true reason=\"{e.Reason}\"");
         }
         else
@@ -196,28 +193,6 @@ public sealed class KafkaPipeline : IDisposable
         }
     }
 
-    private string? InitTransactions()
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                _producer!.InitTransactions(_options.StartupTimeout);
-                return null;
-            }
-            catch (KafkaException e) when (!e.Error.IsFatal && clock.Elapsed < _options.StartupTimeout)
-            {
-                _log.Warn("producer", $"init_transactions_retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
-                Thread.Sleep(200);
-            }
-            catch (KafkaException e)
-            {
-                return $"The transactional producer '{_options.TransactionalId}' could not start: {FirstSentence(e.Error.Reason)}.";
-            }
-        }
-    }
-
     private void ConsumeLoop(CancellationToken stop)
     {
         long nextLag = 0;
@@ -231,7 +206,9 @@ public sealed class KafkaPipeline : IDisposable
             ConsumeResult<RawValue, RawValue>? r;
             try
             {
+                _sourceStage.Enter("idle:consume");
                 r = _consumer!.Consume(TimeSpan.FromMilliseconds(100));
+                _sourceStage.Enter("handle");
             }
             catch (ConsumeException e)
             {
@@ -317,8 +294,10 @@ public sealed class KafkaPipeline : IDisposable
     private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<RawValue, RawValue> consumer, List<TopicPartition> assigned)
     {
         var partitions = assigned.Where(tp => tp.Topic == _options.InputTopic).Select(tp => tp.Partition.Value).ToList();
+        _sourceStage.Enter("assigned:lock");
         lock (_cycleLock)
         {
+            _sourceStage.Enter("assigned:recover");
             if (_fatal is not null)
             {
                 return assigned.Select(tp => new TopicPartitionOffset(tp, Offset.Unset));
@@ -335,6 +314,7 @@ public sealed class KafkaPipeline : IDisposable
 
     private void OnRevoked(IConsumer<RawValue, RawValue> consumer, List<TopicPartitionOffset> revoked)
     {
+        _sourceStage.Enter("revoked:lock");
         lock (_cycleLock)
         {
             _log.Info("rebalance", $"revoked partitions={string.Join(",", revoked.Select(r => r.Partition.Value))}");
@@ -390,11 +370,13 @@ public sealed class KafkaPipeline : IDisposable
             }
             catch (KafkaException e)
             {
-                _fatal ??= $"The state of partitions {string.Join(",", partitions)} could not be recovered from Kafka: {FirstSentence(e.Error.Reason)}.";
+                _fatal ??= $"The state of partitions {string.Join(",", partitions)} could not be recovered from Kafka: {Sentences.First(e.Error.Reason)}.";
                 return null;
             }
         }
+        _sourceStage.Enter("recover:drop_state");
         _engine!.Execute(new DropPartitionsCommand(partitions, _options.Shards), EngineTimeout);
+        _sourceStage.Enter("recover:install");
         foreach (int p in partitions)
         {
             _deadLetters.Discard(p);
@@ -460,8 +442,10 @@ public sealed class KafkaPipeline : IDisposable
     {
         while (!_stopping)
         {
+            _cycleStage.Enter("idle:wait");
             _cycleWake.Wait(_options.CommitInterval);
             _cycleWake.Reset();
+            _cycleStage.Enter("lock");
             if (_stopping)
             {
                 break;
@@ -510,8 +494,11 @@ public sealed class KafkaPipeline : IDisposable
         {
             _commitPoints[s.Partition] = s.ConsumedNext;
         }
+        var stage = Thread.CurrentThread == _cycleThread ? _cycleStage : _sourceStage;
+        stage.Enter("cycle:flush");
         _engine.Flush(EngineTimeout);
         CheckEngineFaults();
+        stage.Enter("cycle:take");
         PendingOutputs outputs = _collector.Take();
         try
         {
@@ -537,10 +524,16 @@ public sealed class KafkaPipeline : IDisposable
             var letters = _deadLetters.Take(p => p < points.Length && _partitions.Get(p) is { Owned: true } ? points[p] : -1);
             if (outputs.Count == 0 && letters.Count == 0 && offsets.Count == 0)
             {
+                CommitPlain(stage); // only a plain commit that failed before may be left to do
                 return;
             }
-            if (!Transact(outputs, letters, offsets))
+            stage.Enter("cycle:group_metadata");
+            var group = _consumer!.ConsumerGroupMetadata;
+            stage.Enter("cycle:transaction");
+            var outcome = _sink!.Commit(outputs, letters, offsets, group);
+            if (outcome == TransactionalSink.Outcome.Aborted)
             {
+                _rewindRequested = true;
                 return;
             }
             foreach (var tpo in offsets)
@@ -550,6 +543,7 @@ public sealed class KafkaPipeline : IDisposable
                     slot.Committed = tpo.Offset.Value;
                 }
             }
+            CommitPlain(stage);
             long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             Stats.RecordCommit(outputs.Count, letters.Count, advanced, now);
             RecordLatencies(outputs, now);
@@ -572,231 +566,47 @@ public sealed class KafkaPipeline : IDisposable
         }
     }
 
-    /// <summary>Produces and commits one transaction; false when it was aborted (a rewind is then requested).</summary>
-    private bool Transact(PendingOutputs outputs, List<DeadLetter> letters, List<TopicPartitionOffset> offsets)
+    /// <summary>
+    /// Stores the transactionally committed offsets again with a plain consumer commit: librdkafka's mock broker
+    /// drops offsets sent to a transaction; real Kafka just stores them twice. A commit refused during a
+    /// rebalance is retried next cycle (until then only the dedupe scan at a recovery gets longer).
+    /// </summary>
+    private void CommitPlain(StageClock stage)
     {
-        var producer = _producer!;
+        var offsets = new List<TopicPartitionOffset>();
+        foreach (var s in _owned)
+        {
+            if (s.Owned && s.Committed > s.PlainCommitted)
+            {
+                offsets.Add(new TopicPartitionOffset(_options.InputTopic, s.Partition, s.Committed));
+            }
+        }
+        if (offsets.Count == 0)
+        {
+            return;
+        }
+        stage.Enter("cycle:plain_commit");
+        var consumer = _consumer!;
         try
         {
-            producer.BeginTransaction();
-            var message = new Message<byte[], byte[]>();
-            Span<byte> digits = stackalloc byte[24];
-            for (int i = 0; i < outputs.Count; i++)
+            _sink!.Guarded("plain_commit", () => consumer.Commit(offsets));
+            foreach (var tpo in offsets)
             {
-                ref readonly PendingOutput o = ref outputs[i];
-                message.Key = _keyArrays.Copy(outputs.Key(in o));
-                message.Value = _valueArrays.Copy(outputs.Value(in o));
-                var headers = new Headers();
-                headers.Add(RunHeaders.SourcePartition, digits[..RunHeaders.Format(o.Partition, digits)].ToArray());
-                headers.Add(RunHeaders.SourceOffset, digits[..RunHeaders.Format(o.Offset, digits)].ToArray());
-                message.Headers = headers;
-                Produce(producer, _options.OutputTopic, message);
-            }
-            foreach (var d in letters)
-            {
-                var headers = new Headers
+                if (_partitions.Get(tpo.Partition.Value) is { } slot)
                 {
-                    { RunHeaders.Reason, System.Text.Encoding.ASCII.GetBytes(d.Reason) },
-                    { RunHeaders.DeadLetterTopic, System.Text.Encoding.UTF8.GetBytes(_options.InputTopic) },
-                    { RunHeaders.DeadLetterPartition, RunHeaders.Text(d.Partition) },
-                    { RunHeaders.DeadLetterOffset, RunHeaders.Text(d.Offset) },
-                };
-                Produce(producer, _options.DeadLetterTopic, new Message<byte[], byte[]> { Key = d.Key!, Value = d.Value!, Headers = headers });
+                    slot.PlainCommitted = tpo.Offset.Value;
+                }
             }
-            if (offsets.Count > 0)
-            {
-                var group = _consumer!.ConsumerGroupMetadata;
-                Retry("send_offsets", () => Guarded("send_offsets", () => producer.SendOffsetsToTransaction(offsets, group, _apiTimeout)));
-            }
-            Retry("commit", () => Guarded("commit", () => producer.CommitTransaction(_apiTimeout)));
-        }
-        catch (StuckCallException)
-        {
-            ReplaceProducer(producer);
-            return false;
-        }
-        catch (KafkaException e) when (!IsFatal(e))
-        {
-            _log.Warn("transaction", $"aborting code={e.Error.Code} reason=\"{e.Error.Reason}\"");
-            Abort(producer);
-            return false;
         }
         catch (KafkaException e)
         {
-            throw Fatal(e);
+            _log.Warn("consumer", $"plain_commit_failed code={e.Error.Code} reason=\"{e.Error.Reason}\" retry=next_cycle");
         }
-        if (offsets.Count > 0)
+        catch (TransactionalSink.StuckCallException)
         {
-            try
-            {
-                // The mock broker drops offsets sent to a transaction; on real Kafka this stores the same offsets
-                // again. Its failure costs nothing but a longer dedupe scan at the next recovery.
-                var consumer = _consumer!;
-                Guarded("plain_commit", () => consumer.Commit(offsets));
-            }
-            catch (KafkaException e)
-            {
-                _log.Warn("consumer", $"plain_commit_failed code={e.Error.Code} reason=\"{e.Error.Reason}\"");
-            }
-            catch (StuckCallException)
-            {
-                _stuckCall = null; // left to finish (or not) on its own
-            }
-        }
-        return true;
-    }
-
-    private void Produce(IProducer<byte[], byte[]> producer, string topic, Message<byte[], byte[]> message)
-    {
-        while (true)
-        {
-            try
-            {
-                producer.Produce(topic, message);
-                return;
-            }
-            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                producer.Poll(TimeSpan.FromMilliseconds(10)); // librdkafka's queue is full: let it send
-            }
+            _sink!.LeaveStuckCall(); // left to finish (or not) on its own
         }
     }
-
-    private void Retry(string what, Action call)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                call();
-                return;
-            }
-            catch (KafkaRetriableException e) when (clock.Elapsed < _options.TransactionTimeout)
-            {
-                _log.Warn("transaction", $"{what}_retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
-                Thread.Sleep(100);
-            }
-        }
-    }
-
-    private void Abort(IProducer<byte[], byte[]> producer)
-    {
-        Stats.RecordAbort();
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                Guarded("abort", () => producer.AbortTransaction(_apiTimeout));
-                break;
-            }
-            catch (StuckCallException)
-            {
-                ReplaceProducer(producer);
-                return;
-            }
-            catch (KafkaException e) when (!IsFatal(e) && clock.Elapsed < _options.TransactionTimeout)
-            {
-                _log.Warn("transaction", $"abort_retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
-                Thread.Sleep(100);
-            }
-            catch (KafkaException e)
-            {
-                throw Fatal(e);
-            }
-        }
-        _rewindRequested = true;
-    }
-
-    /// <summary>
-    /// Runs a blocking transactional call on a pool thread and waits at most the watchdog time.
-    /// librdkafka's send_offsets_to_transaction can block past its own timeout when the group coordinator
-    /// it cached went away (confluentinc/librdkafka#5456, #5511; seen here after the embedded broker went
-    /// down and up): such a producer is abandoned and replaced rather than waited for forever.
-    /// </summary>
-    private void Guarded(string what, Action call)
-    {
-        var task = Task.Run(call);
-        bool done;
-        try
-        {
-            done = task.Wait(_apiWatchdog);
-        }
-        catch (AggregateException e) when (e.InnerException is KafkaException inner)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
-            throw;
-        }
-        if (!done)
-        {
-            _log.Warn("transaction", $"stuck call={what} waited_ms={(long)_apiWatchdog.TotalMilliseconds}");
-            _stuckCall = task;
-            throw new StuckCallException();
-        }
-    }
-
-    private Task? _stuckCall;
-
-    /// <summary>Abandons a producer stuck in a call and starts a new one with the same transactional id (which fences the old one).</summary>
-    private void ReplaceProducer(IProducer<byte[], byte[]> stuck)
-    {
-        Stats.RecordAbort();
-        // The stuck call still uses the old producer: dispose it only once that call returns, if ever.
-        var call = _stuckCall;
-        _stuckCall = null;
-        if (call is null)
-        {
-            stuck.Dispose();
-        }
-        else
-        {
-            call.ContinueWith(_ => stuck.Dispose(), TaskScheduler.Default);
-        }
-        _producer = BuildProducer();
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                _producer.InitTransactions(_apiTimeout);
-                break;
-            }
-            catch (KafkaException e) when (!IsFatal(e) && clock.Elapsed < _options.TransactionTimeout)
-            {
-                _log.Warn("producer", $"init_transactions_retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
-                Thread.Sleep(200);
-            }
-            catch (KafkaException e)
-            {
-                throw Fatal(e);
-            }
-        }
-        _log.Warn("producer", "replaced");
-        _rewindRequested = true;
-    }
-
-    private sealed class StuckCallException : Exception;
-
-    private static bool IsFatal(KafkaException e) =>
-        e.Error.IsFatal || e.Error.Code is ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch or ErrorCode.Local_Fenced
-            or ErrorCode.TransactionalIdAuthorizationFailed or ErrorCode.Local_Fatal;
-
-    private FatalPipelineException Fatal(KafkaException e)
-    {
-        string sentence = IsFenced(e.Error)
-            ? FencedSentence()
-            : $"The transactional producer failed fatally: {FirstSentence(e.Error.Reason)}.";
-        _log.Error("transaction", $"code={e.Error.Code} reason=\"{e.Error.Reason}\"");
-        return new FatalPipelineException(sentence);
-    }
-
-    private static bool IsFenced(Error e) =>
-        e.Code is ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch or ErrorCode.Local_Fenced
-        || e.Reason.Contains("fenced", StringComparison.OrdinalIgnoreCase);
-
-    private string FencedSentence() =>
-        $"The producer was fenced: another host started with transactional.id '{_options.TransactionalId}' (is host-id unique?).";
 
     private void RecordLatencies(PendingOutputs outputs, long nowMs)
     {
@@ -823,6 +633,7 @@ public sealed class KafkaPipeline : IDisposable
         _stopping = true;
         _cycleWake.Set();
         _cycleThread?.Join();
+        _sourceStage.Enter("shutdown");
         if (_fatal is null && _consumer is not null)
         {
             try
@@ -860,20 +671,14 @@ public sealed class KafkaPipeline : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        _stallTimer?.Dispose();
         _stopping = true;
         _cycleWake.Set();
         _cycleThread?.Join();
         _consumer?.Dispose();
-        _producer?.Dispose();
+        _sink?.Dispose();
         _engine?.Dispose();
         _cycleWake.Dispose();
         Ready.Dispose();
-    }
-
-    private static string FirstSentence(string text)
-    {
-        text = text.Trim();
-        int dot = text.IndexOf(". ", StringComparison.Ordinal);
-        return (dot > 0 ? text[..dot] : text).TrimEnd('.');
     }
 }

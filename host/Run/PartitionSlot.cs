@@ -22,6 +22,7 @@ internal sealed class PartitionSlot
         Point = point;
         _consumedNext = point.Start;
         Committed = point.Committed;
+        PlainCommitted = point.Committed;
         Array.Fill(_stampOffsets, -1L);
     }
 
@@ -39,6 +40,9 @@ internal sealed class PartitionSlot
 
     /// <summary>The offset committed last (next offset to read after a restart); touched under the cycle lock only.</summary>
     public long Committed { get; set; }
+
+    /// <summary>The offset the last successful plain consumer commit stored (it may lag <see cref="Committed"/> after a refused commit).</summary>
+    public long PlainCommitted { get; set; }
 
     /// <summary>Marks the partition as given up: its late outputs are dropped.</summary>
     public void Release() => _owned = false;

@@ -48,15 +48,21 @@ public static class RunCommand
         var log = new RunLog(stderr);
         try
         {
-            using var pipeline = new KafkaPipeline(options, log);
-            using var metrics = options.MetricsPort > 0 ? MetricsServer.TryStart(options.MetricsPort, pipeline, log) : null;
-            if (options.MetricsPort > 0 && metrics is null)
+            int code;
+            string? sentence;
+            using (var pipeline = new KafkaPipeline(options, log))
             {
-                stderr.WriteLine($"attribution run: the metrics port {options.MetricsPort} cannot be opened (in use, or not allowed).");
-                return 2;
+                using var metrics = options.MetricsPort > 0 ? MetricsServer.TryStart(options.MetricsPort, pipeline, log) : null;
+                if (options.MetricsPort > 0 && metrics is null)
+                {
+                    stderr.WriteLine($"attribution run: the metrics port {options.MetricsPort} cannot be opened (in use, or not allowed).");
+                    return 2;
+                }
+                code = pipeline.Run(cancel.Token);
+                sentence = pipeline.FatalError;
             }
-            int code = pipeline.Run(cancel.Token);
-            if (code != 0 && pipeline.FatalError is { } sentence)
+            // After the clients are closed, so the sentence is the last line on standard error.
+            if (code != 0 && sentence is not null)
             {
                 stderr.WriteLine($"attribution run: {sentence}");
             }

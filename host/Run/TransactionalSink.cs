@@ -1,0 +1,307 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using System.Text;
+using Confluent.Kafka;
+
+namespace Attribution.Host.Run;
+
+/// <summary>
+/// The transactional producer of the host: one call to <see cref="Commit"/> produces a batch of
+/// attributions (keyed by user_id, headers src-partition/src-offset) and dead letters (headers reason,
+/// source-topic, source-partition, source-offset) and commits them with the input offsets in one Kafka
+/// transaction. Retriable errors are retried, abortable ones abort (the caller then redoes the work
+/// from the committed offsets), fatal ones (fenced, …) throw <see cref="FatalPipelineException"/>.
+/// Used under the pipeline's cycle lock, so by one thread at a time.
+/// </summary>
+internal sealed class TransactionalSink : IDisposable
+{
+    private readonly RunOptions _options;
+    private readonly RunLog _log;
+    private readonly PipelineStats _stats;
+    private readonly Action<Error> _onError;
+    private readonly TimeSpan _apiTimeout;
+    private readonly TimeSpan _apiWatchdog;
+    private readonly ExactArrays _keyArrays = new(512);
+    private readonly ExactArrays _valueArrays = new(16 * 1024);
+    private readonly byte[] _inputTopic;
+    private IProducer<byte[], byte[]> _producer;
+    private Task? _stuckCall;
+
+    /// <summary>Builds the producer (no connection yet). <paramref name="onError"/> sees the client's error events.</summary>
+    /// <exception cref="ArgumentException">librdkafka rejected a setting.</exception>
+    public TransactionalSink(RunOptions options, RunLog log, PipelineStats stats, Action<Error> onError)
+    {
+        _options = options;
+        _log = log;
+        _stats = stats;
+        _onError = onError;
+        // Each transactional call gets a quarter of the transaction timeout; a call still blocked well past
+        // its own timeout is a stuck producer (see Guarded).
+        _apiTimeout = TimeSpan.FromMilliseconds(Math.Clamp(options.TransactionTimeout.TotalMilliseconds / 4, 2_000, 30_000));
+        _apiWatchdog = _apiTimeout * 1.5 + TimeSpan.FromSeconds(1);
+        _inputTopic = Encoding.UTF8.GetBytes(options.InputTopic);
+        _producer = Build();
+    }
+
+    /// <summary>How a transaction ended.</summary>
+    public enum Outcome
+    {
+        /// <summary>Committed: outputs visible to read_committed consumers, offsets stored.</summary>
+        Committed,
+        /// <summary>Aborted (or the producer was replaced): the work must be redone from the committed offsets.</summary>
+        Aborted,
+    }
+
+    /// <summary>Registers the transactional id, fencing an earlier producer with it; null when done, else one sentence.</summary>
+    public string? Initialize()
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                _producer.InitTransactions(_options.StartupTimeout);
+                return null;
+            }
+            catch (KafkaException e) when (!e.Error.IsFatal && clock.Elapsed < _options.StartupTimeout)
+            {
+                _log.Warn("producer", $"init_transactions_retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+                Thread.Sleep(200);
+            }
+            catch (KafkaException e)
+            {
+                return $"The transactional producer '{_options.TransactionalId}' could not start: {Sentences.First(e.Error.Reason)}.";
+            }
+        }
+    }
+
+    /// <summary>Produces and commits one transaction.</summary>
+    /// <exception cref="FatalPipelineException">The producer is fenced or failed fatally.</exception>
+    public Outcome Commit(PendingOutputs outputs, List<DeadLetter> letters, List<TopicPartitionOffset> offsets, IConsumerGroupMetadata group)
+    {
+        var producer = _producer;
+        try
+        {
+            producer.BeginTransaction();
+            var message = new Message<byte[], byte[]>();
+            Span<byte> digits = stackalloc byte[24];
+            for (int i = 0; i < outputs.Count; i++)
+            {
+                ref readonly PendingOutput o = ref outputs[i];
+                // Produce copies key and value into librdkafka before it returns, so reused arrays are safe.
+                message.Key = _keyArrays.Copy(outputs.Key(in o));
+                message.Value = _valueArrays.Copy(outputs.Value(in o));
+                message.Headers =
+                [
+                    new Header(RunHeaders.SourcePartition, digits[..RunHeaders.Format(o.Partition, digits)].ToArray()),
+                    new Header(RunHeaders.SourceOffset, digits[..RunHeaders.Format(o.Offset, digits)].ToArray()),
+                ];
+                Produce(producer, _options.OutputTopic, message);
+            }
+            foreach (var d in letters)
+            {
+                var headers = new Headers
+                {
+                    { RunHeaders.Reason, Encoding.ASCII.GetBytes(d.Reason) },
+                    { RunHeaders.DeadLetterTopic, _inputTopic },
+                    { RunHeaders.DeadLetterPartition, RunHeaders.Text(d.Partition) },
+                    { RunHeaders.DeadLetterOffset, RunHeaders.Text(d.Offset) },
+                };
+                Produce(producer, _options.DeadLetterTopic, new Message<byte[], byte[]> { Key = d.Key!, Value = d.Value!, Headers = headers });
+            }
+            if (offsets.Count > 0)
+            {
+                Retry("send_offsets", () => Guarded("send_offsets", () => producer.SendOffsetsToTransaction(offsets, group, _apiTimeout)));
+            }
+            Retry("commit", () => Guarded("commit", () => producer.CommitTransaction(_apiTimeout)));
+            return Outcome.Committed;
+        }
+        catch (StuckCallException)
+        {
+            Replace(producer);
+            return Outcome.Aborted;
+        }
+        catch (KafkaException e) when (!IsFatal(e))
+        {
+            _log.Warn("transaction", $"aborting code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+            Abort(producer);
+            return Outcome.Aborted;
+        }
+        catch (KafkaException e)
+        {
+            throw Fatal(e);
+        }
+    }
+
+    /// <summary>
+    /// Runs a blocking client call on a pool thread and waits at most the watchdog time.
+    /// librdkafka's send_offsets_to_transaction can block past its own timeout when the group coordinator
+    /// it cached went away (confluentinc/librdkafka#5456, #5511; seen here after the embedded broker went
+    /// down and up): such a producer is abandoned and replaced rather than waited for forever.
+    /// </summary>
+    /// <exception cref="StuckCallException">The call did not return in time (it goes on in the background).</exception>
+    public void Guarded(string what, Action call)
+    {
+        var task = Task.Run(call);
+        bool done;
+        try
+        {
+            done = task.Wait(_apiWatchdog);
+        }
+        catch (AggregateException e) when (e.InnerException is KafkaException inner)
+        {
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
+        }
+        if (!done)
+        {
+            _log.Warn("transaction", $"stuck call={what} waited_ms={(long)_apiWatchdog.TotalMilliseconds}");
+            _stuckCall = task;
+            throw new StuckCallException();
+        }
+    }
+
+    /// <summary>Forgets a stuck call that needs no producer replacement (e.g. a consumer commit).</summary>
+    public void LeaveStuckCall() => _stuckCall = null;
+
+    /// <summary>A blocking call that did not return within the watchdog time.</summary>
+    public sealed class StuckCallException : Exception;
+
+    private IProducer<byte[], byte[]> Build()
+    {
+        var config = _options.ProducerConfig();
+        config.EnableDeliveryReports = false; // failures surface at CommitTransaction
+        return new ProducerBuilder<byte[], byte[]>(config)
+            .SetLogHandler((_, m) => _log.Kafka(m))
+            .SetErrorHandler((_, e) => _onError(e))
+            .Build();
+    }
+
+    private static void Produce(IProducer<byte[], byte[]> producer, string topic, Message<byte[], byte[]> message)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, message);
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(10)); // librdkafka's queue is full: let it send
+            }
+        }
+    }
+
+    private void Retry(string what, Action call)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                call();
+                return;
+            }
+            catch (KafkaRetriableException e) when (clock.Elapsed < _options.TransactionTimeout)
+            {
+                _log.Warn("transaction", $"{what}_retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    private void Abort(IProducer<byte[], byte[]> producer)
+    {
+        _stats.RecordAbort();
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                Guarded("abort", () => producer.AbortTransaction(_apiTimeout));
+                return;
+            }
+            catch (StuckCallException)
+            {
+                Replace(producer);
+                return;
+            }
+            catch (KafkaException e) when (!IsFatal(e) && clock.Elapsed < _options.TransactionTimeout)
+            {
+                _log.Warn("transaction", $"abort_retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+                Thread.Sleep(100);
+            }
+            catch (KafkaException e)
+            {
+                throw Fatal(e);
+            }
+        }
+    }
+
+    /// <summary>Abandons a producer stuck in a call and starts a new one with the same transactional id (which fences the old one).</summary>
+    private void Replace(IProducer<byte[], byte[]> stuck)
+    {
+        _stats.RecordAbort();
+        // The stuck call still uses the old producer: dispose it only once that call returns, if ever.
+        var call = _stuckCall;
+        _stuckCall = null;
+        if (call is null)
+        {
+            stuck.Dispose();
+        }
+        else
+        {
+            call.ContinueWith(_ => stuck.Dispose(), TaskScheduler.Default);
+        }
+        _producer = Build();
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                _producer.InitTransactions(_apiTimeout);
+                break;
+            }
+            catch (KafkaException e) when (!IsFatal(e) && clock.Elapsed < _options.TransactionTimeout)
+            {
+                _log.Warn("producer", $"init_transactions_retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+                Thread.Sleep(200);
+            }
+            catch (KafkaException e)
+            {
+                throw Fatal(e);
+            }
+        }
+        _log.Warn("producer", "replaced");
+    }
+
+    private static bool IsFatal(KafkaException e) =>
+        e.Error.IsFatal || e.Error.Code is ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch or ErrorCode.Local_Fenced
+            or ErrorCode.TransactionalIdAuthorizationFailed or ErrorCode.Local_Fatal;
+
+    private FatalPipelineException Fatal(KafkaException e)
+    {
+        _log.Error("transaction", $"code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+        return new FatalPipelineException(FatalSentence(e.Error, "transactional producer"));
+    }
+
+    /// <summary>Whether an error means another producer with the same transactional id took over.</summary>
+    public static bool IsFenced(Error e) =>
+        e.Code is ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch or ErrorCode.Local_Fenced
+        || e.Reason.Contains("fenced", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The operator's sentence for a fatal client error.</summary>
+    public string FatalSentence(Error e, string client) => IsFenced(e)
+        ? $"The producer was fenced: another host started with transactional.id '{_options.TransactionalId}' (is host-id unique?)."
+        : $"The Kafka {client} failed fatally: {Sentences.First(e.Reason)}.";
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_stuckCall is null)
+        {
+            _producer.Dispose();
+        }
+    }
+}
