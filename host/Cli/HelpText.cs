@@ -85,6 +85,9 @@ public static class HelpText
                                   committed record (default 2 x max(window + lateness, retention))
           --startup-timeout D     how long to wait for the cluster at start (default 10s)
           --transaction-timeout D the producer's transaction.timeout.ms (default 60s)
+          --state-dir DIR         keep state and snapshots here; a restart resumes from the newest
+                                  snapshot and replays only the input after it (default: none)
+          --snapshot-interval D   how often to snapshot, at a transaction boundary (default 1m)
           --metrics-port N        serve /metrics (Prometheus) and /health on this port (default off)
           --kafka KEY=VALUE       any librdkafka property for every client, repeatable (TLS, SASL,
                                   tuning); also ATTRIBUTION_KAFKA_<KEY> with '_' for '.'

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Attribution.Engine.Events;
 using Attribution.Engine.Pipeline;
+using Attribution.Engine.Snapshots;
 using Confluent.Kafka;
 
 namespace Attribution.Host.Run;
@@ -50,6 +51,10 @@ public sealed class KafkaPipeline : IDisposable
     private readonly StageClock _sourceStage = new("source");
     private readonly StageClock _cycleStage = new("transactions");
     private Timer? _stallTimer;
+    // Recovered snapshot positions of partitions whose engine state is still the snapshot's (removed once assigned).
+    private readonly Dictionary<int, long> _snapshotPositions = new();
+    private long _nextSnapshot;
+    private long _consumedAtSnapshot = -1;
 
     /// <summary>Creates a pipeline (nothing connects until <see cref="Run"/>).</summary>
     public KafkaPipeline(RunOptions options, RunLog log, PipelineStats? stats = null)
@@ -101,7 +106,12 @@ public sealed class KafkaPipeline : IDisposable
             {
                 return Fail(txnProblem);
             }
-            _engine = new AttributionEngine(_options.EngineOptions(), _collector);
+            if (OpenEngine() is { } engineProblem)
+            {
+                _fatal = engineProblem.Sentence;
+                _log.Error("run", $"message=\"{engineProblem.Sentence}\"");
+                return engineProblem.Code;
+            }
             _consumer!.Subscribe(_options.InputTopic);
             _log.Info("run", $"started group={_options.GroupId} transactional_id={_options.TransactionalId} input={_options.InputTopic} output={_options.OutputTopic} shards={_options.Shards}");
             _stallTimer = new Timer(_ => ReportStalls(), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
@@ -127,6 +137,32 @@ public sealed class KafkaPipeline : IDisposable
                 _log.Warn("stall", $"thread={clock.Thread} stage={stall.Stage} seconds={stall.Duration.TotalSeconds:F0}");
             }
         }
+    }
+
+    private (int Code, string Sentence)? OpenEngine()
+    {
+        try
+        {
+            _engine = AttributionEngine.Open(_options.EngineOptions(m => _log.Info("engine", $"message=\"{m}\"")), _collector);
+        }
+        catch (SnapshotMismatchException e)
+        {
+            return (2, e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (1, $"The state directory '{_options.StateDirectory}' cannot be used: {Sentences.First(e.Message)}.");
+        }
+        if (_engine.RecoveredSnapshot is { } snapshot)
+        {
+            foreach (var cut in snapshot.Partitions)
+            {
+                _snapshotPositions[cut.Partition] = cut.Position;
+            }
+            _log.Info("snapshot", $"recovered sequence={snapshot.Sequence} created={snapshot.CreatedAt:O} partitions={snapshot.Partitions.Count}");
+        }
+        _nextSnapshot = Environment.TickCount64 + (long)_options.SnapshotInterval.TotalMilliseconds;
+        return null;
     }
 
     private int Fail(string sentence)
@@ -224,6 +260,11 @@ public sealed class KafkaPipeline : IDisposable
             {
                 Handle(r);
             }
+            if (_options.StateDirectory is not null && Environment.TickCount64 >= _nextSnapshot)
+            {
+                TakeSnapshot();
+                _nextSnapshot = Environment.TickCount64 + (long)_options.SnapshotInterval.TotalMilliseconds;
+            }
             if (Environment.TickCount64 >= nextLag)
             {
                 UpdateLag();
@@ -270,6 +311,49 @@ public sealed class KafkaPipeline : IDisposable
         }
         slot.Consumed(offset, r.Message.Timestamp.UnixTimestampMs);
         Stats.RecordConsumed(replay);
+    }
+
+    /// <summary>
+    /// Cuts a snapshot at a transaction boundary: on the source thread (so nothing new is submitted), commit
+    /// everything consumed, then publish the cut. Every position a snapshot records is therefore committed,
+    /// which is what makes resuming after it exact.
+    /// </summary>
+    private void TakeSnapshot()
+    {
+        var engine = _engine!;
+        if (engine.SnapshotInProgress || Stats.Consumed == _consumedAtSnapshot)
+        {
+            return; // one in flight, or nothing new since the last one
+        }
+        _consumedAtSnapshot = Stats.Consumed;
+        lock (_cycleLock)
+        {
+            if (_fatal is not null || _rewindRequested)
+            {
+                return;
+            }
+            Cycle();
+            foreach (var slot in _partitions.Owned())
+            {
+                if (_rewindRequested || slot.Committed < slot.ConsumedNext)
+                {
+                    return; // the commit did not go through: no snapshot this time
+                }
+            }
+            var clock = Stopwatch.StartNew();
+            long consumed = Stats.Consumed;
+            engine.SnapshotAsync().ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully)
+                {
+                    _log.Info("snapshot", $"taken sequence={t.Result.Sequence} consumed={consumed} bytes={t.Result.Bytes} ms={clock.ElapsedMilliseconds}");
+                }
+                else
+                {
+                    _log.Warn("snapshot", $"failed reason=\"{t.Exception?.InnerException?.Message}\"");
+                }
+            }, TaskScheduler.Default);
+        }
     }
 
     private void UpdateLag()
@@ -375,7 +459,22 @@ public sealed class KafkaPipeline : IDisposable
             }
         }
         _sourceStage.Enter("recover:drop_state");
-        _engine!.Execute(new DropPartitionsCommand(partitions, _options.Shards), EngineTimeout);
+        var drop = new List<int>();
+        foreach (int p in partitions)
+        {
+            // The engine still holds p's state from the recovered snapshot, which covers input up to position s:
+            // resuming after it is exact when s is committed (s + 1 <= C) and saves replaying [Start, s].
+            if (_snapshotPositions.Remove(p, out long s) && s >= 0 && s + 1 > plan[p].Start && s + 1 <= plan[p].Committed)
+            {
+                plan[p] = plan[p] with { Start = s + 1 };
+                _log.Info("recovery", $"partition={p} from_snapshot_position={s} rebuild_from={s + 1} committed={plan[p].Committed}");
+            }
+            else
+            {
+                drop.Add(p);
+            }
+        }
+        _engine!.Execute(new DropPartitionsCommand(drop, _options.Shards), EngineTimeout);
         _sourceStage.Enter("recover:install");
         foreach (int p in partitions)
         {

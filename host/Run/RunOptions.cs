@@ -63,6 +63,15 @@ public sealed record RunOptions
     /// <summary>The producer's <c>transaction.timeout.ms</c>.</summary>
     public TimeSpan TransactionTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Directory of the engine's state and snapshots; null = a temporary directory and no snapshots. With a
+    /// directory, a restart resumes from the newest snapshot and replays only the input after it.
+    /// </summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>How often a snapshot is taken (at a transaction boundary) when <see cref="StateDirectory"/> is set.</summary>
+    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Port of the <c>/metrics</c> and <c>/health</c> endpoints; 0 = off.</summary>
     public int MetricsPort { get; init; }
 
@@ -70,13 +79,16 @@ public sealed record RunOptions
     public IReadOnlyDictionary<string, string> KafkaProperties { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The engine settings of this run (several threads submit: the source and the transaction loop's flushes).</summary>
-    public EngineOptions EngineOptions() => new()
+    /// <remarks>The engine's own periodic snapshots stay off: the host cuts snapshots itself, right after a commit.</remarks>
+    public EngineOptions EngineOptions(Action<string>? logger = null) => new()
     {
         Attribution = Attribution,
         Shards = Shards,
         MultiProducer = true,
         Wait = WaitKind.Blocking,
         OutputFormat = OutputFormat,
+        StateDirectory = StateDirectory,
+        Logger = logger,
     };
 
     /// <summary>Settings of the transactional producer.</summary>
