@@ -29,8 +29,10 @@ public static class StreamGenerator
         ("{\"event_type\":\"click\",\"event_id\":\"x\",\"user_id\":\"u0\",\"campaign_id\":\"c0\",\"ad_id\":\"a\",\"source\":\"s\",\"timestamp\":1.5}", RejectReason.WrongType),
     ];
 
+    private static int FixedOr(int? fixedValue, int drawn) => fixedValue ?? drawn;
+
     /// <summary>A random configuration and a stream of <paramref name="count"/> items.</summary>
-    public static (AttributionConfig Config, List<SimEvent> Items) Generate(int seed, int count, bool includeBadLines = true)
+    public static (AttributionConfig Config, List<SimEvent> Items) Generate(int seed, int count, bool includeBadLines = true, int? partitions = null)
     {
         var rng = new Random(seed);
         long window = rng.Next(3) switch { 0 => 1_000, 1 => 60_000, _ => 24 * AttributionConfig.HourMs };
@@ -42,7 +44,7 @@ public static class StreamGenerator
             AllowedLatenessMs = lateness,
             ConversionRetentionMs = retention,
             ClickHistory = rng.Next(1, 5),
-            Partitions = rng.Next(1, 5),
+            Partitions = FixedOr(partitions, rng.Next(1, 5)), // drawn either way: a seed gives the same stream
         };
         int users = rng.Next(1, 40);
         int campaigns = rng.Next(1, 4);

@@ -103,6 +103,23 @@ internal sealed class HostProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>SIGSTOP: the process is frozen (no thread runs, no heartbeat) until <see cref="Resume"/>.</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>SIGCONT: a paused process continues where it stopped.</summary>
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })
+            ?? throw new InvalidOperationException("kill could not be started");
+        kill.WaitForExit();
+    }
+
     /// <summary>Waits for the exit and returns the code; fails the test after <paramref name="timeout"/>.</summary>
     public int WaitForExit(TimeSpan timeout)
     {

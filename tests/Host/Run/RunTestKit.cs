@@ -87,9 +87,9 @@ internal static class RunTestKit
     }
 
     /// <summary>Generates a stream; each item's Kafka offset is its index within its partition.</summary>
-    public static Scenario Generate(int seed, int count)
+    public static Scenario Generate(int seed, int count, int? partitions = null)
     {
-        var (config, generated) = StreamGenerator.Generate(seed, count);
+        var (config, generated) = StreamGenerator.Generate(seed, count, partitions: partitions);
         var items = generated.Where(i => i.Kind != SimKind.Expire).ToList();
         var offsets = new long[items.Count];
         var next = new long[config.Partitions];

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using Attribution.Tests.Attribution;
+using static Attribution.Tests.Host.Run.RunTestKit;
+
+namespace Attribution.Tests.Host.Run;
+
+/// <summary>
+/// Scale-out: up to three <c>attribution run</c> processes in one consumer group share a six-partition
+/// input while traffic flows; hosts are added, stopped cleanly, killed with SIGKILL and frozen with
+/// SIGSTOP. The read_committed output must equal the reference model's and every partition must end
+/// owned by exactly one live host.
+/// </summary>
+[NonParallelizable]
+public class RunScaleOutTests
+{
+    private const int Partitions = 6;
+    private static readonly TimeSpan Catchup = TimeSpan.FromSeconds(90);
+
+    [Test]
+    public void Three_hosts_added_stopped_killed_and_paused_keep_the_output_exact_and_every_partition_owned_once()
+    {
+        var kcat = FindKcat();
+        int seed = TestSeed.Get();
+        var s = Generate(seed, 12_000, Partitions);
+        using var cluster = StartCluster(Partitions);
+        int n = s.Items.Count;
+        int Cut(int eighth) => n * eighth / 8;
+        var hosts = new Dictionary<string, HostProcess>();
+        var retired = new List<HostProcess>();
+        HostProcess Start(string id)
+        {
+            var h = HostProcess.Start(HostArgs(cluster, s.Config, id));
+            hosts[id] = h;
+            return h;
+        }
+        string Logs() => string.Join("\n", hosts.Select(kv => $"--- {kv.Key}:\n{kv.Value.StderrText}"));
+        void CaughtUp(int to, string step)
+        {
+            Assert.That(WaitForCommitted(cluster, Ends(s, to), Catchup), Is.True, () => $"{step}: the group did not commit the input up to item {to}\n{Logs()}");
+            TestContext.Out.WriteLine($"{step}: committed through item {to} of {n}");
+        }
+
+        try
+        {
+            // One host, then two more join while traffic flows (cooperative rebalances hand partitions over).
+            Start("a");
+            ProduceWithKcat(kcat, cluster, s, 0, Cut(1));
+            CaughtUp(Cut(1), "a alone");
+            Start("b");
+            ProduceWithKcat(kcat, cluster, s, Cut(1), Cut(2));
+            Start("c");
+            ProduceWithKcat(kcat, cluster, s, Cut(2), Cut(3));
+            CaughtUp(Cut(3), "b and c joined");
+
+            // b stops cleanly (commits, leaves the group) while traffic flows.
+            hosts["b"].Terminate();
+            ProduceWithKcat(kcat, cluster, s, Cut(3), Cut(4));
+            Assert.That(hosts["b"].WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, () => hosts["b"].StderrText);
+            retired.Add(hosts["b"]);
+            hosts.Remove("b");
+            CaughtUp(Cut(4), "b stopped");
+
+            // c is killed with SIGKILL mid-stream (no commit, no leave); its partitions move after the session timeout.
+            ProduceWithKcat(kcat, cluster, s, Cut(4), Cut(5));
+            hosts["c"].Kill();
+            retired.Add(hosts["c"]);
+            hosts.Remove("c");
+            ProduceWithKcat(kcat, cluster, s, Cut(5), Cut(5) + (Cut(6) - Cut(5)) / 2);
+            CaughtUp(Cut(5), "c killed");
+            Start("b2"); // a replacement host joins
+            ProduceWithKcat(kcat, cluster, s, Cut(5) + (Cut(6) - Cut(5)) / 2, Cut(6));
+            CaughtUp(Cut(6), "b2 added");
+
+            // a is frozen with SIGSTOP for longer than the session timeout while traffic flows, then resumed:
+            // the group takes its partitions away, and whatever it had in flight must not appear twice.
+            hosts["a"].Pause();
+            ProduceWithKcat(kcat, cluster, s, Cut(6), Cut(7));
+            Thread.Sleep(TimeSpan.FromSeconds(4));
+            hosts["a"].Resume();
+            ProduceWithKcat(kcat, cluster, s, Cut(7), n);
+            CaughtUp(n, "a paused and resumed");
+
+            // Every partition is owned by exactly one live host (the group is settled once the input is committed;
+            // give a rebalance still in progress a moment to finish).
+            Dictionary<int, List<string>> owners = Owners(hosts);
+            var clock = Stopwatch.StartNew();
+            while (!owners.Keys.Order().SequenceEqual(Enumerable.Range(0, Partitions)) || owners.Values.Any(o => o.Count != 1))
+            {
+                Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), () => $"ownership never settled: {Describe(owners)}\n{Logs()}");
+                Thread.Sleep(250);
+                owners = Owners(hosts);
+            }
+            TestContext.Out.WriteLine($"final owners: {Describe(owners)}");
+            foreach (var h in hosts.Values)
+            {
+                Assert.That(h.HasExited, Is.False, () => $"a live host exited:\n{h.StderrText}");
+            }
+        }
+        finally
+        {
+            foreach (var h in hosts.Values)
+            {
+                h.Terminate();
+            }
+            foreach (var (id, h) in hosts)
+            {
+                Assert.That(h.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, () => $"{id}:\n{h.StderrText}");
+                TestContext.Out.WriteLine($"{id}: {Moves(h)}");
+            }
+            foreach (var h in retired)
+            {
+                h.Dispose();
+            }
+            foreach (var h in hosts.Values)
+            {
+                h.Dispose();
+            }
+        }
+        Assert.That(Verdict(cluster, s), Is.Null);
+    }
+
+    private static string Moves(HostProcess h) => string.Join(" | ", h.Stderr.Where(l => l.Contains(" rebalance ", StringComparison.Ordinal) || l.Contains("stall", StringComparison.Ordinal))
+        .Select(l => l[(l.IndexOf("rebalance", StringComparison.Ordinal) is var i && i >= 0 ? i + 10 : 0)..]));
+
+    private static string Describe(Dictionary<int, List<string>> owners)
+        => string.Join(", ", owners.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}→{string.Join("+", kv.Value)}"));
+
+    /// <summary>Which live host owns which partition, from each host's rebalance log lines (assigned adds, revoked and lost remove).</summary>
+    private static Dictionary<int, List<string>> Owners(Dictionary<string, HostProcess> hosts)
+    {
+        var owners = new Dictionary<int, List<string>>();
+        foreach (var (id, h) in hosts)
+        {
+            var owned = new HashSet<int>();
+            foreach (string line in h.Stderr)
+            {
+                int at = line.IndexOf(" rebalance ", StringComparison.Ordinal);
+                if (at < 0)
+                {
+                    continue;
+                }
+                string rest = line[(at + 11)..];
+                int eq = rest.IndexOf("partitions=", StringComparison.Ordinal);
+                if (eq < 0)
+                {
+                    continue;
+                }
+                var list = rest[(eq + 11)..].Split(' ')[0].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => int.Parse(x, CultureInfo.InvariantCulture));
+                if (rest.StartsWith("assigned", StringComparison.Ordinal))
+                {
+                    owned.UnionWith(list);
+                }
+                else if (rest.StartsWith("revoked", StringComparison.Ordinal) || rest.StartsWith("lost", StringComparison.Ordinal))
+                {
+                    owned.ExceptWith(list);
+                }
+            }
+            foreach (int p in owned)
+            {
+                (owners.TryGetValue(p, out var l) ? l : owners[p] = new List<string>()).Add(id);
+            }
+        }
+        return owners;
+    }
+}
