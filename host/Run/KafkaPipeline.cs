@@ -311,6 +311,20 @@ public sealed class KafkaPipeline : IDisposable
         }
         slot.Consumed(offset, r.Message.Timestamp.UnixTimestampMs);
         Stats.RecordConsumed(replay);
+        if (!slot.Rebuilt && offset + 1 >= slot.Point.Committed)
+        {
+            ReportRebuilt(slot);
+        }
+    }
+
+    /// <summary>Logs the end of a partition's move: the state is rebuilt up to the committed offset and new input follows.</summary>
+    private void ReportRebuilt(PartitionSlot slot)
+    {
+        slot.Rebuilt = true;
+        double ms = Stopwatch.GetElapsedTime(slot.RecoveryStartedAt).TotalMilliseconds;
+        long records = Math.Max(0, slot.Point.Committed - slot.Point.Start);
+        _log.Info("recovery", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"partition={slot.Partition} rebuilt records={records} ms={ms:F0}"));
+        Stats.RecordPartitionMove(ms / 1000.0, records);
     }
 
     /// <summary>
@@ -439,6 +453,7 @@ public sealed class KafkaPipeline : IDisposable
     private Dictionary<int, RecoveryPoint>? Recover(List<int> partitions)
     {
         Dictionary<int, RecoveryPoint> plan;
+        long recoveryStarted = Stopwatch.GetTimestamp();
         var clock = Stopwatch.StartNew();
         while (true)
         {
@@ -482,7 +497,12 @@ public sealed class KafkaPipeline : IDisposable
             // The engine encodes nothing for the rebuild range (always set: it also clears an earlier assignment's
             // range); the collector's own check on Committed stays as the guard of the exactly-once contract.
             _engine.SetSilentUntil(p, plan[p].Committed - 1);
-            _partitions.Set(new PartitionSlot(p, plan[p]));
+            var slot = new PartitionSlot(p, plan[p]) { RecoveryStartedAt = recoveryStarted };
+            _partitions.Set(slot);
+            if (plan[p].Start >= plan[p].Committed)
+            {
+                ReportRebuilt(slot);
+            }
         }
         return plan;
     }

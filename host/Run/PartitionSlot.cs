@@ -44,6 +44,12 @@ internal sealed class PartitionSlot
     /// <summary>The offset the last successful plain consumer commit stored (it may lag <see cref="Committed"/> after a refused commit).</summary>
     public long PlainCommitted { get; set; }
 
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the moment recovery of this assignment began (planning included).</summary>
+    public long RecoveryStartedAt { get; init; }
+
+    /// <summary>Set once the rebuild range was consumed (the partition's move is complete); touched by the source thread only.</summary>
+    public bool Rebuilt { get; set; }
+
     /// <summary>Marks the partition as given up: its late outputs are dropped.</summary>
     public void Release() => _owned = false;
 

@@ -87,6 +87,24 @@ public sealed class PipelineStats
 
     internal void RecordRewind() => Interlocked.Increment(ref _rewinds);
 
+    private long _moves, _movedRecords, _moveMicros;
+
+    /// <summary>Partitions whose state was rebuilt after an assignment.</summary>
+    public long PartitionMoves => Volatile.Read(ref _moves);
+
+    /// <summary>Input records replayed by those rebuilds.</summary>
+    public long PartitionMoveRecords => Volatile.Read(ref _movedRecords);
+
+    /// <summary>Total seconds from assignment to rebuilt state over those moves.</summary>
+    public double PartitionMoveSeconds => Volatile.Read(ref _moveMicros) / 1e6;
+
+    internal void RecordPartitionMove(double seconds, long records)
+    {
+        Interlocked.Increment(ref _moves);
+        Interlocked.Add(ref _movedRecords, records);
+        Interlocked.Add(ref _moveMicros, (long)(seconds * 1e6));
+    }
+
     internal void SetLag(long total, Dictionary<int, long> byPartition)
     {
         Volatile.Write(ref _lag, total);
