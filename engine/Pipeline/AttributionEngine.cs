@@ -332,6 +332,50 @@ public sealed class AttributionEngine : IDisposable
     /// <summary>Waits until every event submitted before the call is applied and its outputs delivered.</summary>
     public void Flush(TimeSpan? timeout = null) => Execute(new FlushCommand(), timeout ?? TimeSpan.FromMinutes(5));
 
+    /// <summary>
+    /// Writes the state of input partition <paramref name="partition"/> (both tables, its watermark and the last
+    /// position applied) to <paramref name="path"/> at this point of the stream, atomically (temp file, fsync,
+    /// rename). Same thread rules as <see cref="Submit"/>. See <see cref="PartitionStateFile"/>.
+    /// </summary>
+    /// <exception cref="IOException">The file could not be written.</exception>
+    public PartitionStateInfo ExportPartition(int partition, string path, TimeSpan? timeout = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var command = new ExportPartitionCommand(partition, path);
+        try
+        {
+            Execute(command, timeout ?? TimeSpan.FromMinutes(5));
+        }
+        catch (InvalidOperationException e) when (e.InnerException is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"The state of partition {partition} could not be written to '{path}': {e.InnerException.Message}", e.InnerException);
+        }
+        return command.Result!;
+    }
+
+    /// <summary>
+    /// Replaces the state of input partition <paramref name="partition"/> with the one in <paramref name="path"/>
+    /// (written by <see cref="ExportPartition"/>, here or on another host). The file is checked whole before any
+    /// state changes; settings that change results (window, lateness, retention, click history) must match.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is damaged, of another partition or of other settings (the message says which).</exception>
+    public PartitionStateInfo ImportPartition(int partition, string path, TimeSpan? timeout = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var command = new ImportPartitionCommand(partition, path);
+        try
+        {
+            Execute(command, timeout ?? TimeSpan.FromMinutes(5));
+        }
+        catch (InvalidOperationException e) when (e.InnerException is InvalidDataException or IOException)
+        {
+            throw e.InnerException is InvalidDataException d ? new InvalidDataException(d.Message, d) : new IOException(e.InnerException.Message, e.InnerException);
+        }
+        return command.Result!;
+    }
+
     /// <summary>Runs <paramref name="command"/> on every shard at this point of the stream and waits for it.</summary>
     /// <exception cref="TimeoutException">The shards did not all finish within <paramref name="timeout"/>.</exception>
     public void Execute(ShardCommand command, TimeSpan timeout)

@@ -54,6 +54,9 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
     /// <summary>The shard's index (it owns partitions p with p mod N = Index).</summary>
     public int Index { get; }
 
+    /// <summary>Whether input partition <paramref name="partition"/> lives on this shard.</summary>
+    public bool Owns(int partition) => partition >= 0 && partition % _shards == Index;
+
     /// <summary>The attribution core and its state (touch only from this shard's thread, or while stopped).</summary>
     public AttributionCore<FasterStateTable> Core { get; }
 

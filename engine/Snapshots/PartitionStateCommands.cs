@@ -1,0 +1,73 @@
+using Attribution.Engine.Pipeline;
+
+namespace Attribution.Engine.Snapshots;
+
+/// <summary>Writes one partition's state to a file on the shard that owns it (p mod N), at this point of the stream.</summary>
+internal sealed class ExportPartitionCommand(int partition, string path) : ShardCommand
+{
+    public PartitionStateInfo? Result { get; private set; }
+
+    public override void Execute(ShardHandler shard)
+    {
+        if (shard.Owns(partition))
+        {
+            Result = PartitionStateFiles.Export(shard, partition, path);
+        }
+    }
+}
+
+/// <summary>Replaces one partition's state with a file's, on the shard that owns it.</summary>
+internal sealed class ImportPartitionCommand(int partition, string path) : ShardCommand
+{
+    public PartitionStateInfo? Result { get; private set; }
+
+    public override void Execute(ShardHandler shard)
+    {
+        if (shard.Owns(partition))
+        {
+            Result = PartitionStateFile.Load(path, shard.Core);
+            if (Result.Partition != partition)
+            {
+                shard.Core.DropPartition(Result.Partition);
+                throw new InvalidDataException($"it holds partition {Result.Partition}, not {partition}");
+            }
+            shard.SetPosition(partition, Result.Position);
+        }
+    }
+}
+
+/// <summary>File handling of partition state exports: a unique temp file, fsync, atomic rename over the target.</summary>
+internal static class PartitionStateFiles
+{
+    public static PartitionStateInfo Export(ShardHandler shard, int partition, string path)
+    {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+        // Unique per writer: two hosts exporting the same partition during a rebalance never share a temp file.
+        string temp = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
+        long position = partition < shard.Positions.Length ? shard.Positions[partition] : -1;
+        PartitionStateInfo info;
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                info = PartitionStateFile.Write(stream, shard.Core, partition, position);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            DurableFiles.TryDelete(temp);
+            throw;
+        }
+        if (directory is not null)
+        {
+            DurableFiles.SyncDirectory(directory);
+        }
+        return info;
+    }
+}
