@@ -88,6 +88,10 @@ public static class HelpText
           --state-dir DIR         keep state and snapshots here; a restart resumes from the newest
                                   snapshot and replays only the input after it (default: none)
           --snapshot-interval D   how often to snapshot, at a transaction boundary (default 1m)
+          --shared-state-dir DIR  a directory every host of the group can reach: a partition's
+                                  state is written there when it is given up and every snapshot
+                                  interval, and the host that gains it starts from that file
+                                  instead of re-reading the input (default: none)
           --metrics-port N        serve /metrics (Prometheus) and /health on this port (default off)
           --kafka KEY=VALUE       any librdkafka property for every client, repeatable (TLS, SASL,
                                   tuning); also ATTRIBUTION_KAFKA_<KEY> with '_' for '.'

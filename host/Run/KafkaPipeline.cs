@@ -106,6 +106,10 @@ public sealed class KafkaPipeline : IDisposable
             {
                 return Fail(txnProblem);
             }
+            if (CheckSharedStateDirectory() is { } sharedProblem)
+            {
+                return Fail(sharedProblem);
+            }
             if (OpenEngine() is { } engineProblem)
             {
                 _fatal = engineProblem.Sentence;
@@ -136,6 +140,87 @@ public sealed class KafkaPipeline : IDisposable
             {
                 _log.Warn("stall", $"thread={clock.Thread} stage={stall.Stage} seconds={stall.Duration.TotalSeconds:F0}");
             }
+        }
+    }
+
+    private string? CheckSharedStateDirectory()
+    {
+        if (_options.SharedStateDirectory is null)
+        {
+            return null;
+        }
+        string probe = _options.SharedStateFile(0) + $".{Environment.ProcessId}.probe";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(probe)!);
+            File.WriteAllText(probe, "probe");
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"The shared state directory '{_options.SharedStateDirectory}' cannot be used: {Sentences.First(e.Message)}.";
+        }
+    }
+
+    /// <summary>
+    /// Starts partition <paramref name="p"/> from its shared state file when one is usable: it covers input up to
+    /// a position s with s + 1 at or before the committed offset (so no committed input is skipped) and at or
+    /// after the rebuild start (so it saves re-reading). Returns s, or null (then the partition is re-read).
+    /// </summary>
+    private long? ImportShared(int p, RecoveryPoint point)
+    {
+        if (_options.SharedStateDirectory is null)
+        {
+            return null;
+        }
+        string path = _options.SharedStateFile(p);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var info = PartitionStateFile.Inspect(path, _options.EngineOptions().Attribution);
+            if (info.Position + 1 > point.Committed || info.Position + 1 < point.Start || info.Partition != p)
+            {
+                _log.Info("shared_state", $"skipped partition={p} position={info.Position} committed={point.Committed} rebuild_from={point.Start}");
+                return null;
+            }
+            info = _engine!.ImportPartition(p, path, EngineTimeout);
+            _log.Info("shared_state", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"imported partition={p} position={info.Position} entries={info.Clicks + info.Conversions} bytes={info.Bytes} ms={clock.ElapsedMilliseconds} replay_from={info.Position + 1} committed={point.Committed}"));
+            Stats.RecordSharedImport();
+            return info.Position;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            _log.Warn("shared_state", $"unusable partition={p} file=\"{path}\" reason=\"{Sentences.First(e.Message)}\" (re-reading the input instead)");
+            return null;
+        }
+    }
+
+    /// <summary>Writes the state of a partition whose consumed input is all committed to the shared directory; false when skipped or failed.</summary>
+    private bool ExportShared(PartitionSlot slot, string why)
+    {
+        if (_options.SharedStateDirectory is null || slot.Committed < slot.ConsumedNext)
+        {
+            return false;
+        }
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var info = _engine!.ExportPartition(slot.Partition, _options.SharedStateFile(slot.Partition), EngineTimeout);
+            _log.Info("shared_state", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"exported partition={slot.Partition} position={info.Position} entries={info.Clicks + info.Conversions} bytes={info.Bytes} ms={clock.ElapsedMilliseconds} why={why}"));
+            Stats.RecordSharedExport();
+            return true;
+        }
+        catch (IOException e)
+        {
+            _log.Warn("shared_state", $"export_failed partition={slot.Partition} reason=\"{Sentences.First(e.Message)}\"");
+            return false;
         }
     }
 
@@ -260,7 +345,7 @@ public sealed class KafkaPipeline : IDisposable
             {
                 Handle(r);
             }
-            if (_options.StateDirectory is not null && Environment.TickCount64 >= _nextSnapshot)
+            if ((_options.StateDirectory is not null || _options.SharedStateDirectory is not null) && Environment.TickCount64 >= _nextSnapshot)
             {
                 TakeSnapshot();
                 _nextSnapshot = Environment.TickCount64 + (long)_options.SnapshotInterval.TotalMilliseconds;
@@ -335,9 +420,10 @@ public sealed class KafkaPipeline : IDisposable
     private void TakeSnapshot()
     {
         var engine = _engine!;
-        if (engine.SnapshotInProgress || Stats.Consumed == _consumedAtSnapshot)
+        bool local = _options.StateDirectory is not null && !engine.SnapshotInProgress;
+        if ((!local && _options.SharedStateDirectory is null) || Stats.Consumed == _consumedAtSnapshot)
         {
-            return; // one in flight, or nothing new since the last one
+            return; // nothing to do, or nothing new since the last one
         }
         _consumedAtSnapshot = Stats.Consumed;
         lock (_cycleLock)
@@ -353,6 +439,17 @@ public sealed class KafkaPipeline : IDisposable
                 {
                     return; // the commit did not go through: no snapshot this time
                 }
+            }
+            foreach (var slot in _partitions.Owned())
+            {
+                if (slot.SharedExportedAt != slot.Committed && ExportShared(slot, "interval"))
+                {
+                    slot.SharedExportedAt = slot.Committed;
+                }
+            }
+            if (!local)
+            {
+                return;
             }
             var clock = Stopwatch.StartNew();
             long consumed = Stats.Consumed;
@@ -427,11 +524,36 @@ public sealed class KafkaPipeline : IDisposable
                     _fatal ??= e.Message;
                 }
             }
+            var given = new List<int>();
             foreach (var tpo in revoked)
             {
-                _partitions.Remove(tpo.Partition.Value);
-                _deadLetters.Discard(tpo.Partition.Value);
+                int p = tpo.Partition.Value;
+                if (_fatal is null && !_rewindRequested && _partitions.Get(p) is { Owned: true } slot)
+                {
+                    ExportShared(slot, "revoked");
+                }
+                _partitions.Remove(p);
+                _deadLetters.Discard(p);
+                given.Add(p);
             }
+            DropState(given);
+        }
+    }
+
+    /// <summary>Deletes the engine state of partitions this host gave up (a later assignment rebuilds it).</summary>
+    private void DropState(List<int> partitions)
+    {
+        if (partitions.Count == 0 || _engine is null || _fatal is not null)
+        {
+            return;
+        }
+        try
+        {
+            _engine.Execute(new DropPartitionsCommand(partitions, _options.Shards), EngineTimeout);
+        }
+        catch (TimeoutException e)
+        {
+            _log.Warn("rebalance", $"drop_state_timeout partitions={string.Join(",", partitions)} reason=\"{e.Message}\"");
         }
     }
 
@@ -444,6 +566,7 @@ public sealed class KafkaPipeline : IDisposable
             {
                 _partitions.Remove(tpo.Partition.Value);
             }
+            DropState(lost.Select(l => l.Partition.Value).ToList());
             // Uncommitted work of every partition shares the pending buffers: redo it all from the commits.
             _rewindRequested = true;
         }
@@ -483,6 +606,10 @@ public sealed class KafkaPipeline : IDisposable
             {
                 plan[p] = plan[p] with { Start = s + 1 };
                 _log.Info("recovery", $"partition={p} from_snapshot_position={s} rebuild_from={s + 1} committed={plan[p].Committed}");
+            }
+            else if (ImportShared(p, plan[p]) is { } imported)
+            {
+                plan[p] = plan[p] with { Start = imported + 1 };
             }
             else
             {

@@ -111,6 +111,8 @@ public sealed class MetricsServer : IDisposable
         Counter(w, "attribution_transactions_aborted_total", "Kafka transactions aborted.", s.Aborts);
         Counter(w, "attribution_rewinds_total", "Rewinds of the owned partitions to their committed offsets.", s.Rewinds);
         Counter(w, "attribution_partition_moves_total", "Partitions assigned to this host whose state was rebuilt (from its snapshot or by re-reading input).", s.PartitionMoves);
+        Counter(w, "attribution_shared_state_exports_total", "Partition states written to the shared state directory.", s.SharedExports);
+        Counter(w, "attribution_shared_state_imports_total", "Assigned partitions started from a shared state file instead of re-reading input.", s.SharedImports);
         Counter(w, "attribution_partition_move_records_total", "Input records re-read to rebuild the state of assigned partitions.", s.PartitionMoveRecords);
         w.Append("# HELP attribution_partition_move_seconds_total Seconds from assignment to rebuilt state, summed over partition moves.\n# TYPE attribution_partition_move_seconds_total counter\n");
         w.Append(CultureInfo.InvariantCulture, $"attribution_partition_move_seconds_total {s.PartitionMoveSeconds:F3}\n");

@@ -47,6 +47,9 @@ internal sealed class PartitionSlot
     /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the moment recovery of this assignment began (planning included).</summary>
     public long RecoveryStartedAt { get; init; }
 
+    /// <summary>The committed offset at the last export of this partition's state to the shared directory (-1: none).</summary>
+    public long SharedExportedAt { get; set; } = -1;
+
     /// <summary>Set once the rebuild range was consumed (the partition's move is complete); touched by the source thread only.</summary>
     public bool Rebuilt { get; set; }
 

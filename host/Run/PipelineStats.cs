@@ -98,6 +98,18 @@ public sealed class PipelineStats
     /// <summary>Total seconds from assignment to rebuilt state over those moves.</summary>
     public double PartitionMoveSeconds => Volatile.Read(ref _moveMicros) / 1e6;
 
+    private long _sharedExports, _sharedImports;
+
+    /// <summary>Partition states written to the shared state directory.</summary>
+    public long SharedExports => Volatile.Read(ref _sharedExports);
+
+    /// <summary>Assigned partitions started from a shared state file.</summary>
+    public long SharedImports => Volatile.Read(ref _sharedImports);
+
+    internal void RecordSharedExport() => Interlocked.Increment(ref _sharedExports);
+
+    internal void RecordSharedImport() => Interlocked.Increment(ref _sharedImports);
+
     internal void RecordPartitionMove(double seconds, long records)
     {
         Interlocked.Increment(ref _moves);

@@ -69,6 +69,17 @@ public sealed record RunOptions
     /// </summary>
     public string? StateDirectory { get; init; }
 
+    /// <summary>
+    /// A directory all hosts of the group share (a network file system): each partition's state is written there
+    /// when the partition is given up and at every snapshot interval, and a host gaining the partition starts
+    /// from it instead of re-reading the input. Null: partitions move by re-reading their input.
+    /// </summary>
+    public string? SharedStateDirectory { get; init; }
+
+    /// <summary>The shared state file of an input partition.</summary>
+    public string SharedStateFile(int partition)
+        => Path.Combine(SharedStateDirectory ?? throw new InvalidOperationException("No shared state directory is configured."), GroupId, $"{InputTopic}-{partition}.state");
+
     /// <summary>How often a snapshot is taken (at a transaction boundary) when <see cref="StateDirectory"/> is set.</summary>
     public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromMinutes(1);
 

@@ -20,7 +20,7 @@ public static class RunOptionsReader
         "bootstrap-servers", "input-topic", "output-topic", "dead-letter-topic", "group", "host-id",
         "input-format", "output-format", "commit-interval", "window", "window-hours", "allowed-lateness",
         "conversion-retention", "click-history", "max-record-bytes", "shards", "rebuild-lookback",
-        "startup-timeout", "transaction-timeout", "state-dir", "snapshot-interval", "metrics-port",
+        "startup-timeout", "transaction-timeout", "state-dir", "snapshot-interval", "shared-state-dir", "metrics-port",
     ];
 
     /// <summary>Prefix of environment variables that pass librdkafka properties (underscores become dots).</summary>
@@ -256,6 +256,7 @@ public static class RunOptionsReader
             TransactionTimeout = TimeSpan.FromMilliseconds(Duration("transaction-timeout", 60_000, values, minMs: 1_000, maxMs: 900_000)),
             StateDirectory = values.TryGetValue("state-dir", out var stateDir) ? (stateDir.Value.Trim().Length > 0 ? stateDir.Value.Trim() : throw new UsageException($"{stateDir.Source} must name a directory.")) : null,
             SnapshotInterval = TimeSpan.FromMilliseconds(Duration("snapshot-interval", 60_000, values, minMs: 100, maxMs: 86_400_000)),
+            SharedStateDirectory = values.TryGetValue("shared-state-dir", out var sharedDir) ? (sharedDir.Value.Trim().Length > 0 ? sharedDir.Value.Trim() : throw new UsageException($"{sharedDir.Source} must name a directory.")) : null,
             MetricsPort = (int)Number("metrics-port", 0, 0, 65535, values),
             KafkaProperties = kafka,
         };

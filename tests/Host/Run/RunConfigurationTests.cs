@@ -80,6 +80,28 @@ public class RunConfigurationTests
     }
 
     [Test]
+    public void Unusable_shared_state_directory_exits_1_naming_it()
+    {
+        using var cluster = KafkaTestClients.StartCluster();
+        cluster.CreateTopic("raw-events", 1);
+        cluster.CreateTopic("attributed-events", 1);
+        cluster.CreateTopic("attribution-dead-letter", 1);
+        string file = Path.GetTempFileName(); // a file where a directory is needed
+        try
+        {
+            var stderr = new StringWriter();
+            int code = RunCommand.Run(["--bootstrap-servers", cluster.BootstrapServers, "--shared-state-dir", file], NoEnvironment, stderr, CancellationToken.None);
+            TestContext.Out.WriteLine(stderr.ToString().TrimEnd().Split('\n')[^1]);
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(stderr.ToString(), Does.Contain($"The shared state directory '{file}' cannot be used"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
     public void Child_process_without_bootstrap_servers_exits_2_with_one_line()
     {
         using var host = HostProcess.Start(["run"]);

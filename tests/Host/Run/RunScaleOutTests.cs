@@ -17,9 +17,11 @@ public class RunScaleOutTests
     private const int Partitions = 6;
     private static readonly TimeSpan Catchup = TimeSpan.FromSeconds(90);
 
-    [Test]
-    public void Three_hosts_added_stopped_killed_and_paused_keep_the_output_exact_and_every_partition_owned_once()
+    [TestCase(false, TestName = "Three hosts added, stopped, killed and paused keep the output exact and every partition owned once (state re-read from input)")]
+    [TestCase(true, TestName = "Three hosts added, stopped, killed and paused keep the output exact and every partition owned once (state moved through a shared directory)")]
+    public void Three_hosts_added_stopped_killed_and_paused_keep_the_output_exact_and_every_partition_owned_once(bool shared)
     {
+        string? sharedDir = shared ? Directory.CreateTempSubdirectory("attr-shared-").FullName : null;
         var kcat = FindKcat();
         int seed = TestSeed.Get();
         var s = Generate(seed, 12_000, Partitions);
@@ -30,7 +32,9 @@ public class RunScaleOutTests
         var retired = new List<HostProcess>();
         HostProcess Start(string id)
         {
-            var h = HostProcess.Start(HostArgs(cluster, s.Config, id));
+            var h = HostProcess.Start(sharedDir is null
+                ? HostArgs(cluster, s.Config, id)
+                : HostArgs(cluster, s.Config, id, "--shared-state-dir", sharedDir, "--snapshot-interval", "300ms"));
             hosts[id] = h;
             return h;
         }
@@ -107,6 +111,18 @@ public class RunScaleOutTests
             {
                 Assert.That(h.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, () => $"{id}:\n{h.StderrText}");
                 TestContext.Out.WriteLine($"{id}: {Moves(h)}");
+            }
+            int imported = hosts.Values.Concat(retired).Sum(h => h.Stderr.Count(l => l.Contains("shared_state imported", StringComparison.Ordinal)));
+            int exported = hosts.Values.Concat(retired).Sum(h => h.Stderr.Count(l => l.Contains("shared_state exported", StringComparison.Ordinal)));
+            TestContext.Out.WriteLine($"shared state: {exported} exports, {imported} imports");
+            if (sharedDir is not null)
+            {
+                Directory.Delete(sharedDir, recursive: true);
+                Assert.That(imported, Is.GreaterThan(0), "with a shared directory some moved partitions start from their exported state");
+            }
+            else
+            {
+                Assert.That(imported + exported, Is.Zero);
             }
             foreach (var h in retired)
             {
