@@ -72,37 +72,50 @@ public sealed partial class ScalingSuite : IBenchSuite
 
         Console.WriteLine();
         Console.WriteLine("Partition moves: host m1 owns everything; m2 joins (takes partitions, rebuilds them), then leaves (m1 rebuilds them again).");
+        Console.WriteLine("Re-read: the gaining host re-reads the partition's input (committed offset − lookback). Shared: it loads the state file the previous owner wrote to --shared-state-dir when it gave the partition up, then replays what came after.");
         Console.WriteLine();
-        Console.WriteLine("| input so far | records re-read per partition (median) | rebuild ms per partition (median) | max ms | re-read records/s |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|");
-        cluster.CreateTopic("move-in", partitions);
-        cluster.CreateTopic("move-out", partitions);
-        cluster.CreateTopic("move-dl", 1);
-        var m1 = Host.Start(dll, cluster, "move", "m1", "move-out", "move-dl", "move-in");
-        long[] moveEnds = new long[partitions];
-        foreach (int size in new[] { events / 4, events / 2, events })
+        Console.WriteLine("| state moved by | input so far | state per partition (entries, KiB; median) | records re-read per partition (median) | assignment → rebuilt, ms per partition (median) | max ms |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (bool shared in new[] { false, true })
         {
-            long[] added = Produce(cluster, "move-in", size - (int)moveEnds.Sum(), partitions, seed: size);
-            for (int p = 0; p < partitions; p++)
+            string mode = shared ? "shared" : "reread";
+            string? sharedDir = shared ? Directory.CreateTempSubdirectory("attr-bench-shared-").FullName : null;
+            string[] extra = sharedDir is null ? [] : ["--shared-state-dir", sharedDir, "--snapshot-interval", "10m"];
+            cluster.CreateTopic($"move-in-{mode}", partitions);
+            cluster.CreateTopic($"move-out-{mode}", partitions);
+            cluster.CreateTopic($"move-dl-{mode}", 1);
+            var m1 = Host.Start(dll, cluster, $"move-{mode}", "m1", $"move-out-{mode}", $"move-dl-{mode}", $"move-in-{mode}", extra);
+            long[] moveEnds = new long[partitions];
+            foreach (int size in new[] { events / 4, events / 2, events })
             {
-                moveEnds[p] += added[p];
+                long[] added = Produce(cluster, $"move-in-{mode}", size - (int)moveEnds.Sum(), partitions, seed: size);
+                for (int p = 0; p < partitions; p++)
+                {
+                    moveEnds[p] += added[p];
+                }
+                Drain(cluster, $"move-{mode}", moveEnds, [m1]);
+                int seen = m1.Moves.Count;
+                var m2 = Host.Start(dll, cluster, $"move-{mode}", "m2", $"move-out-{mode}", $"move-dl-{mode}", $"move-in-{mode}", extra);
+                WaitFor(() => m2.Moves.Count > 0 && m2.Moves.Count == m2.Assigned, TimeSpan.FromSeconds(120));
+                m2.Stop();
+                WaitFor(() => m1.Moves.Count > seen && m1.Moves.Count - seen >= m2.Assigned, TimeSpan.FromSeconds(120));
+                var moves = m2.Moves.Concat(m1.Moves.Skip(seen)).ToList();
+                var exports = m1.Exports.Concat(m2.Exports).Where(e => e.Entries > 0).ToList();
+                if (moves.Count == 0)
+                {
+                    Console.WriteLine($"| {mode} | {size:N0} | | (no partition moved) | | |");
+                    continue;
+                }
+                double Median(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a.Length == 0 ? double.NaN : a[a.Length / 2]; }
+                string state = exports.Count == 0 ? "—" : $"{Median(exports.Select(e => (double)e.Entries)):N0}, {Median(exports.Select(e => e.Bytes / 1024.0)):N0}";
+                Console.WriteLine($"| {mode} | {size:N0} | {state} | {Median(moves.Select(m => (double)m.Records)):N0} | {Median(moves.Select(m => m.Ms)):N0} | {moves.Max(m => m.Ms):N0} |");
             }
-            Drain(cluster, "move", moveEnds, [m1]);
-            int seen = m1.Moves.Count;
-            var m2 = Host.Start(dll, cluster, "move", "m2", "move-out", "move-dl", "move-in");
-            WaitFor(() => m2.Moves.Count > 0 && m2.Moves.Count == m2.Assigned, TimeSpan.FromSeconds(120));
-            m2.Stop();
-            WaitFor(() => m1.Moves.Count > seen && m1.Moves.Count - seen >= m2.Assigned, TimeSpan.FromSeconds(120));
-            var moves = m2.Moves.Concat(m1.Moves.Skip(seen)).Where(m => m.Records > 0).ToList();
-            if (moves.Count == 0)
+            m1.Stop();
+            if (sharedDir is not null)
             {
-                Console.WriteLine($"| {size:N0} | (no partition moved) | | | |");
-                continue;
+                Directory.Delete(sharedDir, recursive: true);
             }
-            double Median(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a[a.Length / 2]; }
-            Console.WriteLine($"| {size:N0} | {Median(moves.Select(m => (double)m.Records)):N0} | {Median(moves.Select(m => m.Ms)):N0} | {moves.Max(m => m.Ms):N0} | {moves.Sum(m => m.Records) / (moves.Sum(m => m.Ms) / 1000.0):N0} |");
         }
-        m1.Stop();
         Console.WriteLine();
         Console.WriteLine($"Command: dotnet run -c Release --project bench -- scaling --events {events} --partitions {partitions} --hosts {maxHosts}; hosts run with --shards 1; load average at the end {Load()}.");
         return 0;
@@ -197,6 +210,11 @@ public sealed partial class ScalingSuite : IBenchSuite
 
     private sealed record Move(int Partition, long Records, double Ms);
 
+    private sealed record Export(int Partition, long Entries, long Bytes);
+
+    [GeneratedRegex(@"shared_state exported partition=(\d+) position=-?\d+ entries=(\d+) bytes=(\d+)")]
+    private static partial Regex ExportLine();
+
     /// <summary>One host process and what its log says.</summary>
     private sealed class Host
     {
@@ -218,6 +236,10 @@ public sealed partial class ScalingSuite : IBenchSuite
         public ConcurrentQueue<Move> MovesQueue { get; } = new();
 
         public List<Move> Moves => MovesQueue.ToList();
+
+        public ConcurrentQueue<Export> ExportsQueue { get; } = new();
+
+        public List<Export> Exports => ExportsQueue.ToList();
 
         public int Assigned { get; private set; }
 
@@ -250,6 +272,10 @@ public sealed partial class ScalingSuite : IBenchSuite
             {
                 MovesQueue.Enqueue(new Move(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture)));
             }
+            else if (ExportLine().Match(line) is { Success: true } x)
+            {
+                ExportsQueue.Enqueue(new Export(int.Parse(x.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(x.Groups[2].Value, CultureInfo.InvariantCulture), long.Parse(x.Groups[3].Value, CultureInfo.InvariantCulture)));
+            }
             else if (ChangeLine().Match(line) is { Success: true } a)
             {
                 var list = a.Groups[2].Value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToList();
@@ -268,7 +294,7 @@ public sealed partial class ScalingSuite : IBenchSuite
             }
         }
 
-        public static Host Start(string dll, EmbeddedKafkaCluster cluster, string group, string id, string output, string deadLetters, string input = "raw-events")
+        public static Host Start(string dll, EmbeddedKafkaCluster cluster, string group, string id, string output, string deadLetters, string input, params string[] extra)
         {
             var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
             foreach (string a in new[]
@@ -276,7 +302,7 @@ public sealed partial class ScalingSuite : IBenchSuite
                 dll, "run", "--bootstrap-servers", cluster.BootstrapServers, "--group", group, "--host-id", id,
                 "--input-topic", input, "--output-topic", output, "--dead-letter-topic", deadLetters, "--shards", "1", "--commit-interval", "100ms",
                 "--kafka", "session.timeout.ms=6000", "--kafka", "heartbeat.interval.ms=500",
-            })
+            }.Concat(extra))
             {
                 start.ArgumentList.Add(a);
             }
