@@ -389,9 +389,9 @@ public sealed class KafkaPipeline : IDisposable
             if (!slot.Point.EmittedDeadLetters.Contains(offset))
             {
                 RawValue key = r.Message.Key;
-                _deadLetters.Add(new DeadLetter(p, offset, RejectReasons.Name(reason),
-                    key.IsNull ? null : _keys.Buffer.AsSpan(0, key.Length).ToArray(),
-                    value.IsNull ? null : _values.Buffer.AsSpan(0, value.Length).ToArray()));
+                _deadLetters.Add(DeadLetter.Of(p, offset, RejectReasons.Name(reason),
+                    _keys.Buffer.AsSpan(0, key.IsNull ? 0 : key.Length), key.IsNull,
+                    _values.Buffer.AsSpan(0, value.IsNull ? 0 : value.Length), value.IsNull));
             }
         }
         slot.Consumed(offset, r.Message.Timestamp.UnixTimestampMs);

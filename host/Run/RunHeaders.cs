@@ -23,6 +23,9 @@ internal static class RunHeaders
     /// <summary>Input topic of a dead letter.</summary>
     public const string DeadLetterTopic = "source-topic";
 
+    /// <summary>Dead-letter header: the input value's length when the letter carries only its first <see cref="DeadLetter.MaxBytes"/> bytes.</summary>
+    public const string OriginalValueBytes = "original-value-bytes";
+
     /// <summary>Writes <paramref name="value"/> as ASCII decimal; returns the length.</summary>
     public static int Format(long value, Span<byte> destination)
     {

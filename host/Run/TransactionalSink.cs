@@ -107,6 +107,10 @@ internal sealed class TransactionalSink : IDisposable
                     { RunHeaders.DeadLetterPartition, RunHeaders.Text(d.Partition) },
                     { RunHeaders.DeadLetterOffset, RunHeaders.Text(d.Offset) },
                 };
+                if (d.Truncated)
+                {
+                    headers.Add(RunHeaders.OriginalValueBytes, RunHeaders.Text(d.OriginalValueBytes));
+                }
                 Produce(producer, _options.DeadLetterTopic, new Message<byte[], byte[]> { Key = d.Key!, Value = d.Value!, Headers = headers });
             }
             if (offsets.Count > 0)

@@ -72,6 +72,45 @@ public class RunPoisonTests
         }
     }
 
+    [Test]
+    public void A_record_larger_than_a_Kafka_message_may_be_is_dead_lettered_cut_to_512_KiB_and_its_partition_moves_on()
+    {
+        const long t = 1_678_886_400_000;
+        byte[] Json(string s) => Encoding.UTF8.GetBytes(s);
+        // 1.5 MB: more than the producer's and the broker's default message.max.bytes (1,000,000), so its letter
+        // could never be produced whole; it got into the input through a producer and topic with higher limits.
+        var huge = Json($"{{\"event_type\":\"click\",\"event_id\":\"c-huge\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"ad_id\":\"a\",\"source\":\"s\",\"timestamp\":{t},\"metadata\":\"{new string('m', 1_500_000)}\"}}");
+        var records = new[]
+        {
+            Json($"{{\"event_type\":\"click\",\"event_id\":\"c-1\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"ad_id\":\"ad-1\",\"source\":\"google\",\"timestamp\":{t}}}"),
+            huge,
+            Json($"{{\"event_type\":\"conversion\",\"event_id\":\"v-1\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"timestamp\":{t + 1000}}}"),
+        };
+        using var cluster = StartCluster(1);
+        var producerConfig = KafkaTestClients.Producer(cluster);
+        producerConfig.MessageMaxBytes = 4_000_000;
+        using (var producer = new ProducerBuilder<string, byte[]?>(producerConfig).Build())
+        {
+            foreach (var value in records)
+            {
+                producer.Produce(new TopicPartition(Input, 0), new Message<string, byte[]?> { Key = "u1", Value = value });
+            }
+            Assert.That(producer.Flush(KafkaTestClients.Patience), Is.Zero);
+        }
+        using var host = HostProcess.Start(HostArgs(cluster, new global::Attribution.Engine.Attribution.AttributionConfig(), "huge", "--kafka", "fetch.max.bytes=8000000", "--kafka", "max.partition.fetch.bytes=4000000"));
+        Assert.That(WaitForCommitted(cluster, [records.Length], TimeSpan.FromSeconds(60), host), Is.True,
+            () => $"the partition stalled on the huge record; stderr:\n{string.Join("\n", host.Stderr.TakeLast(20))}");
+        host.Terminate();
+        Assert.That(host.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, () => host.StderrText);
+
+        Assert.That(ReadTopic(cluster, Output, "src-partition", "src-offset").Select(r => r.SourceOffset), Is.EqualTo(new[] { 2L }), "the conversion after it is attributed once");
+        var letter = ReadDeadLetters(cluster).Single();
+        Assert.That(letter.Offset, Is.EqualTo(1));
+        Assert.That(letter.Headers["reason"], Is.EqualTo("oversized"));
+        Assert.That(letter.Headers["original-value-bytes"], Is.EqualTo(huge.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(letter.Value, Is.EqualTo(huge.AsSpan(0, 512 * 1024).ToArray()), "the letter carries the record's first 512 KiB");
+    }
+
     private sealed record Letter(long Offset, byte[]? Key, byte[]? Value, Dictionary<string, string> Headers);
 
     private static List<Letter> ReadDeadLetters(global::Attribution.Host.Kafka.EmbeddedKafkaCluster cluster)
