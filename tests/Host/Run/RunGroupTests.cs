@@ -10,10 +10,7 @@ public class RunGroupTests
 {
     private static readonly TimeSpan Catchup = TimeSpan.FromSeconds(60);
 
-    // Timing-sensitive with two child hosts on 2 cores: under heavy CPU contention it failed in one
-    // clean-clone CI run (passed in the run before). Each attempt must still pass on its own.
     [Test]
-    [Retry(3)]
     public void Partitions_moving_between_two_hosts_keep_the_output_exact()
     {
         var kcat = FindKcat();
@@ -50,10 +47,7 @@ public class RunGroupTests
         Assert.That(Verdict(cluster, s), Is.Null);
     }
 
-    // Timing-sensitive with two child hosts on 2 cores: under heavy CPU contention it failed in one
-    // clean-clone CI run (passed in the run before). Each attempt must still pass on its own.
     [Test]
-    [Retry(3)]
     public void A_fenced_producer_stops_the_host_with_exit_1_and_a_restart_completes_the_output_exactly()
     {
         // The embedded broker keeps no transaction state, so a second host with the same id does not fence the
