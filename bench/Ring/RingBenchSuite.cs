@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Attribution.Engine.Events;
 using BenchmarkDotNet.Running;
+using Attribution.Bench.Reporting;
 using HdrHistogram;
 
 namespace Attribution.Bench.Ring;
@@ -75,6 +76,7 @@ public sealed class RingBenchSuite : IBenchSuite
         long? expected = null;
         foreach (HandOff kind in Contenders)
         {
+            BenchProgress.Step($"throughput {Label(kind)} / {TPayload.Name}");
             HandOffBench.Run<T, TPayload, NoStamp, NoRecorder>(kind, o.WarmUpEvents, o.Capacity, default, default);
             double best = double.MaxValue;
             for (int r = 0; r < o.Repeat; r++)
@@ -94,6 +96,7 @@ public sealed class RingBenchSuite : IBenchSuite
     {
         foreach (HandOff kind in Contenders)
         {
+            BenchProgress.Step($"latency {Label(kind)} / {TPayload.Name}");
             var warm = new LongHistogram(HandOffBench.HistogramMaxNanos, 3);
             HandOffBench.Run<T, TPayload, NowStamp, HistogramRecorder>(kind, o.WarmUpEvents, o.Capacity, default, new HistogramRecorder(warm));
             var saturated = new LongHistogram(HandOffBench.HistogramMaxNanos, 3);
@@ -114,6 +117,9 @@ public sealed class RingBenchSuite : IBenchSuite
             HandOffBench.Run<T, TPayload, PacedSendStamp, HistogramRecorder>(kind, o.PacedEvents, o.Capacity,
                 new PacedSendStamp(Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100, interval), new HistogramRecorder(sent));
             rows.Add(new LatencyRow(kind, TPayload.Name, "paced, send time", sent));
+            BenchReport.AddLatency($"ring hand-off, {TPayload.Name}, saturated", Label(kind), saturated);
+            BenchReport.AddLatency($"ring hand-off, {TPayload.Name}, paced at {o.Rate:N0}/s from intended send time (CO-corrected)", Label(kind), paced);
+            BenchProgress.Done($"latency {Label(kind)} / {TPayload.Name}");
             Console.Error.WriteLine($"  latency {Label(kind)} / {TPayload.Name}: p99 saturated {Micros(saturated.GetValueAtPercentile(99))} µs, " +
                                     $"paced {Micros(paced.GetValueAtPercentile(99))} µs, paced send-time {Micros(sent.GetValueAtPercentile(99))} µs");
         }
