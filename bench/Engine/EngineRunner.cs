@@ -21,6 +21,7 @@ internal static class EngineRunner
     /// <summary>Submits <paramref name="events"/> lines as fast as the ring accepts them.</summary>
     public static EngineRunResult Saturated(EngineOptions options, LineStore lines, int events)
     {
+        Volatile.Write(ref _submitted, 0);
         var output = new TallyingOutput(options.Shards);
         using var engine = new AttributionEngine(options, output);
         long heap = Settle();

@@ -93,9 +93,10 @@ internal static class PlotWriter
             line.LineWidth = 2;
         }
         plot.Title(title);
-        plot.XLabel($"seconds since the start of each run (sampled every {ThroughputSeries.Interval.TotalMilliseconds:F0} ms)");
+        plot.XLabel($"seconds since each run's first progress (sampled every {ThroughputSeries.Interval.TotalMilliseconds:F0} ms)");
         plot.YLabel("thousand events/s");
         plot.Axes.Margins(bottom: 0);
+        plot.Axes.SetLimitsY(0, Math.Max(1, series.SelectMany(s => s.Points).Select(p => p.PerSecond / 1000.0).DefaultIfEmpty(1).Max() * 1.1));
         plot.ShowLegend(Alignment.UpperRight);
         plot.SavePng(path, Width, Height);
     }

@@ -25,7 +25,26 @@ internal sealed class ThroughputSeries : IDisposable
 
     public string Name { get; }
 
-    public IReadOnlyList<(double Seconds, double PerSecond)> Points => _points;
+    /// <summary>
+    /// The samples from the first one with progress on, time shifted so that 0 is the start of that
+    /// interval (the set-up before a run's first event is not throughput).
+    /// </summary>
+    public IReadOnlyList<(double Seconds, double PerSecond)> Points
+    {
+        get
+        {
+            lock (_points)
+            {
+                int first = _points.FindIndex(p => p.PerSecond > 0);
+                if (first < 0)
+                {
+                    return [];
+                }
+                double origin = _points[first].Seconds - Interval.TotalSeconds;
+                return [.. _points.Skip(first).Select(p => (p.Seconds - origin, p.PerSecond))];
+            }
+        }
+    }
 
     /// <summary>Starts sampling <paramref name="counter"/> now.</summary>
     public static ThroughputSeries Start(string name, Func<long> counter)
@@ -45,6 +64,10 @@ internal sealed class ThroughputSeries : IDisposable
             Thread.Sleep(Interval);
             long now = Stopwatch.GetTimestamp();
             long value = _counter();
+            if (value < last)
+            {
+                last = 0; // the counter was reset: a new run started
+            }
             double seconds = (now - lastTicks) / (double)Stopwatch.Frequency;
             lock (_points)
             {
