@@ -10,7 +10,7 @@ internal sealed class KafkaBenchOptions
         "kafka options: --events N (engine throughput backlog, default 600000, --long 1500000) --naive-events N (default 150000, --long 400000) " +
         "--partitions N (input and output topics, default 32) --shards N (engine shards, default 1 = cores - 1) " +
         "--commit-ms N (transaction interval, default 25) --latency-seconds N (paced phase per pipeline, default 8, --long 30) " +
-        "--load F (paced rate as a fraction of each pipeline's measured peak, default 0.5) --seed N --users N (default 100000) --campaigns N (default 50)";
+        "--load F (paced rate as a fraction of each pipeline's measured peak, default 0.5) --seed N --users N (default 100000) --campaigns N (default 50) --property key=value (librdkafka setting for both pipelines, repeatable)";
 
     public int Events { get; private set; } = BenchReport.Long ? 1_500_000 : 600_000;
     public int NaiveEvents { get; private set; } = BenchReport.Long ? 400_000 : 150_000;
@@ -22,6 +22,9 @@ internal sealed class KafkaBenchOptions
     public int Seed { get; private set; } = 20240601;
     public int Users { get; private set; } = 100_000;
     public int Campaigns { get; private set; } = 50;
+
+    /// <summary>librdkafka properties (`--property key=value`, repeatable) given to both pipelines' clients.</summary>
+    public Dictionary<string, string> Properties { get; } = [];
 
     public static KafkaBenchOptions Parse(string[] args)
     {
@@ -50,6 +53,15 @@ internal sealed class KafkaBenchOptions
                 case "--seed": o.Seed = Number(int.MinValue, int.MaxValue); break;
                 case "--users": o.Users = Number(1, 10_000_000); break;
                 case "--campaigns": o.Campaigns = Number(1, 80_000); break;
+                case "--property":
+                    string pair = Value();
+                    int eq = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (eq <= 0)
+                    {
+                        throw new ArgumentException($"--property needs key=value; got '{pair}'.");
+                    }
+                    o.Properties[pair[..eq]] = pair[(eq + 1)..];
+                    break;
                 case "--load":
                     string text = Value();
                     if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double load) || load is <= 0 or > 1)

@@ -84,7 +84,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
         BenchProgress.Done($"engine pipeline: {engine.PerSecond:N0} events/s");
 
         BenchProgress.Step($"naive pipeline: {o.NaiveEvents:N0}-event backlog");
-        var naive = new NaiveKafkaPipeline(bootstrap, "naive-in", "naive-out");
+        var naive = new NaiveKafkaPipeline(bootstrap, "naive-in", "naive-out", o.Properties);
         double naivePerSecond;
         using (ThroughputSeries naiveSeries = ThroughputSeries.Start("naive pipeline", () => naive.Consumed))
         {
@@ -178,7 +178,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
                 ["heartbeat.interval.ms"] = "1000",
                 ["fetch.wait.max.ms"] = "10",
                 ["compression.type"] = "lz4",
-            },
+            }.Concat(o.Properties).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value),
         };
         using var pipeline = new KafkaPipeline(options, new RunLog(Console.Error, quiet: true));
         using var stop = new CancellationTokenSource();
@@ -249,7 +249,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
 
     private static NaivePaced RunNaivePaced(string bootstrap, LineStore lines, KafkaBenchOptions o, double rate)
     {
-        var naive = new NaiveKafkaPipeline(bootstrap, "naive-lat-in", "naive-lat-out");
+        var naive = new NaiveKafkaPipeline(bootstrap, "naive-lat-in", "naive-lat-out", o.Properties);
         using var stop = new CancellationTokenSource();
         using var ready = new ManualResetEventSlim(false);
         var thread = new Thread(() => naive.Run(0, stop.Token, ready)) { Name = "bench-naive" };

@@ -15,10 +15,12 @@ internal sealed class NaiveKafkaPipeline
     private readonly string _bootstrap;
     private readonly string _input;
     private readonly string _output;
+    private readonly IReadOnlyDictionary<string, string> _properties;
     private long _consumed;
 
-    public NaiveKafkaPipeline(string bootstrap, string input, string output)
+    public NaiveKafkaPipeline(string bootstrap, string input, string output, IReadOnlyDictionary<string, string> properties)
     {
+        _properties = properties;
         _bootstrap = bootstrap;
         _input = input;
         _output = output;
@@ -40,14 +42,14 @@ internal sealed class NaiveKafkaPipeline
     public void Run(long events, CancellationToken stop, ManualResetEventSlim? ready = null)
     {
         var attributor = new NaiveAttributor();
-        using IProducer<string, byte[]> producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        using IProducer<string, byte[]> producer = new ProducerBuilder<string, byte[]>(new ProducerConfig(_properties.ToDictionary())
         {
             BootstrapServers = _bootstrap,
             LingerMs = 5,
             CompressionType = CompressionType.Lz4,
             ClientId = "naive-pipeline",
         }).SetLogHandler((_, _) => { }).Build();
-        using IConsumer<string, byte[]> consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        using IConsumer<string, byte[]> consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig(_properties.ToDictionary())
         {
             BootstrapServers = _bootstrap,
             GroupId = "naive-" + _input,
