@@ -74,6 +74,9 @@ public sealed class RingBenchSuite : IBenchSuite
         where TPayload : IBenchPayload<T>
     {
         long? expected = null;
+        SameThread<T, TPayload>(o.WarmUpEvents, o.Capacity);
+        double limit = SameThread<T, TPayload>(o.Events, o.Capacity);
+        Limits.Add((TPayload.Name, o.Events / limit));
         foreach (HandOff kind in Contenders)
         {
             BenchProgress.Step($"throughput {Label(kind)} / {TPayload.Name}");
@@ -125,6 +128,32 @@ public sealed class RingBenchSuite : IBenchSuite
         }
     }
 
+    // (payload, events/s) of the same-thread limit, printed above the hand-off table.
+    private static readonly List<(string Payload, double PerSecond)> Limits = [];
+
+    /// <summary>
+    /// The physical limit of a hand-off: one thread writes each event into a ring-sized slot array and reads it
+    /// back, the memory traffic every contender does, without a second thread, a sequence or a lock.
+    /// </summary>
+    private static double SameThread<T, TPayload>(long events, int capacity)
+        where T : struct
+        where TPayload : IBenchPayload<T>
+    {
+        var slots = new T[capacity];
+        int mask = capacity - 1;
+        long checksum = 0;
+        long start = Stopwatch.GetTimestamp();
+        for (long i = 0; i < events; i++)
+        {
+            ref T slot = ref slots[(int)(i & mask)];
+            TPayload.Fill(ref slot, i, 0);
+            checksum += TPayload.Touch(ref slot);
+        }
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        GC.KeepAlive(checksum);
+        return seconds;
+    }
+
     private static void CheckSame(ref long? expected, long checksum, HandOff kind)
     {
         expected ??= checksum;
@@ -140,6 +169,11 @@ public sealed class RingBenchSuite : IBenchSuite
         Console.WriteLine();
         Console.WriteLine("| hand-off | payload | events | seconds | M events/s | vs Channel |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        foreach ((string payload, double perSecond) in Limits)
+        {
+            double channel = rows.First(r => r.Payload == payload && r.Kind == HandOff.Channel).PerSecond;
+            Console.WriteLine($"| limit: one thread writes and reads the slots (no hand-off) | {payload} | | | {perSecond / 1e6:F1} | {perSecond / channel:F2}× |");
+        }
         foreach (ThroughputRow row in rows)
         {
             double channel = rows.First(r => r.Payload == row.Payload && r.Kind == HandOff.Channel).PerSecond;
