@@ -54,11 +54,12 @@ public sealed class KafkaBenchSuite : IBenchSuite
 
         using var cluster = new EmbeddedKafkaCluster(1);
         cluster.SetGroupInitialRebalanceDelay(0);
-        foreach (string t in new[] { "eng-in", "eng-out", "eng-lat-in", "eng-lat-out", "naive-in", "naive-out", "naive-lat-in", "naive-lat-out" })
+        foreach (string t in new[] { "eng-warm-in", "eng-warm-out", "eng-in", "eng-out", "eng-lat-in", "eng-lat-out", "naive-warm-in", "naive-warm-out", "naive-in", "naive-out", "naive-lat-in", "naive-lat-out" })
         {
             cluster.CreateTopic(t, o.Partitions);
         }
         cluster.CreateTopic("eng-dlq", 1);
+        cluster.CreateTopic("eng-warm-dlq", 1);
         cluster.CreateTopic("eng-lat-dlq", 1);
         string bootstrap = cluster.BootstrapServers;
         Console.WriteLine($"Broker: librdkafka's mock cluster in this process (1 broker, {bootstrap}, TCP), {o.Partitions} partitions per topic. " +
@@ -70,7 +71,17 @@ public sealed class KafkaBenchSuite : IBenchSuite
         BenchProgress.Step($"producing the backlogs ({o.Events:N0} + {o.NaiveEvents:N0} events)");
         double produceSeconds = KafkaLoad.Backlog(bootstrap, "eng-in", workload.Lines, o.Events);
         KafkaLoad.Backlog(bootstrap, "naive-in", workload.Lines, o.NaiveEvents);
+        int warmEvents = Math.Min(o.Events / 4, 150_000);
+        KafkaLoad.Backlog(bootstrap, "eng-warm-in", workload.Lines, warmEvents);
+        KafkaLoad.Backlog(bootstrap, "naive-warm-in", workload.Lines, warmEvents / 3);
         long trimmed = Trimmed(bootstrap, "eng-in", o.Partitions) + Trimmed(bootstrap, "naive-in", o.Partitions);
+        // ---- throughput ----
+        // Warm-up, not measured: one short backlog through each pipeline in this process, so the JIT has tiered
+        // the hot paths before the measured runs (a long-running job is measured warm).
+        BenchProgress.Step($"warm-up: {warmEvents:N0} events through the engine pipeline, {warmEvents / 3:N0} through the naive one (not measured)");
+        RunEngine(bootstrap, "eng-warm-in", "eng-warm-out", "eng-warm-dlq", o, warmEvents, null).Series!.Dispose();
+        new NaiveKafkaPipeline(bootstrap, "naive-warm-in", "naive-warm-out", o.Properties).Run(warmEvents / 3, CancellationToken.None);
+
         BenchProgress.Step("limit: consume only");
         double consumeSeconds = ConsumeOnly(bootstrap, "eng-in", o.Partitions, o.Events);
         BenchProgress.Step("limit: engine without Kafka");
@@ -78,7 +89,6 @@ public sealed class KafkaBenchSuite : IBenchSuite
         EngineRunner.Saturated(engineOptions, workload.Lines, Math.Min(o.Events, 200_000)); // warm-up: JIT tiers, not measured
         EngineRunResult engineOnly = EngineRunner.Saturated(engineOptions, workload.Lines, o.Events);
 
-        // ---- throughput ----
         BenchProgress.Step($"engine pipeline: {o.Events:N0}-event backlog");
         EnginePhase engine = RunEngine(bootstrap, "eng-in", "eng-out", "eng-dlq", o, o.Events, null);
         BenchProgress.Done($"engine pipeline: {engine.PerSecond:N0} events/s");
@@ -86,10 +96,12 @@ public sealed class KafkaBenchSuite : IBenchSuite
         BenchProgress.Step($"naive pipeline: {o.NaiveEvents:N0}-event backlog");
         var naive = new NaiveKafkaPipeline(bootstrap, "naive-in", "naive-out", o.Properties);
         double naivePerSecond;
+        double naiveSecondHalf;
         using (ThroughputSeries naiveSeries = ThroughputSeries.Start("naive pipeline", () => naive.Consumed))
         {
             naive.Run(o.NaiveEvents, CancellationToken.None);
             naivePerSecond = naive.Consumed / naive.ActiveSeconds;
+            naiveSecondHalf = naive.SecondHalfPerSecond(o.NaiveEvents);
             BenchReport.AddThroughput("Kafka to Kafka, backlog (throughput phase)", naiveSeries);
         }
         BenchReport.AddThroughput("Kafka to Kafka, backlog (throughput phase)", engine.Series!);
@@ -106,13 +118,16 @@ public sealed class KafkaBenchSuite : IBenchSuite
         // ---- report ----
         Console.WriteLine($"### Throughput: backlog in Kafka, drained Kafka to Kafka (2 cores shared by the pipeline, the broker and librdkafka's threads)");
         Console.WriteLine();
-        Console.WriteLine("| contender | events | seconds | events/s | vs naive | notes |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---|");
-        Console.WriteLine($"| limit: produce only (one idempotent lz4 producer, no consumer) | {o.Events:N0} | {produceSeconds:F2} | {o.Events / produceSeconds:N0} | {o.Events / produceSeconds / naivePerSecond:F2}× | what writing the input costs this machine |");
-        Console.WriteLine($"| limit: consume only (one consumer, no processing, no output) | {o.Events:N0} | {consumeSeconds:F2} | {o.Events / consumeSeconds:N0} | {o.Events / consumeSeconds / naivePerSecond:F2}× | the fastest any Kafka job here can read |");
-        Console.WriteLine($"| limit: engine without Kafka ({o.Shards} shard(s), lines from memory) | {o.Events:N0} | {engineOnly.Seconds:F2} | {engineOnly.PerSecond:N0} | {engineOnly.PerSecond / naivePerSecond:F2}× | decode + state + output, no broker |");
-        Console.WriteLine($"| **engine pipeline** (KafkaPipeline, exactly-once) | {engine.Events:N0} | {engine.Seconds:F2} | **{engine.PerSecond:N0}** | **{engine.PerSecond / naivePerSecond:F2}×** | {engine.Produced:N0} attributions in {engine.Commits:N0} transactions; first record consumed → every offset committed |");
-        Console.WriteLine($"| naive pipeline (consume one, classes, Dictionary, produce one, auto-commit) | {naive.Consumed:N0} | {naive.ActiveSeconds:F2} | {naivePerSecond:N0} | 1.00× | {naive.Produced:N0} attributions; first record consumed → producer flushed |");
+        Console.WriteLine("| contender | events | seconds | events/s | vs naive | second half events/s | vs naive | notes |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
+        Console.WriteLine($"| limit: produce only (one idempotent lz4 producer, no consumer) | {o.Events:N0} | {produceSeconds:F2} | {o.Events / produceSeconds:N0} | {o.Events / produceSeconds / naivePerSecond:F2}× | | | what writing the input costs this machine (cold) |");
+        Console.WriteLine($"| limit: consume only (one consumer, no processing, no output) | {o.Events:N0} | {consumeSeconds:F2} | {o.Events / consumeSeconds:N0} | {o.Events / consumeSeconds / naivePerSecond:F2}× | | | the fastest one Confluent.Kafka consumer reads here |");
+        Console.WriteLine($"| limit: engine without Kafka ({o.Shards} shard(s), lines from memory) | {o.Events:N0} | {engineOnly.Seconds:F2} | {engineOnly.PerSecond:N0} | {engineOnly.PerSecond / naivePerSecond:F2}× | | | decode + state + output, no broker |");
+        Console.WriteLine($"| **engine pipeline** (KafkaPipeline, exactly-once) | {engine.Events:N0} | {engine.Seconds:F2} | **{engine.PerSecond:N0}** | **{engine.PerSecond / naivePerSecond:F2}×** | {engine.SecondHalfPerSecond:N0} | {engine.SecondHalfPerSecond / naiveSecondHalf:F2}× | {engine.Produced:N0} attributions in {engine.Commits:N0} transactions; first record consumed → every offset committed |");
+        Console.WriteLine($"| naive pipeline (consume one, classes, Dictionary, produce one, auto-commit) | {naive.Consumed:N0} | {naive.ActiveSeconds:F2} | {naivePerSecond:N0} | 1.00× | {naiveSecondHalf:N0} | 1.00× | {naive.Produced:N0} attributions; first record consumed → producer flushed |");
+        Console.WriteLine();
+        Console.WriteLine("Both pipelines ran a short warm-up backlog first in this process (JIT), then the measured backlog. \"Second half\": events/s from the moment " +
+                          "half of the backlog was consumed to the end (committed / flushed), the sustained rate once state and caches are warm.");
         Console.WriteLine();
         if (trimmed > 0)
         {
@@ -141,8 +156,10 @@ public sealed class KafkaBenchSuite : IBenchSuite
         long engineP99 = Math.Max(engineLat.Latency!.GetValueAtPercentile(99), engineLat.Commit(99) * 1_000_000);
         Console.WriteLine($"### Against the targets (≥ {TargetPerSecond:N0} events/s sustained, ≥ {TargetRatio}× the naive pipeline, p99 end-to-end ≤ 50 ms at half of peak)");
         Console.WriteLine();
-        Console.WriteLine($"- throughput {engine.PerSecond:N0} events/s: {(engine.PerSecond >= TargetPerSecond ? "**met**" : "**missed**")}");
-        Console.WriteLine($"- ratio to the naive pipeline {engine.PerSecond / naivePerSecond:F2}×: {(engine.PerSecond / naivePerSecond >= TargetRatio ? "**met**" : "**missed**")}");
+        Console.WriteLine($"- throughput {engine.PerSecond:N0} events/s over the whole backlog, {engine.SecondHalfPerSecond:N0} over its second half: " +
+                          $"{(engine.PerSecond >= TargetPerSecond ? "**met**" : engine.SecondHalfPerSecond >= TargetPerSecond ? "**met over the second half only**" : "**missed**")}");
+        Console.WriteLine($"- ratio to the naive pipeline {engine.PerSecond / naivePerSecond:F2}× (second half {engine.SecondHalfPerSecond / naiveSecondHalf:F2}×): " +
+                          $"{(engine.PerSecond / naivePerSecond >= TargetRatio ? "**met**" : "**missed**")}");
         Console.WriteLine($"- p99 end-to-end at {engineRate:N0}/s (the larger of readable and committed) {engineP99 / 1e6:F1} ms: {(engineP99 <= TargetP99Nanos ? "**met**" : "**missed**")}");
         Console.WriteLine();
         return 0;
@@ -217,8 +234,14 @@ public sealed class KafkaBenchSuite : IBenchSuite
             events = backlog - pipeline.Stats.Consumed; // those consumed before this point are not timed
         }
         var limit = Stopwatch.StartNew();
+        double half = 0;
+        long halfMark = pipeline.Stats.Consumed + (events / 2);
         while (!AllCommitted(pipeline, ends) && source.IsAlive)
         {
+            if (half == 0 && pipeline.Stats.Consumed >= halfMark)
+            {
+                half = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            }
             if (limit.Elapsed > TimeSpan.FromMinutes(5))
             {
                 throw new InvalidOperationException($"The pipeline did not commit its input within 5 minutes (consumed {pipeline.Stats.Consumed:N0}).");
@@ -242,6 +265,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
         return new EnginePhase(events, seconds, pipeline.Stats.Produced, pipeline.Stats.Commits, pipeline.Stats)
         {
             Series = series,
+            HalfSeconds = half,
             Latency = latency,
             AchievedRate = achieved,
         };
@@ -332,6 +356,8 @@ public sealed class KafkaBenchSuite : IBenchSuite
     private sealed record EnginePhase(long Events, double Seconds, long Produced, long Commits, PipelineStats Stats)
     {
         public double PerSecond => Events / Seconds;
+        public double HalfSeconds { get; init; }
+        public double SecondHalfPerSecond => HalfSeconds > 0 ? (Events - (Events / 2)) / (Seconds - HalfSeconds) : PerSecond;
         public ThroughputSeries? Series { get; init; }
         public LongHistogram? Latency { get; init; }
         public double AchievedRate { get; init; }

@@ -35,6 +35,12 @@ internal sealed class NaiveKafkaPipeline
     /// <summary>Seconds from the first record consumed until <see cref="Run"/> saw its last one (and flushed the producer).</summary>
     public double ActiveSeconds { get; private set; }
 
+    /// <summary>Seconds from the first record consumed until half of the requested events were (throughput phase).</summary>
+    public double HalfSeconds { get; private set; }
+
+    /// <summary>Events/s over the second half of the requested events (JIT warm, caches full).</summary>
+    public double SecondHalfPerSecond(long events) => (events - (events / 2)) / (ActiveSeconds - HalfSeconds);
+
     /// <summary>
     /// Runs until <paramref name="events"/> records were consumed (throughput phase) or, with
     /// <paramref name="events"/> = 0, until <paramref name="stop"/> is cancelled.
@@ -75,6 +81,10 @@ internal sealed class NaiveKafkaPipeline
                 Produced++;
             }
             Volatile.Write(ref _consumed, _consumed + 1);
+            if (_consumed == events / 2)
+            {
+                HalfSeconds = clock.Elapsed.TotalSeconds;
+            }
         }
         producer.Flush(TimeSpan.FromSeconds(60));
         ActiveSeconds = clock?.Elapsed.TotalSeconds ?? 0;
