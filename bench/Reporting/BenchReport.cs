@@ -61,7 +61,7 @@ internal sealed class BenchReport : IDisposable
         md.Append(CultureInfo.InvariantCulture, $"# Benchmark report: `{Suite}`\n\n");
         md.Append(CultureInfo.InvariantCulture, $"- Command: `{Command}` (run under `nice -n 10` for the committed results)\n");
         md.Append(CultureInfo.InvariantCulture, $"- Machine: {MachineDescription.Describe()}\n");
-        md.Append(CultureInfo.InvariantCulture, $"- Load average before the run{LoadBefore}; after the run{MachineDescription.LoadAverage()}. " +
+        md.Append(CultureInfo.InvariantCulture, $"- Before the run{LoadBefore}; after it{MachineDescription.LoadAverage()}. " +
                                                 $"Other work shared the machine: compare contenders within this report (same run), not across reports.\n");
         md.Append(CultureInfo.InvariantCulture, $"- Duration {elapsed.TotalSeconds:F1} s, exit code {exitCode}.\n\n");
         md.Append(_body.ToString());

@@ -63,7 +63,7 @@ public class BenchReportTests
         string md = File.ReadAllText(path);
         Assert.That(md, Does.Contain("Command: `dotnet run -c Release --project bench -- unit`"));
         Assert.That(md, Does.Contain($"{Environment.ProcessorCount} cores"));
-        Assert.That(md, Does.Contain("Load average before the run"));
+        Assert.That(md, Does.Contain("Before the run, load average"));
         Assert.That(md, Does.Contain("| a table the suite printed |"));
         Assert.That(md, Does.Contain("| latency chart: contender | 1,000 |"));
         foreach (string png in new[] { "latency-latency-chart.png", "throughput-throughput-chart.png" })
