@@ -7,13 +7,16 @@ namespace Attribution.Bench.Kafka;
 internal sealed class KafkaBenchOptions
 {
     public const string Usage =
-        "kafka options: --events N (engine throughput backlog, default 600000, --long 1500000) --naive-events N (default 150000, --long 400000) " +
+        "kafka options: --events N (engine throughput backlog, default 600000, --long 1500000) --naive-events N (default = --events) " +
         "--partitions N (input and output topics, default 32) --shards N (engine shards, default 1 = cores - 1) " +
         "--commit-ms N (transaction interval, default 25) --latency-seconds N (paced phase per pipeline, default 8, --long 30) " +
-        "--load F (paced rate as a fraction of each pipeline's measured peak, default 0.5) --seed N --users N (default 100000) --campaigns N (default 50) --property key=value (librdkafka setting for both pipelines, repeatable)";
+        "--load F (paced rate as a fraction of each pipeline's measured peak, default 0.5) --seed N --users N (default 100000) --campaigns N (default 50) --property key=value (librdkafka setting for both pipelines, repeatable) --input-compression none|lz4|zstd (upstream batches, default lz4)";
 
     public int Events { get; private set; } = BenchReport.Long ? 1_500_000 : 600_000;
-    public int NaiveEvents { get; private set; } = BenchReport.Long ? 400_000 : 150_000;
+    /// <summary>The naive pipeline's backlog: the same as the engine's unless set (same workload, same state size).</summary>
+    public int NaiveEvents => NaiveEventsOption ?? Events;
+
+    public int? NaiveEventsOption { get; private set; }
     public int Partitions { get; private set; } = 32;
     public int Shards { get; private set; } = Math.Max(1, Environment.ProcessorCount - 1);
     public int CommitMs { get; private set; } = 25;
@@ -45,7 +48,7 @@ internal sealed class KafkaBenchOptions
             switch (name)
             {
                 case "--events": o.Events = Number(10_000, 20_000_000); break;
-                case "--naive-events": o.NaiveEvents = Number(10_000, 20_000_000); break;
+                case "--naive-events": o.NaiveEventsOption = Number(10_000, 20_000_000); break;
                 case "--partitions": o.Partitions = Number(1, 256); break;
                 case "--shards": o.Shards = Number(1, 64); break;
                 case "--commit-ms": o.CommitMs = Number(1, 10_000); break;
@@ -53,6 +56,16 @@ internal sealed class KafkaBenchOptions
                 case "--seed": o.Seed = Number(int.MinValue, int.MaxValue); break;
                 case "--users": o.Users = Number(1, 10_000_000); break;
                 case "--campaigns": o.Campaigns = Number(1, 80_000); break;
+                case "--input-compression":
+                    string codec = Value();
+                    KafkaLoad.Compression = codec switch
+                    {
+                        "none" => Confluent.Kafka.CompressionType.None,
+                        "lz4" => Confluent.Kafka.CompressionType.Lz4,
+                        "zstd" => Confluent.Kafka.CompressionType.Zstd,
+                        _ => throw new ArgumentException($"--input-compression takes none, lz4 or zstd; got '{codec}'."),
+                    };
+                    break;
                 case "--property":
                     string pair = Value();
                     int eq = pair.IndexOf('=', StringComparison.Ordinal);

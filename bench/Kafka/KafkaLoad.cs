@@ -17,12 +17,15 @@ internal static class KafkaLoad
     private static readonly byte[] TimestampField = "\"timestamp\":"u8.ToArray();
     private static readonly byte[] UserField = "\"user_id\":\""u8.ToArray();
 
+    /// <summary>Compression of the input batches (`--input-compression`); lz4 by default because the embedded broker keeps 5 MiB per partition, compressed bytes count.</summary>
+    public static CompressionType Compression { get; set; } = CompressionType.Lz4;
+
     public static ProducerConfig Config(string bootstrap, string clientId) => new()
     {
         BootstrapServers = bootstrap,
         EnableIdempotence = true,
         LingerMs = 5,
-        CompressionType = CompressionType.Lz4, // the embedded broker keeps 5 MiB per partition, compressed bytes count
+        CompressionType = Compression,
         Partitioner = Partitioner.Murmur2Random,
         ClientId = clientId,
     };
