@@ -48,8 +48,15 @@ public sealed class NaiveAttributor
     public int StoredClicks => _lastClicks.Count;
 
     /// <summary>Processes one JSON line; an attributed conversion's output is "sent" (counted and checksummed).</summary>
-    public void Process(ReadOnlySpan<byte> line)
+    public void Process(ReadOnlySpan<byte> line) => Attribute(line, out _);
+
+    /// <summary>
+    /// Processes one JSON line and returns the attributed conversion's JSON (counted and checksummed),
+    /// or null when the line produces no output; <paramref name="user"/> is the output's key.
+    /// </summary>
+    public byte[]? Attribute(ReadOnlySpan<byte> line, out string? user)
     {
+        user = null;
         EventClass? e;
         try
         {
@@ -58,12 +65,12 @@ public sealed class NaiveAttributor
         catch (JsonException)
         {
             Invalid++;
-            return;
+            return null;
         }
         if (e?.UserId is null || e.CampaignId is null || e.EventId is null)
         {
             Invalid++;
-            return;
+            return null;
         }
         if (e.EventType == "click" && e.AdId is not null && e.Source is not null)
         {
@@ -73,6 +80,7 @@ public sealed class NaiveAttributor
             {
                 _lastClicks[key] = new ClickClass { EventId = e.EventId, AdId = e.AdId, Source = e.Source, Timestamp = e.Timestamp };
             }
+            return null;
         }
         else if (e.EventType == "conversion")
         {
@@ -80,13 +88,13 @@ public sealed class NaiveAttributor
             if (_attributed.Contains((e.UserId, e.EventId)))
             {
                 Duplicates++;
-                return;
+                return null;
             }
             if (!_lastClicks.TryGetValue((e.UserId, e.CampaignId), out ClickClass? click)
                 || e.Timestamp - click.Timestamp < 0 || e.Timestamp - click.Timestamp > _windowMs)
             {
                 Unmatched++;
-                return;
+                return null;
             }
             byte[] output = JsonSerializer.SerializeToUtf8Bytes(new AttributedClass
             {
@@ -106,10 +114,10 @@ public sealed class NaiveAttributor
             Attributed++;
             OutputBytes += output.Length;
             Checksum += XxHash3.HashToUInt64(output);
+            user = e.UserId;
+            return output;
         }
-        else
-        {
-            Invalid++;
-        }
+        Invalid++;
+        return null;
     }
 }

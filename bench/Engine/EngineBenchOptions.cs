@@ -7,14 +7,15 @@ namespace Attribution.Bench.Engine;
 internal sealed class EngineBenchOptions
 {
     public const string Usage =
-        "engine options: --events N (default 5000000) --shards N (the configured shard count, default = cores; 1 and 2 always run too) " +
+        "engine options: --events N (default 1000000, --long 5000000) --shards N (the configured shard count, default = cores; 1 and 2 always run too) " +
         "--users N (default 100000) --campaigns N (default 50) --seed N (default 20240601) " +
         "--latency-events N (paced run, default = --events) --load F (paced rate as a fraction of the measured peak, default 0.5) --latency-shards N (default = --shards) " +
         "--wait yielding|busyspin|sleeping|blocking (default yielding) --ring N (slots, default 8192) " +
         "--click-mib N / --conversion-mib N (per-shard state memory, default 1024 / 256) --index-buckets N (per table, default 2^18) " +
         "--skip-baseline; or --bdn [BenchmarkDotNet args]";
 
-    public int Events { get; private set; } = 5_000_000;
+    // Defaults keep the suite to tens of seconds on 2 cores; --long (BenchReport.Long) gives the old full size.
+    public int Events { get; private set; } = Attribution.Bench.Reporting.BenchReport.Long ? 5_000_000 : 1_000_000;
     public int Shards { get; private set; } = Environment.ProcessorCount;
     public int Users { get; private set; } = 100_000;
     public int Campaigns { get; private set; } = 50;

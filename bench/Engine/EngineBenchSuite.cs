@@ -3,6 +3,8 @@ using System.Globalization;
 using Attribution.Bench.Baseline;
 using Attribution.Engine.Attribution;
 using BenchmarkDotNet.Running;
+using Attribution.Bench.Reporting;
+using Attribution.Bench.State;
 using HdrHistogram;
 
 namespace Attribution.Bench.Engine;
@@ -82,10 +84,17 @@ public sealed class EngineBenchSuite : IBenchSuite
         rows.Add(new Row("limit: JsonEventReader decode only", "1", o.Events, decode, null, null, null, "the engine's producer does this per event"));
         Console.Error.WriteLine($"  limits: tokenize {o.Events / tokenize / 1e6:F2} M/s, decode {o.Events / decode / 1e6:F2} M/s");
 
+        BenchProgress.Step("limit: state look-ups only (FASTER reads)");
+        (double lookups, long keys) = StateLimits.ClickReads(o.Events, (int)Math.Min(o.Events, 1_000_000));
+        rows.Add(new Row("limit: FasterStateTable.Read only (no decode, no output)", "1", o.Events, lookups, null, null, null,
+            $"{keys:N0} click keys of the engine's size, reads in a scattered order"));
+        Console.Error.WriteLine($"  limits: state reads {o.Events / lookups / 1e6:F2} M/s");
+
         NaiveAttributor? baseline = null;
         Row? baselineRow = null;
         if (!o.SkipBaseline)
         {
+            BenchProgress.Step("baseline (JsonSerializer + Dictionary)");
             (baseline, baselineRow) = RunBaseline(workload, o);
             rows.Add(baselineRow);
             Console.Error.WriteLine($"  baseline: {baselineRow.PerSecond / 1e6:F2} M/s, {baseline.Attributed:N0} attributions");
@@ -95,7 +104,13 @@ public sealed class EngineBenchSuite : IBenchSuite
         var engineRuns = new List<EngineRunResult>();
         foreach (int shards in o.ShardCounts)
         {
-            EngineRunResult run = EngineRunner.Saturated(o.EngineOptions(shards), workload.Lines, o.Events);
+            BenchProgress.Step($"engine, {shards} shard(s)");
+            EngineRunResult run;
+            using (ThroughputSeries series = ThroughputSeries.Start($"engine, {shards} shard{(shards == 1 ? "" : "s")}", () => EngineRunner.Submitted))
+            {
+                run = EngineRunner.Saturated(o.EngineOptions(shards), workload.Lines, o.Events);
+                BenchReport.AddThroughput("engine end to end, saturated, events/s over time", series);
+            }
             engineRuns.Add(run);
             rows.Add(new Row($"engine, {shards} shard{(shards == 1 ? "" : "s")}", $"1 + {shards}", o.Events, run.Seconds, run.AllocatedBytes, run.RetainedBytes, run.Collections,
                 $"{run.Output.Count:N0} attributions, {run.Output.Batches:N0} output batches"));
@@ -106,7 +121,10 @@ public sealed class EngineBenchSuite : IBenchSuite
 
         EngineRunResult peak = engineRuns.First(r => r.Shards == o.LatencyShards);
         double rate = peak.PerSecond * o.Load;
+        BenchProgress.Step($"engine paced at {rate:N0}/s, {o.LatencyShards} shard(s)");
         EngineRunResult paced = EngineRunner.Paced(o.EngineOptions(o.LatencyShards), workload.Lines, Math.Min(o.LatencyEvents, o.Events), rate);
+        BenchReport.AddLatency($"engine end to end at {rate:N0} events/s", "from the intended send time (CO-corrected)", paced.IntendedLatency!);
+        BenchReport.AddLatency($"engine end to end at {rate:N0} events/s", "from the actual Submit (hides producer stalls)", paced.SubmitLatency!);
         Console.Error.WriteLine($"  paced {rate:N0}/s, {o.LatencyShards} shards: p99 {Micros(paced.IntendedLatency!.GetValueAtPercentile(99))} µs");
 
         PrintThroughput(rows, baselineRow);
@@ -129,9 +147,18 @@ public sealed class EngineBenchSuite : IBenchSuite
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         (int, int, int) gcs = EngineRunner.Collections();
         long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < o.Events; i++)
+        long[] done = new long[1];
+        using (ThroughputSeries series = ThroughputSeries.Start("baseline (JsonSerializer + Dictionary)", () => Volatile.Read(ref done[0])))
         {
-            baseline.Process(workload.Lines[i]);
+            for (int i = 0; i < o.Events; i++)
+            {
+                baseline.Process(workload.Lines[i]);
+                if ((i & 4095) == 4095)
+                {
+                    Volatile.Write(ref done[0], i + 1);
+                }
+            }
+            BenchReport.AddThroughput("engine end to end, saturated, events/s over time", series);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;

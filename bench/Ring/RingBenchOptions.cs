@@ -1,4 +1,5 @@
 using System.Globalization;
+using Attribution.Bench.Reporting;
 
 namespace Attribution.Bench.Ring;
 
@@ -6,14 +7,15 @@ namespace Attribution.Bench.Ring;
 internal sealed class RingBenchOptions
 {
     public const string Usage =
-        "ring options: --events N (throughput events, default 20000000) --size N (capacity, power of two, default 16384) " +
-        "--latency-events N (saturated, default 2000000) --paced-events N (default 200000) --rate N (paced events/s, default 200000) " +
+        "ring options: --events N (throughput events, default 5000000, --long 20000000) --size N (capacity, power of two, default 16384) " +
+        "--latency-events N (saturated, default 500000, --long 2000000) --paced-events N (default 100000, --long 200000) --rate N (paced events/s, default 200000) " +
         "--repeat N (throughput runs, best kept, default 1) --only throughput|latency; or --bdn [BenchmarkDotNet args]";
 
-    public long Events { get; private set; } = 20_000_000;
+    // Defaults keep the suite to tens of seconds; --long (see BenchReport.Long) gives the full-size run.
+    public long Events { get; private set; } = BenchReport.Long ? 20_000_000 : 5_000_000;
     public int Capacity { get; private set; } = 16384;
-    public long LatencyEvents { get; private set; } = 2_000_000;
-    public long PacedEvents { get; private set; } = 200_000;
+    public long LatencyEvents { get; private set; } = BenchReport.Long ? 2_000_000 : 500_000;
+    public long PacedEvents { get; private set; } = BenchReport.Long ? 200_000 : 100_000;
     public long Rate { get; private set; } = 200_000;
     public int Repeat { get; private set; } = 1;
     public bool Throughput { get; private set; } = true;

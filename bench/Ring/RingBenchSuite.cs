@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Attribution.Engine.Events;
 using BenchmarkDotNet.Running;
+using Attribution.Bench.Reporting;
 using HdrHistogram;
 
 namespace Attribution.Bench.Ring;
@@ -73,8 +74,12 @@ public sealed class RingBenchSuite : IBenchSuite
         where TPayload : IBenchPayload<T>
     {
         long? expected = null;
+        SameThread<T, TPayload>(o.WarmUpEvents, o.Capacity);
+        double limit = SameThread<T, TPayload>(o.Events, o.Capacity);
+        Limits.Add((TPayload.Name, o.Events / limit));
         foreach (HandOff kind in Contenders)
         {
+            BenchProgress.Step($"throughput {Label(kind)} / {TPayload.Name}");
             HandOffBench.Run<T, TPayload, NoStamp, NoRecorder>(kind, o.WarmUpEvents, o.Capacity, default, default);
             double best = double.MaxValue;
             for (int r = 0; r < o.Repeat; r++)
@@ -94,6 +99,7 @@ public sealed class RingBenchSuite : IBenchSuite
     {
         foreach (HandOff kind in Contenders)
         {
+            BenchProgress.Step($"latency {Label(kind)} / {TPayload.Name}");
             var warm = new LongHistogram(HandOffBench.HistogramMaxNanos, 3);
             HandOffBench.Run<T, TPayload, NowStamp, HistogramRecorder>(kind, o.WarmUpEvents, o.Capacity, default, new HistogramRecorder(warm));
             var saturated = new LongHistogram(HandOffBench.HistogramMaxNanos, 3);
@@ -114,9 +120,38 @@ public sealed class RingBenchSuite : IBenchSuite
             HandOffBench.Run<T, TPayload, PacedSendStamp, HistogramRecorder>(kind, o.PacedEvents, o.Capacity,
                 new PacedSendStamp(Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100, interval), new HistogramRecorder(sent));
             rows.Add(new LatencyRow(kind, TPayload.Name, "paced, send time", sent));
+            BenchReport.AddLatency($"ring hand-off, {TPayload.Name}, saturated", Label(kind), saturated);
+            BenchReport.AddLatency($"ring hand-off, {TPayload.Name}, paced at {o.Rate:N0}/s from intended send time (CO-corrected)", Label(kind), paced);
+            BenchProgress.Done($"latency {Label(kind)} / {TPayload.Name}");
             Console.Error.WriteLine($"  latency {Label(kind)} / {TPayload.Name}: p99 saturated {Micros(saturated.GetValueAtPercentile(99))} µs, " +
                                     $"paced {Micros(paced.GetValueAtPercentile(99))} µs, paced send-time {Micros(sent.GetValueAtPercentile(99))} µs");
         }
+    }
+
+    // (payload, events/s) of the same-thread limit, printed above the hand-off table.
+    private static readonly List<(string Payload, double PerSecond)> Limits = [];
+
+    /// <summary>
+    /// The physical limit of a hand-off: one thread writes each event into a ring-sized slot array and reads it
+    /// back, the memory traffic every contender does, without a second thread, a sequence or a lock.
+    /// </summary>
+    private static double SameThread<T, TPayload>(long events, int capacity)
+        where T : struct
+        where TPayload : IBenchPayload<T>
+    {
+        var slots = new T[capacity];
+        int mask = capacity - 1;
+        long checksum = 0;
+        long start = Stopwatch.GetTimestamp();
+        for (long i = 0; i < events; i++)
+        {
+            ref T slot = ref slots[(int)(i & mask)];
+            TPayload.Fill(ref slot, i, 0);
+            checksum += TPayload.Touch(ref slot);
+        }
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        GC.KeepAlive(checksum);
+        return seconds;
     }
 
     private static void CheckSame(ref long? expected, long checksum, HandOff kind)
@@ -134,6 +169,11 @@ public sealed class RingBenchSuite : IBenchSuite
         Console.WriteLine();
         Console.WriteLine("| hand-off | payload | events | seconds | M events/s | vs Channel |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        foreach ((string payload, double perSecond) in Limits)
+        {
+            double channel = rows.First(r => r.Payload == payload && r.Kind == HandOff.Channel).PerSecond;
+            Console.WriteLine($"| limit: one thread writes and reads the slots (no hand-off) | {payload} | | | {perSecond / 1e6:F1} | {perSecond / channel:F2}× |");
+        }
         foreach (ThroughputRow row in rows)
         {
             double channel = rows.First(r => r.Payload == row.Payload && r.Kind == HandOff.Channel).PerSecond;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
+using Attribution.Bench.Reporting;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.Snapshots;
 
@@ -93,18 +94,28 @@ public sealed class SnapshotBenchSuite : IBenchSuite
         };
         var rows = new List<string>();
         var lines = new ClickLines();
+        BenchProgress.Step($"snapshot: {n:N0} clicks, {shards} shards");
+        long[] done = new long[1];
+        using var series = ThroughputSeries.Start($"{n:N0} clicks, snapshot 2 taken at {n + Math.Min(n / 10, 1_000_000) / 10:N0}", () => Volatile.Read(ref done[0]));
+        BenchReport.AddThroughput("clicks submitted per second while loading and during the second snapshot", series);
         var clock = Stopwatch.StartNew();
         using (var engine = new AttributionEngine(options, NullOutput.Instance))
         {
             for (long i = 0; i < n; i++)
             {
                 engine.Submit(lines.Get(i), position: i);
+                if ((i & 4095) == 4095)
+                {
+                    Volatile.Write(ref done[0], i + 1);
+                }
             }
             engine.Flush();
             Console.Error.WriteLine($"{n:N0} clicks applied in {clock.Elapsed.TotalSeconds:F1} s ({n / clock.Elapsed.TotalSeconds:N0}/s); state {engine.StateCounts()}");
 
             SnapshotInfo first = engine.Snapshot();
             rows.Add(Row(n, "first snapshot, idle", first));
+            double disk = DiskLimit(dir, first.Bytes);
+            rows.Add($"| {n:N0} | limit: the same {Mib(first.Bytes)} written sequentially by one FileStream + fsync | {disk:F2} s | | | | {Mib(first.Bytes)} | | |");
 
             // A second one while the producer keeps going: the cut is published from the submit loop,
             // the checkpoint is written while the shards process on.
@@ -114,6 +125,10 @@ public sealed class SnapshotBenchSuite : IBenchSuite
             for (long i = n; i < n + extra; i++)
             {
                 engine.Submit(lines.Get(i), position: i);
+                if ((i & 4095) == 4095)
+                {
+                    Volatile.Write(ref done[0], i + 1);
+                }
                 if (i == n + extra / 10)
                 {
                     running = engine.SnapshotAsync();
@@ -152,6 +167,26 @@ public sealed class SnapshotBenchSuite : IBenchSuite
         rows.Add($"| {n:N0} | restore: Open (verify + FASTER recovery) | {open:F2} s | | | | | | |");
         Directory.Delete(dir, recursive: true);
         return rows;
+    }
+
+    /// <summary>The physical limit of a snapshot here: seconds to write <paramref name="bytes"/> sequentially and fsync them.</summary>
+    private static double DiskLimit(string dir, long bytes)
+    {
+        string path = Path.Combine(dir, "disk-limit.bin");
+        byte[] block = new byte[1 << 20];
+        Random.Shared.NextBytes(block);
+        var clock = Stopwatch.StartNew();
+        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            for (long written = 0; written < bytes; written += block.Length)
+            {
+                file.Write(block, 0, (int)Math.Min(block.Length, bytes - written));
+            }
+            file.Flush(flushToDisk: true);
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        File.Delete(path);
+        return seconds;
     }
 
     private static string Row(long n, string step, SnapshotInfo info)

@@ -1,0 +1,127 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using Attribution.Bench.Engine;
+using Confluent.Kafka;
+
+namespace Attribution.Bench.Kafka;
+
+/// <summary>
+/// The upstream producer of the Kafka suite: writes generated lines to an input topic keyed by
+/// user_id (murmur2, like Java producers), either as a backlog as fast as possible, or paced at a
+/// constant rate with each event's timestamp set to its intended send time (epoch ms), so the
+/// output's conversion_time tells when its input was meant to be produced (coordinated omission:
+/// a stalled producer shows up as latency).
+/// </summary>
+internal static class KafkaLoad
+{
+    private static readonly byte[] TimestampField = "\"timestamp\":"u8.ToArray();
+    private static readonly byte[] UserField = "\"user_id\":\""u8.ToArray();
+
+    /// <summary>Compression of the input batches (`--input-compression`); lz4 by default because the embedded broker keeps 5 MiB per partition, compressed bytes count.</summary>
+    public static CompressionType Compression { get; set; } = CompressionType.Lz4;
+
+    public static ProducerConfig Config(string bootstrap, string clientId) => new()
+    {
+        BootstrapServers = bootstrap,
+        EnableIdempotence = true,
+        LingerMs = 5,
+        CompressionType = Compression,
+        Partitioner = Partitioner.Murmur2Random,
+        ClientId = clientId,
+    };
+
+    /// <summary>Produces lines [0, count) as fast as the client takes them; returns seconds until all are acknowledged.</summary>
+    public static double Backlog(string bootstrap, string topic, LineStore lines, int count)
+    {
+        using IProducer<byte[], byte[]> producer = new ProducerBuilder<byte[], byte[]>(Config(bootstrap, "bench-backlog")).SetLogHandler((_, _) => { }).Build();
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < count; i++)
+        {
+            ReadOnlySpan<byte> line = lines[i];
+            Produce(producer, topic, UserId(line).ToArray(), line.ToArray());
+        }
+        Flush(producer);
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    /// <summary>
+    /// Produces lines from <paramref name="first"/> on at <paramref name="rate"/> events/s for <paramref name="seconds"/>;
+    /// event i is stamped with its intended send time. Returns the number produced and the achieved rate.
+    /// </summary>
+    public static (int Count, double Rate) Paced(string bootstrap, string topic, LineStore lines, int first, double rate, int seconds, Action<int>? progress = null)
+    {
+        using IProducer<byte[], byte[]> producer = new ProducerBuilder<byte[], byte[]>(Config(bootstrap, "bench-paced")).SetLogHandler((_, _) => { }).Build();
+        int count = (int)Math.Min(lines.Count - first, rate * seconds);
+        long startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 20;
+        long startTicks = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 50);
+        double ticksPerEvent = Stopwatch.Frequency / rate;
+        for (int i = 0; i < count; i++)
+        {
+            long due = startTicks + (long)(i * ticksPerEvent);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                // Sleeping (≥ 1 ms granularity) leaves the cores to the pipeline; events keep their intended time either way.
+                if (due - Stopwatch.GetTimestamp() > Stopwatch.Frequency / 500)
+                {
+                    Thread.Sleep(1);
+                }
+                else
+                {
+                    Thread.Yield();
+                }
+            }
+            byte[] value = lines[first + i].ToArray();
+            SetTimestamp(value, startMs + (long)(i * 1000.0 / rate));
+            Produce(producer, topic, UserId(value).ToArray(), value);
+            if ((i & 4095) == 0)
+            {
+                progress?.Invoke(i);
+            }
+        }
+        Flush(producer);
+        double elapsed = (Stopwatch.GetTimestamp() - startTicks) / (double)Stopwatch.Frequency;
+        return (count, count / elapsed);
+    }
+
+    private static void Produce(IProducer<byte[], byte[]> producer, string topic, byte[] key, byte[] value)
+    {
+        var message = new Message<byte[], byte[]> { Key = key, Value = value };
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, message);
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(5));
+            }
+        }
+    }
+
+    private static void Flush(IProducer<byte[], byte[]> producer)
+    {
+        if (producer.Flush(TimeSpan.FromSeconds(120)) != 0)
+        {
+            throw new InvalidOperationException("The generated events could not all be delivered to the embedded broker within 120 s.");
+        }
+    }
+
+    /// <summary>The 36-character user id of a generated line (the Kafka key upstream).</summary>
+    public static ReadOnlySpan<byte> UserId(ReadOnlySpan<byte> line)
+    {
+        int at = line.IndexOf(UserField);
+        return at < 0 ? throw new InvalidOperationException("A generated line has no user_id.") : line.Slice(at + UserField.Length, 36);
+    }
+
+    /// <summary>Overwrites the line's 13-digit epoch-ms timestamp in place (the generator's values have 13 digits too).</summary>
+    public static void SetTimestamp(Span<byte> line, long epochMs)
+    {
+        int at = line.IndexOf(TimestampField);
+        if (at < 0 || !Utf8Formatter.TryFormat(epochMs, line.Slice(at + TimestampField.Length, 13), out int written) || written != 13)
+        {
+            throw new InvalidOperationException("A generated line has no 13-digit timestamp.");
+        }
+    }
+}
