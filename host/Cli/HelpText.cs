@@ -101,6 +101,8 @@ public static class HelpText
         read attributed-events with isolation.level=read_committed. On start or when partitions
         are assigned, state is rebuilt from the input and records already in the output topic are
         not produced again. Stop with Ctrl-C or SIGTERM (work done so far is committed).
+        A stop waits at most 20 s for Kafka; after that the host exits 1 without committing (the
+        work in flight is redone by the next owner of its partitions).
         Exit codes: 0 clean stop, 1 the run failed (one sentence on standard error), 2 bad settings.
         """;
 

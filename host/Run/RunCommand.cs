@@ -11,10 +11,18 @@ namespace Attribution.Host.Run;
 public static class RunCommand
 {
     /// <summary>Runs the command on the process console and environment.</summary>
-    public static int Run(string[] args) => Run(args, RunOptionsReader.ProcessEnvironment(), Console.Error, CancellationToken.None);
+    public static int Run(string[] args) => Run(args, RunOptionsReader.ProcessEnvironment(), Console.Error, CancellationToken.None, exitIfStuck: true);
+
+    /// <summary>
+    /// How long a stop (Ctrl-C, SIGTERM) may take. A host waiting on Kafka (a broker down during a partition's
+    /// recovery, a commit that does not return) cannot finish its clean stop; after this it exits 1 without
+    /// committing — safe, the work in flight was not committed and the partitions' next owner redoes it.
+    /// </summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
 
     /// <summary>Runs the command; <paramref name="stop"/> also stops it (tests).</summary>
-    public static int Run(string[] args, IReadOnlyDictionary<string, string> environment, TextWriter stderr, CancellationToken stop)
+    /// <param name="exitIfStuck">Whether to end the process when a stop takes longer than <see cref="StopGrace"/> (the binary; not in-process callers).</param>
+    public static int Run(string[] args, IReadOnlyDictionary<string, string> environment, TextWriter stderr, CancellationToken stop, bool exitIfStuck = false)
     {
         ArgumentNullException.ThrowIfNull(stderr);
         RunOptions options;
@@ -46,6 +54,14 @@ public static class RunCommand
             cancel.Cancel();
         });
         var log = new RunLog(stderr);
+        using var stuckTimer = new Timer(_ =>
+        {
+            log.Error("run", $"message=\"stop_not_finished seconds={StopGrace.TotalSeconds:F0}\"");
+            stderr.WriteLine($"attribution run: The host did not finish stopping within {StopGrace.TotalSeconds:F0} s (Kafka did not answer); it exits without committing the work in flight, which the partitions' next owner redoes.");
+            stderr.Flush();
+            Environment.Exit(1);
+        });
+        using var armStuckTimer = exitIfStuck ? cancel.Token.Register(() => stuckTimer.Change(StopGrace, Timeout.InfiniteTimeSpan)) : default;
         try
         {
             int code;
