@@ -21,6 +21,9 @@ done
 seconds=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')
 export ATTRIBUTION_CHAOS_SECONDS="$seconds"
 export ATTRIBUTION_RELIABILITY_REPORT="$report"
+set +e
 nice -n 10 dotnet test tests -c Release -nologo --filter "FullyQualifiedName~Reliability.ChaosLoopTests" \
-  --logger "console;verbosity=normal" 2>&1 | grep -E "seed|chaos|rounds|faults|notes|  (lost|duplicated|unexpected|host|when|no catch|SIGTERM|final)|Passed|Failed|reliability" || true
+  --logger "console;verbosity=normal" 2>&1 | grep -E "seed|chaos|rounds|  (lost|duplicated|unexpected|different|host|when|no catch|SIGTERM|final)|Passed|Failed|Error Message|reliability"
+rc=${PIPESTATUS[0]}
 echo "report: $report"
+exit "$rc"
