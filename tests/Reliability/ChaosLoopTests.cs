@@ -52,7 +52,12 @@ public class ChaosLoopTests
         TestContext.Out.WriteLine($"{budget.TotalSeconds:F0} s of chaos over {s.Items.Count} events in {s.Partitions} partitions, {attributions} attributions expected");
 
         var faults = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        void Count(string kind) => faults[kind] = faults.GetValueOrDefault(kind) + 1;
+        string last = "none";
+        void Count(string kind)
+        {
+            faults[kind] = faults.GetValueOrDefault(kind) + 1;
+            last = kind;
+        }
         int crashed = 0, hung = 0, rounds = 0, hosts = 0;
         var notes = new List<string>();
 
@@ -84,6 +89,7 @@ public class ChaosLoopTests
                     host.Dispose();
                     host = Start();
                 }
+                string previous = last;
                 switch (rng.Next(7))
                 {
                     case 0:
@@ -111,7 +117,7 @@ public class ChaosLoopTests
                         if (!host.HasExited)
                         {
                             hung++;
-                            notes.Add("SIGTERM did not stop the host within 30 s");
+                            notes.Add($"SIGTERM did not stop the host within 30 s (previous fault: {previous}); its last lines: {string.Join(" / ", host.Stderr.TakeLast(6))}");
                         }
                         else if (host.WaitForExit(TimeSpan.FromSeconds(1)) != 0)
                         {
