@@ -14,8 +14,8 @@ namespace Attribution.Tests.Reliability;
 [NonParallelizable]
 public class DiskFaultTests
 {
-    private const int Events = 20_000;
-    private const int SnapshotEvery = 2_000;
+    private const int Events = 12_000;
+    private const int SnapshotEvery = 1_500;
     private string _dir = null!;
 
     [SetUp]
