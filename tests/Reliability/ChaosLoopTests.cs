@@ -122,7 +122,9 @@ public class ChaosLoopTests
                         if (!host.HasExited)
                         {
                             hung++;
-                            notes.Add($"SIGTERM did not stop the host within 30 s (previous fault: {previous}); its last lines: {string.Join(" / ", host.Stderr.TakeLast(6))}");
+                            string log = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"chaos-{seed}-host-{hosts}.log");
+                            File.WriteAllLines(log, host.Stderr);
+                            notes.Add($"SIGTERM did not stop the host within 30 s (previous fault: {previous}; its log: {log}); its last lines: {string.Join(" / ", host.Stderr.TakeLast(4))}");
                         }
                         else if (host.WaitForExit(TimeSpan.FromSeconds(1)) == 143)
                         {
@@ -203,7 +205,7 @@ public class ChaosLoopTests
             TestContext.Out.WriteLine("  " + line);
         }
         ReliabilityReport.Add(new ReliabilityRow("chaos", $"`attribution run` under SIGKILL/SIGSTOP/SIGTERM and broker faults, {budget.TotalMinutes:F1} min",
-            rounds, clock.Elapsed, summary.Replace("; events", $"; {notes.Count} notes; events", StringComparison.Ordinal),
+            rounds, clock.Elapsed, summary + (notes.Count == 0 ? "" : "; notes: " + string.Join("; ", notes.Select(n => n.Length > 400 ? n[..400] + "…" : n))),
             tally.Lost + tally.DeadLettersLost, tally.Duplicated + tally.DeadLettersDuplicated, crashed, hung,
             ReliabilityReport.TestCommand(nameof(ChaosLoopTests), seed, seconds == 35 ? null : $"{SecondsVariable}={seconds.ToString(CultureInfo.InvariantCulture)}")));
         Assert.That(tally.Exact, Is.True, summary);
