@@ -28,6 +28,14 @@ public class KafkaCorpusTests
         Run(records, "corpus through `attribution run` on the embedded broker (null and empty keys, a null value)", TimeSpan.FromSeconds(60));
     }
 
+    [Test]
+    public void Host_with_messagepack_input_dead_letters_every_messagepack_corpus_record_with_its_reason()
+    {
+        var records = MalformedCorpus.Committed().Where(r => r.IsMessagePack).ToList();
+        records.Add(new CorpusRecord("kafka-null-value", null!, RejectReason.InvalidJson, "a Kafka record without a value"));
+        Run(records, "MessagePack corpus through `attribution run --input-format msgpack`", TimeSpan.FromSeconds(60), messagePack: true);
+    }
+
     /// <summary>
     /// A record above the broker's message size limit (1,000,000 bytes by default) that still got into the input topic
     /// (its producer and topic allowed it). It must be dead-lettered like any oversized record — its letter cannot carry
@@ -43,8 +51,9 @@ public class KafkaCorpusTests
         Run([huge], "a 1 MB record (above the broker's message size limit) through `attribution run`", TimeSpan.FromSeconds(20));
     }
 
-    private static void Run(List<CorpusRecord> records, string scenario, TimeSpan patience)
+    private static void Run(List<CorpusRecord> records, string scenario, TimeSpan patience, bool messagePack = false)
     {
+        byte[] Good(byte[] json) => messagePack ? Codecs.CodecSamples.ToMessagePack(Codecs.CodecSamples.DecodeJson(Encoding.UTF8.GetString(json))) : json;
         var clock = Stopwatch.StartNew();
         using var cluster = StartCluster(1);
         var expectedLetters = new Dictionary<long, RejectReason>();
@@ -57,9 +66,9 @@ public class KafkaCorpusTests
             {
                 // Every third group has a null key and every third an empty one: the host keys nothing by the input key.
                 byte[]? Key(string user) => (i % 3) switch { 0 => Encoding.UTF8.GetBytes(user), 1 => null, _ => [] };
-                producer.Produce(partition, new Message<byte[]?, byte[]?> { Key = Key("u-g" + i), Value = MalformedCorpusTests.Click(i) });
+                producer.Produce(partition, new Message<byte[]?, byte[]?> { Key = Key("u-g" + i), Value = Good(MalformedCorpusTests.Click(i)) });
                 producer.Produce(partition, new Message<byte[]?, byte[]?> { Key = Key("u-x"), Value = records[i].Bytes });
-                producer.Produce(partition, new Message<byte[]?, byte[]?> { Key = Key("u-g" + i), Value = MalformedCorpusTests.Conversion(i) });
+                producer.Produce(partition, new Message<byte[]?, byte[]?> { Key = Key("u-g" + i), Value = Good(MalformedCorpusTests.Conversion(i)) });
                 if (records[i].Expected != RejectReason.None)
                 {
                     expectedLetters[3L * i + 1] = records[i].Expected;
@@ -69,7 +78,9 @@ public class KafkaCorpusTests
         }
 
         var started = Stopwatch.StartNew();
-        using var host = HostProcess.Start(HostArgs(cluster, new AttributionConfig(), "corpus"));
+        using var host = HostProcess.Start(messagePack
+            ? HostArgs(cluster, new AttributionConfig(), "corpus", "--input-format", "msgpack")
+            : HostArgs(cluster, new AttributionConfig(), "corpus"));
         bool caughtUp = WaitForCommitted(cluster, [3L * records.Count], patience, host);
         var processing = started.Elapsed;
         host.Terminate();
