@@ -1,12 +1,16 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Attribution.Tests.Reliability;
 
 /// <summary>Writes the reliability table once every test of this namespace has run.</summary>
 [SetUpFixture]
-public sealed class ReliabilityReportWriter
+public sealed partial class ReliabilityReportWriter
 {
+    private const string EarlierHeading = "## Earlier runs that found something";
+    private const int EarlierKept = 30;
+
     /// <summary>Renders the page; rows only from what ran (a filtered run gives a partial table, and says so).</summary>
     [OneTimeTearDown]
     public void Write()
@@ -19,6 +23,7 @@ public sealed class ReliabilityReportWriter
         string path = Environment.GetEnvironmentVariable(ReliabilityReport.PathVariable) is { Length: > 0 } configured
             ? configured
             : Path.Combine(TestContext.CurrentContext.TestDirectory, "RELIABILITY.md");
+        var earlier = Earlier(path);
         var page = new StringBuilder();
         page.AppendLine("# Reliability");
         page.AppendLine();
@@ -32,6 +37,21 @@ public sealed class ReliabilityReportWriter
         page.AppendLine();
         page.AppendLine();
         page.Append(ReliabilityReport.Table(rows));
+        if (earlier.Count > 0)
+        {
+            page.AppendLine();
+            page.AppendLine(EarlierHeading);
+            page.AppendLine();
+            page.AppendLine("Rows of earlier runs of this page with something lost, duplicated, crashed or hung, carried over so a finding");
+            page.AppendLine("stays visible after a run that did not hit it (newest first).");
+            page.AppendLine();
+            page.AppendLine("| run | area | scenario | times | duration | lost | duplicated | crashed | hung | observed | reproduce |");
+            page.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|");
+            foreach (string row in earlier)
+            {
+                page.AppendLine(row);
+            }
+        }
         page.AppendLine();
         page.AppendLine("Covered by earlier tests and not repeated here: a full tmpfs during a snapshot and an unwritable manifest");
         page.AppendLine("(`tests/Snapshots/SnapshotFailureTests.cs`), damaged manifests and checkpoint files in the engine");
@@ -41,4 +61,44 @@ public sealed class ReliabilityReportWriter
         File.WriteAllText(path, page.ToString());
         TestContext.Progress.WriteLine($"reliability table ({rows.Count} rows) written to {path}");
     }
+
+    /// <summary>The finding rows of the page being replaced (its own table and its carried-over ones), each with its run date.</summary>
+    private static List<string> Earlier(string path)
+    {
+        var rows = new List<string>();
+        if (!File.Exists(path))
+        {
+            return rows;
+        }
+        string run = "";
+        bool inEarlier = false;
+        foreach (string line in File.ReadAllLines(path))
+        {
+            if (line.StartsWith("Run ", StringComparison.Ordinal))
+            {
+                run = line[4..].Split(" UTC", 2)[0];
+            }
+            inEarlier |= line == EarlierHeading;
+            if (!line.StartsWith("| ", StringComparison.Ordinal) || line.StartsWith("| area ", StringComparison.Ordinal) || line.StartsWith("| run ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            string[] cells = Cells().Split(line);
+            // Leading empty cell, then: [run,] area, scenario, times, duration, lost, duplicated, crashed, hung, observed, reproduce.
+            int lost = inEarlier ? 6 : 5;
+            if (cells.Length < lost + 5 || cells.Skip(lost).Take(4).All(c => c.Trim() == "0"))
+            {
+                continue;
+            }
+            string row = inEarlier ? line : $"| {run} {line}";
+            if (!rows.Contains(row))
+            {
+                rows.Add(row);
+            }
+        }
+        return rows.Take(EarlierKept).ToList();
+    }
+
+    [GeneratedRegex(@"(?<!\\)\|")]
+    private static partial Regex Cells();
 }
