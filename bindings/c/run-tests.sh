@@ -55,6 +55,7 @@ ldflags=(-L "$libdir" -lattribution -Wl,-rpath,"$libdir" -lpthread)
 gcc "${cflags[@]}" -o "$out/test_attribution" "$here/test_attribution.c" "${ldflags[@]}" || fail_all "test build failed"
 gcc "${cflags[@]}" -o "$out/example" "$here/example.c" "${ldflags[@]}" || fail_all "example build failed"
 gcc "${cflags[@]}" -o "$out/bench_attribution" "$here/bench_attribution.c" "${ldflags[@]}" || fail_all "bench build failed"
+gcc "${cflags[@]}" -o "$out/test_corpus" "$here/test_corpus.c" "${ldflags[@]}" || fail_all "corpus test build failed"
 
 echo "== example"
 if "$out/example" > "$out/example.out" 2>&1 && grep -q '"conversion_id":"v-1"' "$out/example.out"; then
@@ -68,6 +69,17 @@ echo "== C tests"
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/test.out" | tail -n 1)
 if [ -z "$line" ]; then
   echo "FAIL the C tests crashed or ended early"; failed=$((failed + 1))
+else
+  passed=$((passed + $(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")))
+  failed=$((failed + $(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")))
+fi
+
+echo "== C corpus tests (tests/Reliability/corpus)"
+"$out/test_corpus" "$root/tests/Reliability/corpus" > "$out/corpus.out" 2>&1
+grep -v '^ok  ' "$out/corpus.out"
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/corpus.out" | tail -n 1)
+if [ -z "$line" ]; then
+  echo "FAIL the C corpus tests crashed or ended early"; failed=$((failed + 1))
 else
   passed=$((passed + $(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")))
   failed=$((failed + $(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")))

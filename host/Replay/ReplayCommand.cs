@@ -99,6 +99,11 @@ public static class ReplayCommand
         {
             throw new RunException(e.Message);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only, full or unreachable state directory: one clear line, not a stack trace.
+            throw new RunException($"The state directory '{options.StateDirectory}' cannot be used: {e.Message}");
+        }
 
         using (engine)
         {

@@ -1,0 +1,83 @@
+using Attribution.Engine.Attribution;
+using Attribution.Host.Kafka;
+using Attribution.Tests.Attribution;
+using Attribution.Tests.Pipeline;
+using static Attribution.Tests.Host.Run.RunTestKit;
+
+namespace Attribution.Tests.Reliability;
+
+/// <summary>
+/// What a read_committed consumer finds in the output and dead-letter topics, counted against the reference model:
+/// unlike <see cref="Verdict"/> it does not stop at the first difference, so a chaos run can report how many were
+/// lost and duplicated.
+/// </summary>
+internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplicated, int Unexpected, int Different,
+    int DeadLettersExpected, int DeadLettersLost, int DeadLettersDuplicated, IReadOnlyList<string> Examples)
+{
+    /// <summary>True when every attribution and every dead letter is there exactly once, as the reference says.</summary>
+    public bool Exact => Lost == 0 && Duplicated == 0 && Unexpected == 0 && Different == 0 && DeadLettersLost == 0 && DeadLettersDuplicated == 0;
+
+    /// <summary>Reads both topics and counts.</summary>
+    public static ChaosTally Count(EmbeddedKafkaCluster cluster, Scenario s)
+    {
+        var expected = new Dictionary<(int, long), AttributedOutput>();
+        var expectedBad = new HashSet<(int, long)>();
+        int o = 0;
+        for (int i = 0; i < s.Items.Count; i++)
+        {
+            if (s.Expected.Steps[i] == nameof(AttributionOutcome.Attributed))
+            {
+                expected[(s.Items[i].Partition, s.Offsets[i])] = s.Expected.Outputs[o++];
+            }
+            else if (s.Items[i].Kind == SimKind.Malformed)
+            {
+                expectedBad.Add((s.Items[i].Partition, s.Offsets[i]));
+            }
+        }
+
+        var examples = new List<string>();
+        void Example(string text)
+        {
+            if (examples.Count < 5)
+            {
+                examples.Add(text);
+            }
+        }
+        var seen = new Dictionary<(int, long), int>();
+        int unexpected = 0, different = 0;
+        var outputs = ReadTopic(cluster, Output, "src-partition", "src-offset");
+        foreach (var r in outputs)
+        {
+            var at = (r.SourcePartition, r.SourceOffset);
+            seen[at] = seen.GetValueOrDefault(at) + 1;
+            if (!expected.TryGetValue(at, out var want))
+            {
+                unexpected++;
+                Example($"unexpected attribution of input {at}");
+            }
+            else if (seen[at] == 1 && (CollectingOutput.Parse(r.SourcePartition, r.Value) != want || r.Key != want.UserId))
+            {
+                different++;
+                Example($"different attribution of input {at}: {r.Value}");
+            }
+        }
+        int lost = expected.Keys.Count(k => !seen.ContainsKey(k));
+        int duplicated = seen.Values.Sum(n => n - 1);
+        foreach (var k in expected.Keys.Where(k => !seen.ContainsKey(k)).Take(3))
+        {
+            Example($"lost attribution of input {k}");
+        }
+        foreach (var k in seen.Where(kv => kv.Value > 1).Select(kv => kv.Key).Take(3))
+        {
+            Example($"duplicated attribution of input {k}");
+        }
+
+        var letters = new Dictionary<(int, long), int>();
+        foreach (var d in ReadTopic(cluster, DeadLetters, "source-partition", "source-offset"))
+        {
+            letters[(d.SourcePartition, d.SourceOffset)] = letters.GetValueOrDefault((d.SourcePartition, d.SourceOffset)) + 1;
+        }
+        return new ChaosTally(expected.Count, outputs.Count, lost, duplicated, unexpected, different,
+            expectedBad.Count, expectedBad.Count(k => !letters.ContainsKey(k)), letters.Values.Sum(n => n - 1), examples);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Attribution.Engine.Attribution;
+using Attribution.Tests.Attribution;
+using Attribution.Tests.Host.Replay;
+using Attribution.Tests.Pipeline;
+
+namespace Attribution.Tests.Reliability;
+
+/// <summary>
+/// A generated input file for <c>attribution replay --state-dir</c>, its reference output, and the count of what a
+/// run's output file lost or doubled against it.
+/// </summary>
+internal sealed class ReplayScenario
+{
+    private readonly AttributionConfig _config;
+    private readonly RunResult _expected;
+
+    public ReplayScenario(int seed, int count, string directory)
+    {
+        (_config, var items) = StreamGenerator.Generate(seed, count);
+        // replay partitions by hash(user_id): the reference gets the same partitions.
+        items = items.Where(i => i.Kind != SimKind.Expire)
+            .Select(i => i.Kind == SimKind.Malformed ? i : i with { Partition = UserPartitioner.Partition(Encoding.UTF8.GetBytes(i.UserId), _config.Partitions) })
+            .ToList();
+        _expected = AttributionRun.Reference(_config, items);
+        Input = Path.Combine(directory, "in.jsonl");
+        File.WriteAllLines(Input, items.Select(i => i.Kind == SimKind.Malformed ? i.RawLine! : Encoding.UTF8.GetString(CodecSimEventDecoders.Render(i))));
+        Output = Path.Combine(directory, "out.jsonl");
+    }
+
+    public string Input { get; }
+
+    public string Output { get; }
+
+    public int ExpectedCount => _expected.Outputs.Count;
+
+    /// <summary>The replay command line with snapshots into <paramref name="stateDir"/>.</summary>
+    public string[] Args(string stateDir, int snapshotEvery) =>
+    [
+        "replay", "--input", Input, "--output", Output, "--state-dir", stateDir, "--snapshot-every", snapshotEvery.ToString(CultureInfo.InvariantCulture),
+        "--quiet", "--shards", "2",
+        "--window-hours", (_config.WindowMs / 3_600_000d).ToString("R", CultureInfo.InvariantCulture),
+        "--allowed-lateness", _config.AllowedLatenessMs + "ms",
+        "--conversion-retention", _config.EffectiveConversionRetentionMs + "ms",
+        "--partitions", _config.Partitions.ToString(CultureInfo.InvariantCulture),
+        "--click-history", _config.ClickHistory.ToString(CultureInfo.InvariantCulture),
+    ];
+
+    /// <summary>Attributions of the reference missing from the output file, and output lines beyond the reference's.</summary>
+    public (int Lost, int Duplicated, string? FirstDifference) Compare()
+    {
+        var actual = File.Exists(Output) ? File.ReadAllLines(Output).Select(l => CollectingOutput.Parse(PartitionOf(l), l)).ToList() : [];
+        var want = _expected.Outputs.GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count());
+        var got = actual.GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count());
+        int lost = want.Sum(kv => Math.Max(0, kv.Value - got.GetValueOrDefault(kv.Key)));
+        int duplicated = got.Sum(kv => Math.Max(0, kv.Value - want.GetValueOrDefault(kv.Key)));
+        return (lost, duplicated, ReplayCrashTests.PerPartitionDifference(_expected.Outputs, actual));
+    }
+
+    private int PartitionOf(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return UserPartitioner.Partition(Encoding.UTF8.GetBytes(doc.RootElement.GetProperty("user_id").GetString()!), _config.Partitions);
+    }
+}
