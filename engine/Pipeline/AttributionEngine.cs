@@ -187,6 +187,13 @@ public sealed class AttributionEngine : IDisposable
                 Log(options, $"Recovered snapshot {manifest.Sequence} of {manifest.CreatedAt:u} from '{store.StateDirectory}' ({manifest.Partitions.Count} partitions).");
                 return engine;
             }
+            catch (Exception e) when (e is IOException and not (EndOfStreamException or FileNotFoundException or DirectoryNotFoundException) || e is UnauthorizedAccessException)
+            {
+                // The snapshot verified (every file present, lengths and checksums right), so a failure to read it
+                // now is the environment (permissions, a read-only or failing disk), not damage: stop here rather than
+                // fall back to an older snapshot or to empty state, whose next snapshots would retire this good one.
+                throw new IOException($"Snapshot {entry.Sequence} in '{store.StateDirectory}' verified but could not be loaded ({e.Message}); nothing was changed — fix the state directory's access and start again.", e);
+            }
             catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FASTER.core.FasterException)
             {
                 Log(options, $"Snapshot {entry.Sequence} ('{entry.Path}') is not usable: its state tables could not be recovered ({e.Message}); trying an older one.");
