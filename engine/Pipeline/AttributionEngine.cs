@@ -367,6 +367,7 @@ public sealed class AttributionEngine : IDisposable
     /// state changes; settings that change results (window, lateness, retention, click history) must match.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is damaged, of another partition or of other settings (the message says which).</exception>
+    /// <exception cref="IOException">The file could not be read.</exception>
     public PartitionStateInfo ImportPartition(int partition, string path, TimeSpan? timeout = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
@@ -376,7 +377,7 @@ public sealed class AttributionEngine : IDisposable
         {
             Execute(command, timeout ?? TimeSpan.FromMinutes(5));
         }
-        catch (InvalidOperationException e) when (e.InnerException is InvalidDataException or IOException)
+        catch (InvalidOperationException e) when (e.InnerException is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             throw e.InnerException is InvalidDataException d ? new InvalidDataException(d.Message, d) : new IOException(e.InnerException.Message, e.InnerException);
         }

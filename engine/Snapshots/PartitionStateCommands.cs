@@ -25,12 +25,7 @@ internal sealed class ImportPartitionCommand(int partition, string path) : Shard
     {
         if (shard.Owns(partition))
         {
-            Result = PartitionStateFile.Load(path, shard.Core);
-            if (Result.Partition != partition)
-            {
-                shard.Core.DropPartition(Result.Partition);
-                throw new InvalidDataException($"it holds partition {Result.Partition}, not {partition}");
-            }
+            Result = PartitionStateFile.Load(path, shard.Core, partition);
             shard.SetPosition(partition, Result.Position);
         }
     }

@@ -78,14 +78,50 @@ public static class PartitionStateFile
         return ReadAll(stream, config, null);
     }
 
-    /// <summary>Reads a checked file into <paramref name="core"/>'s tables (on its shard thread).</summary>
-    internal static PartitionStateInfo Load(string path, AttributionCore<FasterStateTable> core)
+    /// <summary>
+    /// The partition and position a file says it holds, from its header alone (cheap: for deciding whether to
+    /// import it; <see cref="Inspect"/> and the import check the whole file).
+    /// </summary>
+    public static (int Partition, long Position) ReadPosition(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, HeaderBytes);
+        byte[] header = new byte[HeaderBytes];
+        ReadExactly(stream, header, null);
+        Header h = Header.Parse(header);
+        return (h.Partition, h.Position);
+    }
+
+    /// <summary>Reads a checked file of <paramref name="partition"/> into <paramref name="core"/>'s tables (on its shard thread).</summary>
+    internal static PartitionStateInfo Load(string path, AttributionCore<FasterStateTable> core, int partition)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        // Checked first, applied second: a damaged file never leaves half a partition behind.
-        ReadAll(stream, core.Config, null);
+        // Checked first, applied second: a damaged file, or one of another partition, never changes any state.
+        PartitionStateInfo info = ReadAll(stream, core.Config, null);
+        if (info.Partition != partition)
+        {
+            throw new InvalidDataException($"it holds partition {info.Partition}, not {partition}");
+        }
         stream.Position = 0;
         return ReadAll(stream, null, core);
+    }
+
+    private readonly record struct Header(int Partition, long Position, long Watermark, long WindowMs, long LatenessMs, long RetentionMs, int ClickHistory)
+    {
+        public static Header Parse(ReadOnlySpan<byte> header)
+        {
+            if (!header[..8].SequenceEqual(Magic))
+            {
+                throw new InvalidDataException("it is not a partition state file (wrong magic)");
+            }
+            return new Header(
+                BinaryPrimitives.ReadInt32LittleEndian(header[8..]),
+                BinaryPrimitives.ReadInt64LittleEndian(header[12..]),
+                BinaryPrimitives.ReadInt64LittleEndian(header[20..]),
+                BinaryPrimitives.ReadInt64LittleEndian(header[28..]),
+                BinaryPrimitives.ReadInt64LittleEndian(header[36..]),
+                BinaryPrimitives.ReadInt64LittleEndian(header[44..]),
+                BinaryPrimitives.ReadInt32LittleEndian(header[52..]));
+        }
     }
 
     private static PartitionStateInfo ReadAll(Stream stream, AttributionConfig? config, AttributionCore<FasterStateTable>? into)
@@ -96,19 +132,9 @@ public static class PartitionStateFile
         {
             throw new InvalidDataException($"it has {length} bytes, fewer than an empty partition state file");
         }
-        byte[] header = new byte[HeaderBytes];
-        ReadExactly(stream, header, hash);
-        if (!header.AsSpan(0, 8).SequenceEqual(Magic))
-        {
-            throw new InvalidDataException("it is not a partition state file (wrong magic)");
-        }
-        int partition = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(8));
-        long position = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(12));
-        long watermark = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(20));
-        long window = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(28));
-        long lateness = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(36));
-        long retention = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(44));
-        int history = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(52));
+        byte[] headerBytes = new byte[HeaderBytes];
+        ReadExactly(stream, headerBytes, hash);
+        var (partition, position, watermark, window, lateness, retention, history) = Header.Parse(headerBytes);
         if (config is not null)
         {
             string? difference =

@@ -182,13 +182,21 @@ public sealed class KafkaPipeline : IDisposable
         var clock = Stopwatch.StartNew();
         try
         {
-            var info = PartitionStateFile.Inspect(path, _options.EngineOptions().Attribution);
-            if (info.Position + 1 > point.Committed || info.Position + 1 < point.Start || info.Partition != p)
+            // The header decides; the import checks the whole file (checksum, settings, partition) before it changes state.
+            var (partition, position) = PartitionStateFile.ReadPosition(path);
+            bool Usable(long s) => s + 1 <= point.Committed && s + 1 >= point.Start;
+            if (!Usable(position) || partition != p)
             {
-                _log.Info("shared_state", $"skipped partition={p} position={info.Position} committed={point.Committed} rebuild_from={point.Start}");
+                _log.Info("shared_state", $"skipped partition={p} position={position} committed={point.Committed} rebuild_from={point.Start}");
                 return null;
             }
-            info = _engine!.ImportPartition(p, path, EngineTimeout);
+            var info = _engine!.ImportPartition(p, path, EngineTimeout);
+            if (!Usable(info.Position))
+            {
+                // Replaced by another writer since its header was read; null makes the caller drop what was imported.
+                _log.Info("shared_state", $"skipped partition={p} position={info.Position} committed={point.Committed} rebuild_from={point.Start} (file replaced meanwhile)");
+                return null;
+            }
             _log.Info("shared_state", string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"imported partition={p} position={info.Position} entries={info.Clicks + info.Conversions} bytes={info.Bytes} ms={clock.ElapsedMilliseconds} replay_from={info.Position + 1} committed={point.Committed}"));
             Stats.RecordSharedImport();
