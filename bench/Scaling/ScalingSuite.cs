@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 using Attribution.Host.Demo;
 using Attribution.Host.Kafka;
@@ -172,13 +171,12 @@ public sealed partial class ScalingSuite : IBenchSuite
     }
 
     /// <summary>Waits until the group committed <paramref name="ends"/>; the rate is measured between 10% and 90% of the input.</summary>
-    private static (double Seconds, double Rate) Drain(EmbeddedKafkaCluster cluster, string group, long[]? ends, IReadOnlyList<Host> hosts, long expectedTotal = 0)
+    private static (double Seconds, double Rate) Drain(EmbeddedKafkaCluster cluster, string group, long[] ends, IReadOnlyList<Host> hosts)
     {
         string topic = hosts[0].Input;
-        long total = ends?.Sum() ?? expectedTotal;
-        int partitionCount = ends?.Length ?? hosts.Sum(h => h.Owned.Count);
+        long total = ends.Sum();
         using var reader = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = group, EnableAutoCommit = false }).Build();
-        var tps = Enumerable.Range(0, partitionCount).Select(p => new TopicPartition(topic, p)).ToList();
+        var tps = Enumerable.Range(0, ends.Length).Select(p => new TopicPartition(topic, p)).ToList();
         var clock = Stopwatch.StartNew();
         double t10 = -1, t90 = -1;
         long c10 = 0, c90 = 0;
@@ -205,8 +203,8 @@ public sealed partial class ScalingSuite : IBenchSuite
     [GeneratedRegex(@"recovery partition=(\d+) rebuilt records=(\d+) ms=(\d+)")]
     private static partial Regex RebuiltLine();
 
-    [GeneratedRegex(@"rebalance (assigned|revoked|lost) partitions=([\d,]*)")]
-    private static partial Regex ChangeLine();
+    [GeneratedRegex(@"rebalance assigned partitions=([\d,]*)")]
+    private static partial Regex AssignedLine();
 
     private sealed record Move(int Partition, long Records, double Ms);
 
@@ -241,21 +239,10 @@ public sealed partial class ScalingSuite : IBenchSuite
 
         public List<Export> Exports => ExportsQueue.ToList();
 
-        public int Assigned { get; private set; }
+        private int _assigned;
 
-        /// <summary>Partitions owned now (assigned adds, revoked and lost remove).</summary>
-        public HashSet<int> Owned
-        {
-            get
-            {
-                lock (_owned)
-                {
-                    return [.. _owned];
-                }
-            }
-        }
-
-        private readonly HashSet<int> _owned = new();
+        /// <summary>Partitions assigned to the host so far (summed over its rebalances).</summary>
+        public int Assigned => Volatile.Read(ref _assigned);
 
         public bool Exited => _process.HasExited;
 
@@ -276,21 +263,9 @@ public sealed partial class ScalingSuite : IBenchSuite
             {
                 ExportsQueue.Enqueue(new Export(int.Parse(x.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(x.Groups[2].Value, CultureInfo.InvariantCulture), long.Parse(x.Groups[3].Value, CultureInfo.InvariantCulture)));
             }
-            else if (ChangeLine().Match(line) is { Success: true } a)
+            else if (AssignedLine().Match(line) is { Success: true } a)
             {
-                var list = a.Groups[2].Value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToList();
-                lock (_owned)
-                {
-                    if (a.Groups[1].Value == "assigned")
-                    {
-                        Assigned += list.Count;
-                        _owned.UnionWith(list);
-                    }
-                    else
-                    {
-                        _owned.ExceptWith(list);
-                    }
-                }
+                Interlocked.Add(ref _assigned, a.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries).Length);
             }
         }
 
