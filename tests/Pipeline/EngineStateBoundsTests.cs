@@ -102,7 +102,7 @@ public class EngineStateBoundsTests
         for (int i = 0; i < items.Count; i++)
         {
             // Partition as the engine would compute it, so the reference groups the same way.
-            items[i] = items[i] with { Partition = UserPartitioner.Partition(Encoding.UTF8.GetBytes(items[i].UserId), config.Partitions) };
+            items[i] = items[i] with { Partition = ReferencePartitioner.Partition(items[i].UserId, config.Partitions) };
         }
         RunResult expected = AttributionRun.Reference(config, items);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Attribution.Engine.Snapshots;
 using Attribution.Tests.Attribution;
 using Attribution.Tests.Host.Replay;
@@ -16,6 +17,7 @@ public class DiskFaultTests
 {
     private const int Events = 12_000;
     private const int SnapshotEvery = 1_500;
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(120);
     private string _dir = null!;
 
     [SetUp]
@@ -41,15 +43,15 @@ public class DiskFaultTests
         Assert.That(first.Exit, Is.Zero, first.Stderr);
         fs.MakeReadOnly();
 
-        var onFresh = ReplayCommandTests.RunCli("", s.Args(fresh, SnapshotEvery));
-        var onFinished = ReplayCommandTests.RunCli("", s.Args(finished, SnapshotEvery));
+        var onFresh = Run(s.Args(fresh, SnapshotEvery));
+        var onFinished = Run(s.Args(finished, SnapshotEvery));
         var (lost, duplicated, difference) = s.Compare();
         TestContext.Out.WriteLine($"fresh read-only state dir: exit {onFresh.Exit}: {onFresh.Stderr}");
         TestContext.Out.WriteLine($"read-only state dir of a finished run: exit {onFinished.Exit}: {onFinished.Stderr}");
-        int crashed = (Crashed(onFresh.Exit, onFresh.Stderr) ? 1 : 0) + (Crashed(onFinished.Exit, onFinished.Stderr) ? 1 : 0);
+        int crashed = Crashes(onFresh) + Crashes(onFinished);
         ReliabilityReport.Add(new ReliabilityRow("disk and memory", "`replay --state-dir` on a read-only tmpfs (empty; holding a finished run)", 2, clock.Elapsed,
             $"empty: exit {onFresh.Exit} \"{FirstLine(onFresh.Stderr)}\"; finished run: exit {onFinished.Exit} \"{FirstLine(onFinished.Stderr)}\"; output afterwards {(difference is null ? "exact" : difference)}",
-            lost, duplicated, crashed, 0, ReliabilityReport.TestCommand(nameof(DiskFaultTests), seed)));
+            lost, duplicated, crashed, Hangs(onFresh) + Hangs(onFinished), ReliabilityReport.TestCommand(nameof(DiskFaultTests), seed)));
         Assert.That(onFresh.Exit, Is.EqualTo(1), "a clear failure, not a crash");
         AssertOneClearLine(onFresh.Stderr);
         Assert.That(onFinished.Exit, Is.EqualTo(0).Or.EqualTo(1));
@@ -78,17 +80,17 @@ public class DiskFaultTests
         // Room for about a third of it: the run fills the disk part way through.
         using var fs = ScratchFileSystem.Mount(Math.Max(needed / 3, 64 * 1024));
         string state = Path.Combine(fs.Path, "state");
-        var full = ReplayCommandTests.RunCli("", s.Args(state, SnapshotEvery));
+        var full = Run(s.Args(state, SnapshotEvery));
         TestContext.Out.WriteLine($"on a full disk: exit {full.Exit}: {full.Stderr}");
         var onFullDisk = s.Compare();
 
         fs.Resize(256L << 20);
-        var resumed = ReplayCommandTests.RunCli("", s.Args(state, SnapshotEvery));
+        var resumed = Run(s.Args(state, SnapshotEvery));
         TestContext.Out.WriteLine($"after resizing: exit {resumed.Exit}: {resumed.Stderr}");
         var (lost, duplicated, difference) = s.Compare();
         ReliabilityReport.Add(new ReliabilityRow("disk and memory", "`replay --state-dir` on a tmpfs with room for a third of its state, then resized", 2, clock.Elapsed,
             $"full: exit {full.Exit} \"{FirstLine(full.Stderr)}\"{(full.Exit == 0 ? (onFullDisk.FirstDifference is null ? ", output exact" : ", output WRONG: " + onFullDisk.FirstDifference) : "")}; after resizing: exit {resumed.Exit}, output {(difference is null ? "exact" : difference)}",
-            lost, duplicated, (Crashed(full.Exit, full.Stderr) ? 1 : 0) + (Crashed(resumed.Exit, resumed.Stderr) ? 1 : 0), 0, ReliabilityReport.TestCommand(nameof(DiskFaultTests), seed)));
+            lost, duplicated, Crashes(full) + Crashes(resumed), Hangs(full) + Hangs(resumed), ReliabilityReport.TestCommand(nameof(DiskFaultTests), seed)));
         Assert.That(full.Exit, Is.EqualTo(0).Or.EqualTo(1), full.Stderr);
         if (full.Exit == 1)
         {
@@ -122,6 +124,12 @@ public class DiskFaultTests
         Assert.That(first.Exit, Is.Zero, first.Stderr);
         var manifests = new SnapshotStore(state).List();
         Assert.That(manifests, Has.Count.GreaterThanOrEqualTo(2), "snapshots to fall back on");
+        // What the rerun must say: each corrupted snapshot refused with its own reason, then where it resumes.
+        var corrupted = corruption == Corruption.EverySnapshotBitFlipped ? manifests : manifests.Take(1).ToList();
+        string reason = corruption == Corruption.NewestManifestTruncated ? "it is not valid manifest JSON" : "its file '";
+        string reasonEnd = corruption == Corruption.NewestManifestTruncated ? "; trying an older one." : "' does not match its checksum (corrupted); trying an older one.";
+        var fallback = corruption == Corruption.EverySnapshotBitFlipped ? null : SnapshotStore.Read(manifests[1].Path);
+        long resumeLine = fallback is null ? 0 : long.Parse(fallback.Extras["replay.lines"], CultureInfo.InvariantCulture);
 
         foreach (var entry in corruption == Corruption.EverySnapshotBitFlipped ? manifests : manifests.Take(1))
         {
@@ -143,16 +151,41 @@ public class DiskFaultTests
             stream.WriteByte((byte)(b ^ 0x10));
         }
 
-        var rerun = ReplayCommandTests.RunCli("", s.Args(state, SnapshotEvery));
+        var rerun = Run(s.Args(state, SnapshotEvery));
         TestContext.Out.WriteLine($"rerun: exit {rerun.Exit}: {rerun.Stderr}");
         var (lost, duplicated, difference) = s.Compare();
         ReliabilityReport.Add(new ReliabilityRow("disk and memory", $"`replay --state-dir` rerun after corruption on disk: {corruption}", 1, clock.Elapsed,
             $"{manifests.Count} snapshots; rerun exit {rerun.Exit}: \"{FirstLine(rerun.Stderr)}\"; output {(difference is null ? "exact" : difference)}",
-            lost, duplicated, Crashed(rerun.Exit, rerun.Stderr) ? 1 : 0, 0, ReliabilityReport.TestCommand(nameof(DiskFaultTests), seed)));
+            lost, duplicated, Crashes(rerun), Hangs(rerun), ReliabilityReport.TestCommand(nameof(DiskFaultTests), seed)));
         Assert.That(rerun.Exit, Is.Zero, rerun.Stderr);
-        Assert.That(rerun.Stderr, Does.Contain("snapshot").IgnoreCase, "the bad snapshot is reported");
+        var stderrLines = rerun.Stderr.Split('\n');
+        foreach (var m in corrupted)
+        {
+            string refused = $"attribution replay: Snapshot {m.Sequence} ('{m.Path}') is not usable: {reason}";
+            Assert.That(stderrLines.Count(l => l.StartsWith(refused, StringComparison.Ordinal) && l.TrimEnd().EndsWith(reasonEnd, StringComparison.Ordinal)), Is.EqualTo(1),
+                $"snapshot {m.Sequence} is refused once, with its reason (\"{refused}…{reasonEnd}\"):\n{rerun.Stderr}");
+        }
+        if (fallback is null)
+        {
+            Assert.That(rerun.Stderr, Does.Contain($"None of the {manifests.Count} snapshots in '{state}' is usable; starting with empty state."));
+            Assert.That(rerun.Stderr, Does.Not.Contain("resuming after"), "nothing to resume from");
+        }
+        else
+        {
+            Assert.That(resumeLine % SnapshotEvery, Is.Zero, "a snapshot is taken every SnapshotEvery lines");
+            Assert.That(rerun.Stderr, Does.Contain($"Recovered snapshot {fallback.Sequence} of "));
+            Assert.That(rerun.Stderr, Does.Contain($"resuming after input line {resumeLine.ToString("N0", CultureInfo.InvariantCulture)} (snapshot {fallback.Sequence});"),
+                "the rerun resumes exactly where the newest good snapshot ends");
+        }
         Assert.That(difference, Is.Null);
     }
+
+    /// <summary>A run under a fault, bounded: one that does not finish in time is killed and counted as hung, not failed on the spot.</summary>
+    private static (int Exit, string Stdout, string Stderr, bool Hung) Run(string[] args) => ReplayCommandTests.RunCliWithin(RunLimit, "", args);
+
+    private static int Hangs((int Exit, string Stdout, string Stderr, bool Hung) run) => run.Hung ? 1 : 0;
+
+    private static int Crashes((int Exit, string Stdout, string Stderr, bool Hung) run) => !run.Hung && Crashed(run.Exit, run.Stderr) ? 1 : 0;
 
     /// <summary>An unhandled exception (its stack trace, or the runtime's abort exit code) rather than an error message.</summary>
     private static bool Crashed(int exit, string stderr) => exit is not (0 or 1 or 2) || stderr.Contains("Unhandled exception", StringComparison.Ordinal) || stderr.Contains("   at ", StringComparison.Ordinal);

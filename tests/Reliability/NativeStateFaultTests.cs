@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using Attribution.Native;
 using Attribution.Tests.Attribution;
 
@@ -25,25 +26,47 @@ public unsafe class NativeStateFaultTests
         byte[] config = Encoding.UTF8.GetBytes($"{{\"state_dir\":\"{readOnly}\"}}");
         nint e;
         int status;
+        var call = Stopwatch.StartNew();
         fixed (byte* p = config)
         {
             status = NativeAbi.Open(p, (nuint)config.Length, &e);
         }
+        int slow = Slow(call);
         string message = NativeAbi.LastErrorText();
         TestContext.Out.WriteLine($"attr_open on a read-only state_dir: {status} {message}");
+        // The engine opened on a writable directory afterwards must work: one click and its conversion, one attribution.
         string writable = Path.Combine(Path.GetTempPath(), "attribution-reliability-" + Guid.NewGuid().ToString("N"));
+        List<string> outputs;
+        ulong faults;
         try
         {
+            call.Restart();
             nint good = NativeAbi.OpenOrFail($"{{\"state_dir\":\"{writable}\"}}");
-            Assert.That(NativeAbi.Close(good), Is.Zero);
+            try
+            {
+                Submit(good, 0, 1);
+                Assert.That(NativeAbi.Flush(good, 0), Is.Zero, () => NativeAbi.LastErrorText());
+                outputs = NativeAbi.Drain(good);
+                faults = NativeAbi.ReadCounters(good).Faults;
+            }
+            finally
+            {
+                Assert.That(NativeAbi.Close(good), Is.Zero);
+            }
+            slow += Slow(call);
         }
         finally
         {
             Directory.Delete(writable, recursive: true);
         }
+        var (lost, duplicated) = Attributions(outputs, 0, 1);
+        // A failure without its documented status (or a handle handed out with it) is an abnormal return, like a shard fault.
+        int abnormal = (status is (int)AttrStatus.InvalidConfig or (int)AttrStatus.Error ? 0 : 1) + (e == 0 ? 0 : 1) + (int)faults;
         ReliabilityReport.Add(new ReliabilityRow("disk and memory", "C ABI `attr_open` with a read-only state_dir", 1, clock.Elapsed,
-            $"status {status}: \"{message}\"", 0, 0, 0, 0, ReliabilityReport.TestCommand(nameof(NativeStateFaultTests))));
+            $"status {status}: \"{message}\"; then on a writable state_dir {outputs.Count} of 1 attribution",
+            lost, duplicated, abnormal, slow, ReliabilityReport.TestCommand(nameof(NativeStateFaultTests))));
         Assert.That(status, Is.Not.Zero);
+        Assert.That((lost, duplicated, abnormal, slow), Is.EqualTo((0, 0, 0, 0)), "the writable engine attributes; every call returns a documented status in time");
         Assert.That(e == 0, Is.True, "no handle on failure");
         Assert.That(message, Does.Contain(readOnly));
     }
@@ -59,6 +82,9 @@ public unsafe class NativeStateFaultTests
         int failed, snapshotted;
         string message;
         List<string> afterFailure;
+        ulong faults;
+        var call = Stopwatch.StartNew();
+        int slow = 0;
         try
         {
             Submit(e, 0, 2_000);
@@ -68,13 +94,18 @@ public unsafe class NativeStateFaultTests
             Assert.That(NativeAbi.Flush(e, 0), Is.Zero, () => NativeAbi.LastErrorText());
             Assert.That(NativeAbi.Drain(e), Has.Count.EqualTo(4_000));
             Fill(fs.Path);
+            call.Restart();
             failed = s_snapshot(e, null, 0);
+            slow += Slow(call);
             message = NativeAbi.LastErrorText();
             TestContext.Out.WriteLine($"attr_snapshot on a full disk: {failed} {message}");
             // Processing goes on: the clicks of the last range get their conversions.
+            call.Restart();
             Submit(e, 4_000, 5_000);
             Assert.That(NativeAbi.Flush(e, 0), Is.Zero, () => NativeAbi.LastErrorText());
             afterFailure = NativeAbi.Drain(e);
+            slow += Slow(call);
+            faults = NativeAbi.ReadCounters(e).Faults;
         }
         finally
         {
@@ -94,13 +125,16 @@ public unsafe class NativeStateFaultTests
         {
             Assert.That(NativeAbi.Close(reopened), Is.Zero);
         }
+        var (lost, duplicated) = Attributions(afterFailure, 4_000, 5_000);
+        int abnormal = (failed is (int)AttrStatus.Error or 0 ? 0 : 1) + (int)faults;
         ReliabilityReport.Add(new ReliabilityRow("disk and memory", "C ABI `attr_snapshot` into a full tmpfs, then reopen", 1, clock.Elapsed,
-            $"status {failed}: \"{message}\"; after it {afterFailure.Count} of 1000 attributions; reopened from the previous snapshot: {(early && !late ? "yes" : "NO")}",
-            1_000 - afterFailure.Count, 0, 0, 0, ReliabilityReport.TestCommand(nameof(NativeStateFaultTests))));
+            $"status {failed}: \"{message}\"; after it {afterFailure.Count} of 1000 attributions, {faults} shard faults; reopened from the previous snapshot: {(early && !late ? "yes" : "NO")}",
+            lost, duplicated, abnormal, slow, ReliabilityReport.TestCommand(nameof(NativeStateFaultTests))));
         Assert.That(failed, Is.EqualTo((int)AttrStatus.Error), "ATTR_ERROR, as attribution.h says for a failed write");
         Assert.That(message, Is.Not.Empty);
         Assert.That(afterFailure, Has.Count.EqualTo(1_000), "the engine keeps processing after a failed snapshot");
         Assert.That((early, late), Is.EqualTo((true, false)), "the previous snapshot recovers");
+        Assert.That((lost, duplicated, abnormal, slow), Is.EqualTo((0, 0, 0, 0)));
     }
 
     [Test]
@@ -113,9 +147,11 @@ public unsafe class NativeStateFaultTests
         const int users = 150_000;
         string state = Path.Combine(Path.GetTempPath(), "attribution-reliability-" + Guid.NewGuid().ToString("N"));
         nint e = NativeAbi.OpenOrFail($"{{\"shards\":1,\"click_memory_bytes\":1048576,\"conversion_memory_bytes\":1048576,\"index_buckets\":4096,\"state_dir\":\"{state}\"}}");
-        int attributed, expected;
+        int attributed, expected, slow;
         ulong faults;
         long onDisk;
+        var picked = new HashSet<int>();
+        List<string> outputs;
         try
         {
             var batch = new StringBuilder();
@@ -123,7 +159,6 @@ public unsafe class NativeStateFaultTests
             {
                 batch.Append(CultureInfo($"{{\"event_type\":\"click\",\"event_id\":\"{Guid.NewGuid()}\",\"user_id\":\"{User(u)}\",\"campaign_id\":\"camp-{u % 50}\",\"ad_id\":\"ad-{u % 97}\",\"source\":\"facebook\",\"timestamp\":{1_700_000_000_000L + u}}}\n"));
             }
-            var picked = new HashSet<int>();
             while (picked.Count < 3_000)
             {
                 picked.Add(rng.Next(users));
@@ -133,9 +168,13 @@ public unsafe class NativeStateFaultTests
             {
                 batch.Append(CultureInfo($"{{\"event_type\":\"conversion\",\"event_id\":\"v-{u}\",\"user_id\":\"{User(u)}\",\"campaign_id\":\"camp-{u % 50}\",\"timestamp\":{1_700_000_000_000L + users + 10}}}\n"));
             }
+            var call = Stopwatch.StartNew();
             SubmitAll(e, Encoding.UTF8.GetBytes(batch.ToString()));
             Assert.That(NativeAbi.Flush(e, 0), Is.Zero, () => NativeAbi.LastErrorText());
-            attributed = NativeAbi.Drain(e).Count;
+            outputs = NativeAbi.Drain(e);
+            attributed = outputs.Count;
+            // The whole batch is 150,000 clicks; far beyond the per-call bound it would be stuck, not slow.
+            slow = call.Elapsed > 10 * CallLimit ? 1 : 0;
             faults = NativeAbi.ReadCounters(e).Faults;
             // What left the 1 MiB of memory went to the tables' log files.
             onDisk = new DirectoryInfo(state).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
@@ -154,12 +193,34 @@ public unsafe class NativeStateFaultTests
             refused = NativeAbi.Open(p, (nuint)tiny.Length, &none);
         }
         string message = NativeAbi.LastErrorText();
+        var (lost, duplicated) = Attributions(outputs, picked);
         ReliabilityReport.Add(new ReliabilityRow("disk and memory", "C ABI with 1 MiB per state table and ~25 MB of clicks; a 64 KiB budget", users + expected, clock.Elapsed,
             $"{attributed} of {expected} attributed, {faults} shard faults, {onDisk >> 20} MiB of state files; 64 KiB budget: status {refused} \"{message}\"",
-            expected - attributed, Math.Max(0, attributed - expected), (int)faults, 0, ReliabilityReport.TestCommand(nameof(NativeStateFaultTests), seed)));
-        Assert.That((attributed, faults), Is.EqualTo((expected, 0UL)));
+            lost, duplicated, (int)faults, slow, ReliabilityReport.TestCommand(nameof(NativeStateFaultTests), seed)));
+        Assert.That((attributed, faults, lost, duplicated, slow), Is.EqualTo((expected, 0UL, 0, 0, 0)));
         Assert.That(onDisk, Is.GreaterThan(8L << 20), "the state must really be far beyond the 2 MiB of memory");
         Assert.That(refused, Is.EqualTo((int)AttrStatus.InvalidConfig), message);
+    }
+
+    /// <summary>Longest a single ABI call (open, snapshot, a flush of a few thousand events) may take before it counts as hung.</summary>
+    private static readonly TimeSpan CallLimit = TimeSpan.FromSeconds(30);
+
+    private static int Slow(Stopwatch call) => call.Elapsed > CallLimit ? 1 : 0;
+
+    /// <summary>Attributions of the conversions of users [from, to) (<see cref="Submit"/>) missing from, or repeated in, <paramref name="outputs"/>.</summary>
+    private static (int Lost, int Duplicated) Attributions(List<string> outputs, int from, int to) => Attributions(outputs, Enumerable.Range(from, to - from));
+
+    /// <summary>Attributions of the conversions (<c>v-{user}</c>) of <paramref name="users"/> missing from, or repeated in, <paramref name="outputs"/>.</summary>
+    private static (int Lost, int Duplicated) Attributions(List<string> outputs, IEnumerable<int> users)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string line in outputs)
+        {
+            using var doc = JsonDocument.Parse(line);
+            string id = doc.RootElement.GetProperty("conversion_id").GetString()!;
+            seen[id] = seen.GetValueOrDefault(id) + 1;
+        }
+        return (users.Count(u => !seen.ContainsKey($"v-{u}")), seen.Values.Sum(n => n - 1));
     }
 
     private static string User(int u) => $"{u:D8}-aaaa-bbbb-cccc-{u:D12}";

@@ -19,7 +19,7 @@ public static class ReliabilityReport
     public static void Add(ReliabilityRow row)
     {
         Rows.Enqueue(row);
-        TestContext.Out.WriteLine($"reliability: {row.Scenario}: {row.Trials} trials in {row.Duration.TotalSeconds:F1} s; lost {row.Lost}, duplicated {row.Duplicated}, crashed {row.Crashed}, hung {row.Hung}; {row.Observed}");
+        TestContext.Out.WriteLine($"reliability: {row.Scenario}: {row.Trials} trials in {row.Duration.TotalSeconds:F1} s; lost {Count(row.Lost)}, duplicated {Count(row.Duplicated)}, crashed {Count(row.Crashed)}, hung {Count(row.Hung)}; {row.Observed}");
     }
 
     /// <summary>The command that runs one test class of this suite, with the seed when the test is randomised.</summary>
@@ -41,11 +41,17 @@ public static class ReliabilityReport
         md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---|---|");
         foreach (var r in rows)
         {
-            md.Append(CultureInfo.InvariantCulture, $"| {Cell(r.Area)} | {Cell(r.Scenario)} | {r.Trials} | {r.Duration.TotalSeconds:F1} s | {r.Lost} | {r.Duplicated} | {r.Crashed} | {r.Hung} | {Cell(r.Observed)} | {r.Command.Replace("|", "\\|", StringComparison.Ordinal)} |");
+            md.Append(CultureInfo.InvariantCulture, $"| {Cell(r.Area)} | {Cell(r.Scenario)} | {r.Trials} | {r.Duration.TotalSeconds:F1} s | {Count(r.Lost)} | {Count(r.Duplicated)} | {Count(r.Crashed)} | {Count(r.Hung)} | {Cell(r.Observed)} | {r.Command.Replace("|", "\\|", StringComparison.Ordinal)} |");
             md.AppendLine();
         }
         return md.ToString();
     }
+
+    /// <summary>A measured count, or n/a where the scenario has nothing of that kind.</summary>
+    public static string Count(long? count) => count?.ToString(CultureInfo.InvariantCulture) ?? NotApplicable;
+
+    /// <summary>The cell of a count that does not apply to a scenario.</summary>
+    public const string NotApplicable = "n/a";
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 }

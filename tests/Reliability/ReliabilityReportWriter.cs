@@ -31,7 +31,8 @@ public sealed partial class ReliabilityReportWriter
         page.AppendLine("`scripts/reliability.sh` runs it and replaces this file (`scripts/reliability.sh --chaos-minutes 10` for the long chaos loop).");
         page.AppendLine("Each row's last column reproduces it; randomised rows carry their seed. *lost* and *duplicated* count attributions");
         page.AppendLine("(or, for bad input, records that were neither accepted nor dead-lettered with their reason); *crashed* counts processes");
-        page.AppendLine("or calls that died; *hung* counts waits that ran out of time.");
+        page.AppendLine("or calls that died; *hung* counts waits that ran out of time. Every count is measured in the run; n/a marks a count the");
+        page.AppendLine("scenario has nothing to count for (a decoder emits no attributions that could repeat).");
         page.AppendLine();
         page.Append(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
         page.AppendLine();
@@ -86,7 +87,7 @@ public sealed partial class ReliabilityReportWriter
             string[] cells = Cells().Split(line);
             // Leading empty cell, then: [run,] area, scenario, times, duration, lost, duplicated, crashed, hung, observed, reproduce.
             int lost = inEarlier ? 6 : 5;
-            if (cells.Length < lost + 5 || cells.Skip(lost).Take(4).All(c => c.Trim() == "0"))
+            if (cells.Length < lost + 5 || cells.Skip(lost).Take(4).All(c => c.Trim() is "0" or ReliabilityReport.NotApplicable))
             {
                 continue;
             }

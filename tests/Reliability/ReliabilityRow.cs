@@ -2,7 +2,8 @@ namespace Attribution.Tests.Reliability;
 
 /// <summary>
 /// One line of docs/RELIABILITY.md: a scenario the suite tried, how often and for how long, and what it observed.
-/// Tests add their row before they assert, so a failing run still reports what it saw.
+/// Tests add their row before they assert, so a failing run still reports what it saw. The four counts are measured in
+/// that run, never written in as literals; null (shown as n/a) where the scenario has nothing of that kind to count.
 /// </summary>
 /// <param name="Area">Chaos, malformed input, fuzzing, disk and memory.</param>
 /// <param name="Scenario">What was done, in a few words.</param>
@@ -20,8 +21,8 @@ public sealed record ReliabilityRow(
     long Trials,
     TimeSpan Duration,
     string Observed,
-    long Lost,
-    long Duplicated,
-    long Crashed,
-    long Hung,
+    long? Lost,
+    long? Duplicated,
+    long? Crashed,
+    long? Hung,
     string Command);

@@ -22,7 +22,7 @@ internal sealed class ReplayScenario
         (_config, var items) = StreamGenerator.Generate(seed, count);
         // replay partitions by hash(user_id): the reference gets the same partitions.
         items = items.Where(i => i.Kind != SimKind.Expire)
-            .Select(i => i.Kind == SimKind.Malformed ? i : i with { Partition = UserPartitioner.Partition(Encoding.UTF8.GetBytes(i.UserId), _config.Partitions) })
+            .Select(i => i.Kind == SimKind.Malformed ? i : i with { Partition = ReferencePartitioner.Partition(i.UserId, _config.Partitions) })
             .ToList();
         _expected = AttributionRun.Reference(_config, items);
         Input = Path.Combine(directory, "in.jsonl");
@@ -62,6 +62,6 @@ internal sealed class ReplayScenario
     private int PartitionOf(string json)
     {
         using var doc = JsonDocument.Parse(json);
-        return UserPartitioner.Partition(Encoding.UTF8.GetBytes(doc.RootElement.GetProperty("user_id").GetString()!), _config.Partitions);
+        return ReferencePartitioner.Partition(doc.RootElement.GetProperty("user_id").GetString()!, _config.Partitions);
     }
 }

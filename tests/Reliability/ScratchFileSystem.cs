@@ -5,7 +5,7 @@ namespace Attribution.Tests.Reliability;
 
 /// <summary>
 /// A small tmpfs of its own (the tests run as root, so mount works): a real file system that fills up, and that can be
-/// made read-only or resized while a process uses it. Without mount rights the tests that need it are ignored, and say so.
+/// made read-only or resized while a process uses it. Without mount rights the tests that need it fail in CI and are skipped elsewhere (<see cref="TestPrerequisite"/>).
 /// </summary>
 internal sealed class ScratchFileSystem : IDisposable
 {
@@ -14,7 +14,7 @@ internal sealed class ScratchFileSystem : IDisposable
     /// <summary>The mount point.</summary>
     public string Path { get; }
 
-    /// <summary>Mounts a tmpfs of <paramref name="bytes"/>, or ignores the test when that is not allowed here.</summary>
+    /// <summary>Mounts a tmpfs of <paramref name="bytes"/>; when that is not allowed here, see <see cref="TestPrerequisite"/>.</summary>
     public static ScratchFileSystem Mount(long bytes)
     {
         string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "attribution-reliability", "fs-" + Guid.NewGuid().ToString("N"));
@@ -23,7 +23,7 @@ internal sealed class ScratchFileSystem : IDisposable
         if (exit != 0)
         {
             Directory.Delete(path);
-            Assert.Ignore($"mounting a tmpfs needs root (mount said: {error.Trim()})");
+            throw TestPrerequisite.Missing($"mounting a tmpfs failed (mount said: {error.Trim()})", "these tests need root (or CAP_SYS_ADMIN) to mount a small tmpfs of their own");
         }
         return new ScratchFileSystem(path);
     }

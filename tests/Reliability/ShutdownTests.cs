@@ -32,7 +32,7 @@ public class ShutdownTests
         var clock = Stopwatch.StartNew();
         var s = Generate(TestSeed.Get(), 2_000);
         using var cluster = StartCluster(s.Partitions);
-        string kcat = FindKcat();
+        string kcat = input == Input.None ? "" : FindKcat();
         if (input == Input.Waiting)
         {
             ProduceWithKcat(kcat, cluster, s, 0, s.Items.Count);
@@ -56,11 +56,22 @@ public class ShutdownTests
             Thread.Sleep(50);
         }
         var took = stopping.Elapsed;
+        if (!exited)
+        {
+            host.Kill(); // counted as hung below; the output is still checked
+        }
+        int exit = host.WaitForExit(TimeSpan.FromSeconds(10));
         string log = string.Join("\n", host.Stderr);
+        // What the stop left: every attribution of the committed input exactly once (a clean stop commits what it emitted).
+        long[] committed = Committed(cluster, s.Partitions);
+        var tally = ChaosTally.Count(cluster, s, committed);
+        bool crashed = exited && (exit is not (0 or 1) || log.Contains("Unhandled exception", StringComparison.Ordinal));
         ReliabilityReport.Add(new ReliabilityRow("chaos", $"SIGTERM {delayMs} ms after the partitions are assigned, {input switch { Input.None => "empty input topic", Input.Waiting => "input waiting", _ => "input arriving during start-up" }}", 1, clock.Elapsed,
-            exited ? $"exited in {took.TotalSeconds:F1} s" : $"still running {Prompt.TotalSeconds:F0} s after SIGTERM; last: {string.Join(" / ", host.Stderr.TakeLast(2))}",
-            0, 0, 0, exited ? 0 : 1, ReliabilityReport.TestCommand(nameof(ShutdownTests))));
+            (exited ? $"exited with {exit} in {took.TotalSeconds:F1} s" : $"still running {Prompt.TotalSeconds:F0} s after SIGTERM; last: {string.Join(" / ", host.Stderr.TakeLast(2))}")
+                + $"; committed {committed.Sum(c => Math.Max(0, c))} of {s.Items.Count} records, {tally.Found} attributions read ({tally.Expected} due, {tally.Unexpected} beyond the committed input)",
+            tally.Lost + tally.DeadLettersLost, tally.Duplicated + tally.DeadLettersDuplicated, crashed ? 1 : 0, exited ? 0 : 1, ReliabilityReport.TestCommand(nameof(ShutdownTests))));
         Assert.That(exited, Is.True, $"SIGTERM did not stop the host within {Prompt.TotalSeconds:F0} s:\n{log}");
-        Assert.That(host.WaitForExit(TimeSpan.FromSeconds(1)), Is.Zero, log);
+        Assert.That(exit, Is.Zero, log);
+        Assert.That((tally.Lost, tally.Duplicated, tally.DeadLettersLost, tally.DeadLettersDuplicated), Is.EqualTo((0, 0, 0, 0)), () => string.Join("\n", tally.Examples));
     }
 }

@@ -47,7 +47,7 @@ public class SnapshotFailureTests
     [Test]
     public void Full_disk_fails_the_snapshot_and_the_previous_snapshot_stays_loadable()
     {
-        using var mount = TmpfsMount.TryCreate(8 << 20) ?? throw new IgnoreException("This test needs root to mount a small tmpfs (mount -t tmpfs -o size=8m).");
+        using var mount = TmpfsMount.TryCreate(8 << 20) ?? throw TestPrerequisite.Missing("mounting a small tmpfs failed", "this test needs root (or CAP_SYS_ADMIN) to mount one (mount -t tmpfs -o size=8m)");
         using var scenario = new SnapshotScenario(TestSeed.Get(), shards: 2);
         // Big in-memory budgets: the state itself never needs the disk during the test, only snapshots do.
         scenario.Options = scenario.Options with { StateDirectory = mount.Path, ClickMemoryBytes = 16 << 20, ConversionMemoryBytes = 16 << 20 };

@@ -44,19 +44,7 @@ public class KcatInteropTests
         Assert.That(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(expected));
     }
 
-    private static string FindKcat()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
-        {
-            foreach (var name in new[] { "kcat", "kafkacat" })
-            {
-                var candidate = Path.Combine(dir, name);
-                if (File.Exists(candidate)) return candidate;
-            }
-        }
-        Assert.Ignore("kcat is not installed (apt-get install -y kcat), so interoperability with a foreign Kafka client is not checked here.");
-        return "";
-    }
+    private static string FindKcat() => TestPrerequisite.Kcat();
 
     private static (int Exit, string Stdout, string Stderr) RunKcat(string kcat, string[] args, string? stdin)
     {

@@ -29,7 +29,7 @@ public class ReplayCrashTests
                 (AttributionConfig config, List<SimEvent> items) = StreamGenerator.Generate(streamSeed, 40_000);
                 // The replay command partitions by hash(user_id); give the reference the same partitions.
                 items = items.Where(i => i.Kind != SimKind.Expire)
-                    .Select(i => i.Kind == SimKind.Malformed ? i : i with { Partition = UserPartitioner.Partition(Encoding.UTF8.GetBytes(i.UserId), config.Partitions) })
+                    .Select(i => i.Kind == SimKind.Malformed ? i : i with { Partition = ReferencePartitioner.Partition(i.UserId, config.Partitions) })
                     .ToList();
                 RunResult expected = AttributionRun.Reference(config, items);
 
@@ -78,7 +78,7 @@ public class ReplayCrashTests
     private static int PartitionOf(string json, AttributionConfig config)
     {
         using var doc = System.Text.Json.JsonDocument.Parse(json);
-        return UserPartitioner.Partition(Encoding.UTF8.GetBytes(doc.RootElement.GetProperty("user_id").GetString()!), config.Partitions);
+        return ReferencePartitioner.Partition(doc.RootElement.GetProperty("user_id").GetString()!, config.Partitions);
     }
 
     internal static string? PerPartitionDifference(IReadOnlyList<AttributedOutput> expected, IReadOnlyList<AttributedOutput> actual)

@@ -61,23 +61,8 @@ internal static class RunTestKit
 
     private static string Ms(long ms) => ms == 0 ? "0" : ms.ToString(CultureInfo.InvariantCulture) + "ms";
 
-    /// <summary>kcat on PATH (CI installs it), or the test is ignored.</summary>
-    public static string FindKcat()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
-        {
-            foreach (var name in new[] { "kcat", "kafkacat" })
-            {
-                var candidate = Path.Combine(dir, name);
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-        Assert.Ignore("kcat is not installed (apt-get install -y kcat): the input must come from a client that is not ours.");
-        return "";
-    }
+    /// <summary>kcat on PATH (CI installs it); see <see cref="TestPrerequisite"/> for what happens when it is missing.</summary>
+    public static string FindKcat() => TestPrerequisite.Kcat();
 
     /// <summary>A generated stream without physical-expiry markers (they are not records), its Kafka offsets and the reference outcome.</summary>
     public sealed record Scenario(AttributionConfig Config, List<SimEvent> Items, long[] Offsets, RunResult Expected)

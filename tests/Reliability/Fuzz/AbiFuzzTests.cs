@@ -30,7 +30,7 @@ public class AbiFuzzTests
             summary = $"{fuzzer.Cases.Values.Sum()} cases ({string.Join(", ", fuzzer.Cases.Select(kv => $"{kv.Key} {kv.Value}"))}); {fuzzer.Features} behaviours, {fuzzer.Kept} inputs kept";
             ReliabilityReport.Add(new ReliabilityRow("fuzzing", $"mutation fuzzing of the decoders and the C ABI entry points, {seconds:F0} s", fuzzer.Cases.Values.Sum(), clock.Elapsed,
                 summary + (finding is null ? "; no finding" : $"; finding: {finding.Target} {finding.Message}"),
-                0, 0, finding is null ? 0 : 1, 0, ReliabilityReport.TestCommand(nameof(AbiFuzzTests), seed, seconds == 8 ? null : $"{SecondsVariable}={seconds.ToString(CultureInfo.InvariantCulture)}")));
+                fuzzer.Lost, fuzzer.Duplicated, fuzzer.Crashes, fuzzer.Hangs, ReliabilityReport.TestCommand(nameof(AbiFuzzTests), seed, seconds == 8 ? null : $"{SecondsVariable}={seconds.ToString(CultureInfo.InvariantCulture)}")));
             Assert.That(fuzzer.Cases.Keys, Is.EquivalentTo(Enum.GetValues<FuzzTarget>()), "every target was fuzzed");
             Assert.That(fuzzer.Cases.Values.Sum(), Is.GreaterThan(2_000), "enough cases to mean anything");
             Assert.That(fuzzer.Features, Is.GreaterThan(30), "the mutants reach many behaviours, not only one rejection");

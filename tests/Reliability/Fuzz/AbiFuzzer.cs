@@ -14,7 +14,8 @@ namespace Attribution.Tests.Reliability.Fuzz;
 /// A mutation fuzzer for the decoders and the C ABI's entry points, in-process, seeded (the seed reproduces the run).
 /// It starts from the committed seed corpus and the malformed corpus, keeps mutants that show a new behaviour
 /// (status, reason, counts: a cheap stand-in for coverage) and checks each target's invariants — including a
-/// differential one: the C ABI must accept and reject exactly as the decoder alone does.
+/// differential one (the C ABI must accept and reject exactly as the decoder alone does) and, for JSON, an independent
+/// one: the verdict of <see cref="JsonContractOracle"/>, which does not use the engine's decoder.
 /// </summary>
 internal sealed unsafe partial class AbiFuzzer : IDisposable
 {
@@ -49,6 +50,21 @@ internal sealed unsafe partial class AbiFuzzer : IDisposable
 
     /// <summary>Inputs kept because they showed a new behaviour.</summary>
     public int Kept { get; private set; }
+
+    /// <summary>Cases that threw (an exception out of an entry point) plus events a shard failed to apply.</summary>
+    public long Crashes { get; private set; }
+
+    /// <summary>Cases that took longer than the bound for one call.</summary>
+    public long Hangs { get; private set; }
+
+    /// <summary>After <see cref="Finish"/>: records the ABI accepted but the shards never applied, and attributions counted but never polled.</summary>
+    public long Lost { get; private set; }
+
+    /// <summary>After <see cref="Finish"/>: records applied beyond those accepted, and attributions polled beyond those counted.</summary>
+    public long Duplicated { get; private set; }
+
+    private ulong _acceptedRecords;
+    private ulong _polledOutputs;
 
     /// <summary>The committed seeds of a target (and, for the record targets, the malformed corpus).</summary>
     public static IEnumerable<(string Name, byte[] Bytes)> Seeds(FuzzTarget target)
@@ -86,6 +102,8 @@ internal sealed unsafe partial class AbiFuzzer : IDisposable
             var (failure, feature) = Check(target, input);
             if (failure is not null)
             {
+                // The tallies of what the run left behind are still taken; the first finding is what the caller sees.
+                Finish();
                 return new FuzzFinding(target, input, failure);
             }
             if (feature is not null && _features.Add(target + ":" + feature) && pool.Count < CorpusLimit)
@@ -115,28 +133,41 @@ internal sealed unsafe partial class AbiFuzzer : IDisposable
             };
             if (result.Failure is null && clock.Elapsed > SlowCase && target != FuzzTarget.Config)
             {
+                Hangs++;
                 return ($"took {clock.Elapsed.TotalMilliseconds:F0} ms (more than {SlowCase.TotalMilliseconds} ms)", null);
             }
             return result;
         }
         catch (Exception e) when (e is not AssertionException)
         {
+            Crashes++;
             return ($"threw {e.GetType().Name}: {e.Message}", null);
         }
     }
 
-    /// <summary>After a run: everything submitted is applied without a shard fault.</summary>
+    /// <summary>
+    /// After a run: everything accepted is applied exactly once without a shard fault, and every attribution counted
+    /// was polled exactly once (the tallies go to <see cref="Lost"/>, <see cref="Duplicated"/> and <see cref="Crashes"/>).
+    /// </summary>
     public FuzzFinding? Finish()
     {
         int flushed = NativeAbi.Flush(_engine, 0);
-        NativeAbi.Drain(_engine);
+        Drain();
         var counters = NativeAbi.ReadCounters(_engine);
-        if (flushed != 0 || counters.Faults != 0)
+        Crashes += (long)counters.Faults;
+        Lost = Over(_acceptedRecords, counters.Events + counters.Faults) + Over(counters.Attributed, _polledOutputs);
+        Duplicated = Over(counters.Events + counters.Faults, _acceptedRecords) + Over(_polledOutputs, counters.Attributed);
+        if (flushed != 0 || counters.Faults != 0 || Lost != 0 || Duplicated != 0)
         {
-            return new FuzzFinding(FuzzTarget.Submit, [], $"after the run: attr_flush {flushed}, shard faults {counters.Faults} ({NativeAbi.LastErrorText()})");
+            return new FuzzFinding(FuzzTarget.Submit, [], $"after the run: attr_flush {flushed}, shard faults {counters.Faults}, records accepted {_acceptedRecords} and applied {counters.Events}, attributions counted {counters.Attributed} and polled {_polledOutputs} ({NativeAbi.LastErrorText()})");
         }
         return null;
     }
+
+    private static long Over(ulong a, ulong b) => a > b ? (long)(a - b) : 0;
+
+    /// <summary>Polls every pending attribution, counting them.</summary>
+    private void Drain() => _polledOutputs += (ulong)NativeAbi.Drain(_engine).Count;
 
     public void Dispose() => NativeAbi.Close(_engine);
 
@@ -144,6 +175,13 @@ internal sealed unsafe partial class AbiFuzzer : IDisposable
     {
         EventRecord record = default;
         return messagePack ? MessagePackEventReader.Read((ReadOnlySpan<byte>)input, ref record, RecordLimit) : JsonEventReader.Read(input, ref record, RecordLimit);
+    }
+
+    /// <summary>Null when <paramref name="reason"/> is a verdict the contract allows for the JSON record, else what it allows.</summary>
+    private static string? ContractDisagrees(byte[] input, RejectReason reason)
+    {
+        var allowed = JsonContractOracle.Verdict(input, RecordLimit);
+        return allowed.Contains(reason) ? null : $"the contract says {string.Join(" or ", allowed)}";
     }
 
     private static (string?, string?) Decode(byte[] input, bool messagePack)
@@ -159,6 +197,10 @@ internal sealed unsafe partial class AbiFuzzer : IDisposable
         {
             return ($"reason {reason} with kind {first.Kind}", null);
         }
+        if (!messagePack && ContractDisagrees(input, reason) is { } disagreement)
+        {
+            return ($"the decoder says {reason}; {disagreement}", null);
+        }
         return (null, $"{reason}:{first.Kind}");
     }
 
@@ -169,14 +211,20 @@ internal sealed unsafe partial class AbiFuzzer : IDisposable
         int status = NativeAbi.SubmitRecord(_engine, input, messagePack, ++_position, out int reason);
         if (status == (int)AttrStatus.Backpressure)
         {
-            NativeAbi.Drain(_engine);
+            Drain();
             status = NativeAbi.SubmitRecord(_engine, input, messagePack, _position, out reason);
         }
+        _acceptedRecords += status == (int)AttrStatus.Ok ? 1UL : 0;
         var expected = Expected(input, messagePack);
         int wantStatus = expected == RejectReason.None ? (int)AttrStatus.Ok : (int)AttrStatus.Rejected;
         if (status != wantStatus || reason != (int)expected)
         {
             return ($"attr_submit returned {status} reason {reason}, the decoder says {expected} ({NativeAbi.LastErrorText()})", null);
+        }
+        // The decoder above is the code under test; the contract's own verdict is worked out independently.
+        if (!messagePack && ContractDisagrees(input, (RejectReason)reason) is { } disagreement)
+        {
+            return ($"attr_submit returned {status} reason {(RejectReason)reason}; {disagreement}", null);
         }
         return (null, $"{messagePack}:{status}:{reason}");
     }
@@ -200,6 +248,10 @@ internal sealed unsafe partial class AbiFuzzer : IDisposable
         ulong blank = (ulong)lines.Count(l => l.Length == 0);
         ulong accepted = (ulong)lines.Count(l => l.Length > 0 && Expected(l, messagePack: false) == RejectReason.None);
         ulong rejected = (ulong)lines.Count - blank - accepted;
+        // Independently of the decoder: the lines the contract accepts for sure, and those it may accept.
+        var verdicts = lines.Where(l => l.Length > 0).Select(l => JsonContractOracle.Verdict(l, RecordLimit)).ToList();
+        ulong surely = (ulong)verdicts.Count(v => v.Count == 1 && v.Contains(RejectReason.None));
+        ulong possibly = (ulong)verdicts.Count(v => v.Contains(RejectReason.None));
 
         BatchResult total = default;
         int offset = 0;
@@ -219,12 +271,17 @@ internal sealed unsafe partial class AbiFuzzer : IDisposable
                 break;
             }
             offset += (int)result.Consumed;
-            NativeAbi.Drain(_engine);
+            Drain();
         }
+        _acceptedRecords += total.Accepted;
         _position += lines.Count;
         if (status != 0 || (total.Accepted, total.Rejected, total.Blank) != (accepted, rejected, blank))
         {
             return ($"attr_submit_batch returned {status} with accepted {total.Accepted}, rejected {total.Rejected}, blank {total.Blank}; expected accepted {accepted}, rejected {rejected}, blank {blank} ({NativeAbi.LastErrorText()})", null);
+        }
+        if (total.Accepted < surely || total.Accepted > possibly)
+        {
+            return ($"attr_submit_batch accepted {total.Accepted} lines; the contract accepts {surely} (up to {possibly} where it leaves a choice)", null);
         }
         return (null, $"{status}:{Math.Min(accepted, 3UL)}:{Math.Min(rejected, 3UL)}:{Math.Min(blank, 2UL)}");
     }
@@ -247,12 +304,13 @@ internal sealed unsafe partial class AbiFuzzer : IDisposable
         bool truncated = at < input.Length;
         BatchResult result;
         int status;
-        NativeAbi.Drain(_engine); // a batch here is small: no back-pressure after a drain
+        Drain(); // a batch here is small: no back-pressure after a drain
         fixed (byte* p = input)
         {
             status = NativeAbi.SubmitBatchMessagePack(_engine, p, (nuint)input.Length, _position, &result);
         }
         _position += complete;
+        _acceptedRecords += result.Accepted;
         int wantStatus = truncated ? (int)AttrStatus.InvalidArgument : (int)AttrStatus.Ok;
         if (status != wantStatus || result.Accepted != accepted || result.Accepted + result.Rejected != (ulong)complete || result.Consumed != (ulong)at)
         {
