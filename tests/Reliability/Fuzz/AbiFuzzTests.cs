@@ -24,18 +24,14 @@ public class AbiFuzzTests
         var clock = Stopwatch.StartNew();
         FuzzFinding? finding;
         string summary;
-        using (var fuzzer = new AbiFuzzer(seed))
-        {
-            finding = fuzzer.Run(TimeSpan.FromSeconds(seconds));
-            summary = $"{fuzzer.Cases.Values.Sum()} cases ({string.Join(", ", fuzzer.Cases.Select(kv => $"{kv.Key} {kv.Value}"))}); {fuzzer.Features} behaviours, {fuzzer.Kept} inputs kept";
-            ReliabilityReport.Add(new ReliabilityRow("fuzzing", $"mutation fuzzing of the decoders and the C ABI entry points, {seconds:F0} s", fuzzer.Cases.Values.Sum(), clock.Elapsed,
-                summary + (finding is null ? "; no finding" : $"; finding: {finding.Target} {finding.Message}"),
-                fuzzer.Lost, fuzzer.Duplicated, fuzzer.Crashes, fuzzer.Hangs, ReliabilityReport.TestCommand(nameof(AbiFuzzTests), seed, seconds == 8 ? null : $"{SecondsVariable}={seconds.ToString(CultureInfo.InvariantCulture)}")));
-            Assert.That(fuzzer.Cases.Keys, Is.EquivalentTo(Enum.GetValues<FuzzTarget>()), "every target was fuzzed");
-            Assert.That(fuzzer.Cases.Values.Sum(), Is.GreaterThan(2_000), "enough cases to mean anything");
-            Assert.That(fuzzer.Features, Is.GreaterThan(30), "the mutants reach many behaviours, not only one rejection");
-        }
+        using var fuzzer = new AbiFuzzer(seed);
+        finding = fuzzer.Run(TimeSpan.FromSeconds(seconds));
+        summary = $"{fuzzer.Cases.Values.Sum()} cases ({string.Join(", ", fuzzer.Cases.Select(kv => $"{kv.Key} {kv.Value}"))}); {fuzzer.Features} behaviours, {fuzzer.Kept} inputs kept";
+        ReliabilityReport.Add(new ReliabilityRow("fuzzing", $"mutation fuzzing of the decoders and the C ABI entry points, {seconds:F0} s", fuzzer.Cases.Values.Sum(), clock.Elapsed,
+            summary + (finding is null ? "; no finding" : $"; finding: {finding.Target} {finding.Message}"),
+            fuzzer.Lost, fuzzer.Duplicated, fuzzer.Crashes, fuzzer.Hangs, ReliabilityReport.TestCommand(nameof(AbiFuzzTests), seed, seconds == 8 ? null : $"{SecondsVariable}={seconds.ToString(CultureInfo.InvariantCulture)}")));
         TestContext.Out.WriteLine(summary);
+        // A finding ends the run early: report it before judging how far the run got.
         if (finding is not null)
         {
             string dir = Path.Combine(TestContext.CurrentContext.TestDirectory, "fuzz-findings");
@@ -44,6 +40,9 @@ public class AbiFuzzTests
             File.WriteAllBytes(file, finding.Input);
             Assert.Fail($"{finding}\nSaved to {file}: copy it to tests/Reliability/corpus/fuzz/{finding.Target.ToString().ToLowerInvariant()}/ as a regression.");
         }
+        Assert.That(fuzzer.Cases.Keys, Is.EquivalentTo(Enum.GetValues<FuzzTarget>()), "every target was fuzzed");
+        Assert.That(fuzzer.Cases.Values.Sum(), Is.GreaterThan(2_000), "enough cases to mean anything");
+        Assert.That(fuzzer.Features, Is.GreaterThan(30), "the mutants reach many behaviours, not only one rejection");
     }
 
     [Test]
