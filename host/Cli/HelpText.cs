@@ -93,6 +93,12 @@ public static class HelpText
                                   interval, and the host that gains it starts from that file
                                   instead of re-reading the input (default: none)
           --metrics-port N        serve /metrics (Prometheus) and /health on this port (default off)
+          --metrics-address A     the address they listen on: 127.0.0.1 (default, this machine
+                                  only), 0.0.0.0 or :: to let other machines scrape, or one
+                                  interface's address. Limits: 512 open connections (one more
+                                  closes the one idle the longest), 5 s to send request headers,
+                                  30 s idle keep-alive, request line 4 KiB, headers 8 KiB, body
+                                  4 KiB, uploads and downloads slower than 240 B/s cut after 5 s
           --kafka KEY=VALUE       any librdkafka property for every client, repeatable (TLS, SASL,
                                   tuning); also ATTRIBUTION_KAFKA_<KEY> with '_' for '.'
           --config FILE           the JSON config file
