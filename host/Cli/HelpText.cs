@@ -96,9 +96,10 @@ public static class HelpText
           --metrics-address A     the address they listen on: 127.0.0.1 (default, this machine
                                   only), 0.0.0.0 or :: to let other machines scrape, or one
                                   interface's address. Limits: 512 open connections (one more
-                                  closes the one idle the longest), 5 s to send request headers,
-                                  30 s idle keep-alive, request line 4 KiB, headers 8 KiB, body
-                                  4 KiB, uploads and downloads slower than 240 B/s cut after 5 s
+                                  closes the one idle the longest), a connection idle for 10 s is
+                                  closed, request headers must arrive within 5 s, request line
+                                  4 KiB, headers 8 KiB, body 4 KiB, transfers slower than 240 B/s
+                                  are cut after 5 s
           --kafka KEY=VALUE       any librdkafka property for every client, repeatable (TLS, SASL,
                                   tuning); also ATTRIBUTION_KAFKA_<KEY> with '_' for '.'
           --config FILE           the JSON config file

@@ -33,11 +33,14 @@ public sealed class MetricsServer : IDisposable
     /// <summary>Largest request body (no endpoint reads one).</summary>
     public const int MaxRequestBodyBytes = 4 * 1024;
 
-    /// <summary>How long a new connection may take to send its request headers.</summary>
+    /// <summary>How long a request may take to send its headers, from its first byte.</summary>
     public static readonly TimeSpan RequestHeadersTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a kept-alive connection may stay idle between requests (longer than Prometheus' 15 s scrape interval).</summary>
-    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a connection may stay idle, before its first request (Kestrel applies this one there, not the header
+    /// timeout) or between two. Shorter than a usual scrape interval: a scraper reconnects, which costs little here.
+    /// </summary>
+    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Slowest body upload and response download accepted, after a grace period.</summary>
     public static readonly MinDataRate MinDataRate = new(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
