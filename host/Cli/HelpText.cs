@@ -128,6 +128,6 @@ public static class HelpText
           --partitions P    partitions of raw-events (default 8)
           --shards N        engine shard threads (default: cores, at most 4)
           --seed S          generator seed (default: random, printed)
-          --metrics-port N  serve /metrics and /health while the demo runs
+          --metrics-port N  serve /metrics and /health on 127.0.0.1 while the demo runs
         """;
 }

@@ -24,7 +24,7 @@ public class RunConfigurationTests
         yield return new TestCaseData(new[] { "--bootstrap-servers", "x:1", "--output-topic", "bad topic" }, NoEnvironment, null, "topic").SetName("Illegal_topic_name");
         yield return new TestCaseData(new[] { "--bootstrap-servers", "x:1", "--input-topic", "attributed-events" }, NoEnvironment, null, "three different topics").SetName("Input_topic_equals_output_topic");
         yield return new TestCaseData(new[] { "--bootstrap-servers", "x:1", "--frobnicate" }, NoEnvironment, null, "not a flag").SetName("Unknown_flag");
-        yield return new TestCaseData(new[] { "--bootstrap-servers", "x:1", "--metrics-port", "9100", "--metrics-address", "localhost" }, NoEnvironment, null, "--metrics-address").SetName("Metrics_address_not_an_IP_address");
+        yield return new TestCaseData(new[] { "--bootstrap-servers", "x:1", "--metrics-port", "9100", "--metrics-address", "localhost" }, NoEnvironment, null, "--metrics-address must be an IP address").SetName("Metrics_address_not_an_IP_address");
         yield return new TestCaseData(new[] { "--bootstrap-servers", "x:1", "--metrics-port", "9100" }, new Dictionary<string, string> { ["ATTRIBUTION_METRICS_ADDRESS"] = "127.1" }, null, "ATTRIBUTION_METRICS_ADDRESS").SetName("Metrics_address_shorthand_in_the_environment");
         yield return new TestCaseData(Array.Empty<string>(), NoEnvironment, """{"bootstrap_servers":"x:1","metrics_port":9100,"metrics_address":"300.0.0.1"}""", "metrics_address in").SetName("Metrics_address_out_of_range_in_the_config_file");
     }
