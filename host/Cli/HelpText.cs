@@ -93,6 +93,13 @@ public static class HelpText
                                   interval, and the host that gains it starts from that file
                                   instead of re-reading the input (default: none)
           --metrics-port N        serve /metrics (Prometheus) and /health on this port (default off)
+          --metrics-address A     the address they listen on: 127.0.0.1 (default, this machine
+                                  only), 0.0.0.0 or :: to let other machines scrape, or one
+                                  interface's address. Limits: 512 open connections (one more
+                                  closes the one idle the longest), a connection idle for 10 s is
+                                  closed, request headers must arrive within 5 s, request line
+                                  4 KiB, headers 8 KiB, body 4 KiB, transfers slower than 240 B/s
+                                  are cut after 5 s
           --kafka KEY=VALUE       any librdkafka property for every client, repeatable (TLS, SASL,
                                   tuning); also ATTRIBUTION_KAFKA_<KEY> with '_' for '.'
           --config FILE           the JSON config file
@@ -121,6 +128,6 @@ public static class HelpText
           --partitions P    partitions of raw-events (default 8)
           --shards N        engine shard threads (default: cores, at most 4)
           --seed S          generator seed (default: random, printed)
-          --metrics-port N  serve /metrics and /health while the demo runs
+          --metrics-port N  serve /metrics and /health on 127.0.0.1 while the demo runs
         """;
 }

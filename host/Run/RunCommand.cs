@@ -68,10 +68,11 @@ public static class RunCommand
             string? sentence;
             using (var pipeline = new KafkaPipeline(options, log))
             {
-                using var metrics = options.MetricsPort > 0 ? MetricsServer.TryStart(options.MetricsPort, pipeline, log) : null;
+                string? metricsProblem = null;
+                using var metrics = options.MetricsPort > 0 ? MetricsServer.TryStart(options.MetricsAddress, options.MetricsPort, pipeline, log, out metricsProblem) : null;
                 if (options.MetricsPort > 0 && metrics is null)
                 {
-                    stderr.WriteLine($"attribution run: the metrics port {options.MetricsPort} cannot be opened (in use, or not allowed).");
+                    stderr.WriteLine($"attribution run: the metrics endpoint {new System.Net.IPEndPoint(options.MetricsAddress, options.MetricsPort)} cannot be opened ({metricsProblem}).");
                     return 2;
                 }
                 code = pipeline.Run(cancel.Token);

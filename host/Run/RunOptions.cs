@@ -86,6 +86,9 @@ public sealed record RunOptions
     /// <summary>Port of the <c>/metrics</c> and <c>/health</c> endpoints; 0 = off.</summary>
     public int MetricsPort { get; init; }
 
+    /// <summary>Address the metrics endpoints listen on: loopback unless the operator widens it (0.0.0.0, ::, an interface's address).</summary>
+    public System.Net.IPAddress MetricsAddress { get; init; } = System.Net.IPAddress.Loopback;
+
     /// <summary>librdkafka properties passed to every client (TLS, SASL, tuning).</summary>
     public IReadOnlyDictionary<string, string> KafkaProperties { get; init; } = new Dictionary<string, string>();
 

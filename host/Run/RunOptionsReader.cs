@@ -21,6 +21,7 @@ public static class RunOptionsReader
         "input-format", "output-format", "commit-interval", "window", "window-hours", "allowed-lateness",
         "conversion-retention", "click-history", "max-record-bytes", "shards", "rebuild-lookback",
         "startup-timeout", "transaction-timeout", "state-dir", "snapshot-interval", "shared-state-dir", "metrics-port",
+        "metrics-address",
     ];
 
     /// <summary>Prefix of environment variables that pass librdkafka properties (underscores become dots).</summary>
@@ -258,6 +259,7 @@ public static class RunOptionsReader
             SnapshotInterval = TimeSpan.FromMilliseconds(Duration("snapshot-interval", 60_000, values, minMs: 100, maxMs: 86_400_000)),
             SharedStateDirectory = values.TryGetValue("shared-state-dir", out var sharedDir) ? (sharedDir.Value.Trim().Length > 0 ? sharedDir.Value.Trim() : throw new UsageException($"{sharedDir.Source} must name a directory.")) : null,
             MetricsPort = (int)Number("metrics-port", 0, 0, 65535, values),
+            MetricsAddress = Address("metrics-address", values),
             KafkaProperties = kafka,
         };
         if (options.InputTopic == options.OutputTopic || options.InputTopic == options.DeadLetterTopic || options.OutputTopic == options.DeadLetterTopic)
@@ -332,6 +334,22 @@ public static class RunOptionsReader
             throw new UsageException($"{v.Source} must be 1 to 200 ASCII letters, digits, '.', '_' or '-', but got '{v.Value}'.");
         }
         return v.Value;
+    }
+
+    // An IP literal only (a name could resolve to several addresses or none); 127.1-style shorthands are refused too.
+    private static System.Net.IPAddress Address(string name, Dictionary<string, (string Value, string Source)> values)
+    {
+        if (!values.TryGetValue(name, out var v))
+        {
+            return System.Net.IPAddress.Loopback;
+        }
+        string text = v.Value.Trim();
+        bool shaped = text.Contains(':', StringComparison.Ordinal) || text.Count(c => c == '.') == 3;
+        if (!shaped || !System.Net.IPAddress.TryParse(text, out var address))
+        {
+            throw new UsageException($"{v.Source} must be an IP address such as 127.0.0.1 (the default), 0.0.0.0 (every IPv4 interface) or :: (every interface), but got '{v.Value}'.");
+        }
+        return address;
     }
 
     private static WireFormat Format(string name, Dictionary<string, (string Value, string Source)> values)

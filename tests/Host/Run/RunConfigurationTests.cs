@@ -24,6 +24,9 @@ public class RunConfigurationTests
         yield return new TestCaseData(new[] { "--bootstrap-servers", "x:1", "--output-topic", "bad topic" }, NoEnvironment, null, "topic").SetName("Illegal_topic_name");
         yield return new TestCaseData(new[] { "--bootstrap-servers", "x:1", "--input-topic", "attributed-events" }, NoEnvironment, null, "three different topics").SetName("Input_topic_equals_output_topic");
         yield return new TestCaseData(new[] { "--bootstrap-servers", "x:1", "--frobnicate" }, NoEnvironment, null, "not a flag").SetName("Unknown_flag");
+        yield return new TestCaseData(new[] { "--bootstrap-servers", "x:1", "--metrics-port", "9100", "--metrics-address", "localhost" }, NoEnvironment, null, "--metrics-address must be an IP address").SetName("Metrics_address_not_an_IP_address");
+        yield return new TestCaseData(new[] { "--bootstrap-servers", "x:1", "--metrics-port", "9100" }, new Dictionary<string, string> { ["ATTRIBUTION_METRICS_ADDRESS"] = "127.1" }, null, "ATTRIBUTION_METRICS_ADDRESS").SetName("Metrics_address_shorthand_in_the_environment");
+        yield return new TestCaseData(Array.Empty<string>(), NoEnvironment, """{"bootstrap_servers":"x:1","metrics_port":9100,"metrics_address":"300.0.0.1"}""", "metrics_address in").SetName("Metrics_address_out_of_range_in_the_config_file");
     }
 
     [TestCaseSource(nameof(BadSettings))]
@@ -65,6 +68,22 @@ public class RunConfigurationTests
         Assert.That(code, Is.EqualTo(1));
         Assert.That(stderr.ToString(), Does.Contain("attribution run: No Kafka broker answered at 127.0.0.1:1 within 1 s."));
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)));
+    }
+
+    [TestCase("192.0.2.1", TestName = "Metrics_address_not_on_this_machine_exits_2_with_one_sentence")]
+    [TestCase("127.0.0.1", TestName = "Metrics_port_in_use_exits_2_with_one_sentence")]
+    public void Metrics_endpoint_that_cannot_be_opened_exits_2_with_one_sentence(string address)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var stderr = new StringWriter();
+        int code = RunCommand.Run(["--bootstrap-servers", "127.0.0.1:1", "--metrics-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--metrics-address", address], NoEnvironment, stderr, CancellationToken.None);
+        string text = stderr.ToString().Trim();
+        TestContext.Out.WriteLine(text);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(text.Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(text, Does.StartWith($"attribution run: the metrics endpoint {address}:{port} cannot be opened (").And.EndWith(")."));
     }
 
     [Test]

@@ -124,13 +124,4 @@ public class RunExactlyOnceTests
         TestContext.Out.WriteLine(string.Join("\n", host.Stderr.Where(l => l.Contains(" warn ", StringComparison.Ordinal) || l.Contains("stopped", StringComparison.Ordinal)).Take(40)));
         Assert.That(Verdict(cluster, s), Is.Null);
     }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

@@ -15,7 +15,8 @@ public class RunStopTests
         var s = Generate(TestSeed.Get(), 1_000);
         using var cluster = StartCluster(s.Partitions);
         ProduceWithKcat(kcat, cluster, s, 0, s.Items.Count / 2);
-        using var host = HostProcess.Start(HostArgs(cluster, s.Config, "stuck"));
+        // With the metrics server on: its stop must not hold the process past the bound either.
+        using var host = HostProcess.Start(HostArgs(cluster, s.Config, "stuck", "--metrics-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.That(WaitForCommitted(cluster, Ends(s, s.Items.Count / 2), TimeSpan.FromSeconds(60), host), Is.True, () => host.StderrText);
 
         // Every EndTxn is answered with a retriable error from now on: the next transaction cannot commit, and the

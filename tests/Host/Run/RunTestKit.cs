@@ -263,6 +263,16 @@ internal static class RunTestKit
         return false;
     }
 
+    /// <summary>A loopback TCP port free right now.</summary>
+    public static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     /// <summary>Input records per partition of items [0, to).</summary>
     public static long[] Ends(Scenario s, int to)
     {
