@@ -97,7 +97,7 @@ internal static class RunTestKit
         {
             offsets[i] = next[items[i].Partition]++;
         }
-        return new Scenario(config, items, offsets, AttributionRun.Reference(config, items));
+        return new Scenario(config, items, offsets, AttributionRun.Reference(config, items, guarded: true));
     }
 
     /// <summary>Produces items [from, to) with kcat, one invocation per partition, keyed by user_id.</summary>
