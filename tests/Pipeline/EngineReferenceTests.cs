@@ -70,7 +70,7 @@ public class EngineReferenceTests
         return (output.Items.Select(x => x.Output).ToList(), counters);
     }
 
-    private static string? Compare(RunResult expected, List<AttributedOutput> actual, AttributionCounters counters)
+    internal static string? Compare(RunResult expected, List<AttributedOutput> actual, AttributionCounters counters)
     {
         var expectedByPartition = expected.Outputs.GroupBy(o => o.Partition).ToDictionary(g => g.Key, g => g.ToList());
         var actualByPartition = actual.GroupBy(o => o.Partition).ToDictionary(g => g.Key, g => g.ToList());
