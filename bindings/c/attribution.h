@@ -83,6 +83,7 @@ extern "C" {
 #define ATTR_REJECT_FIELD_TOO_LONG     9
 #define ATTR_REJECT_EMPTY_FIELD       10
 #define ATTR_REJECT_DUPLICATE_FIELD   11
+#define ATTR_REJECT_CLOCK_SKEW        12  /* timestamp beyond max_clock_skew_ms of its partition's event time */
 
 /* ---- Outcomes (index of attr_counters.outcomes) ------------------------------------------- */
 
@@ -125,7 +126,7 @@ struct attr_counters {
     uint64_t clicks;
     uint64_t conversions;
     uint64_t attributed;           /* attributions produced */
-    uint64_t rejected;             /* records rejected by the decoder */
+    uint64_t rejected;             /* records rejected (decoder or clock guard) */
     uint64_t faults;               /* events a shard failed to apply (should stay 0) */
     uint64_t output_records;       /* attributions delivered to the output queue */
     uint64_t output_pending_bytes; /* bytes waiting to be polled */
@@ -147,6 +148,12 @@ const char* attr_version(void);
  *   "conversion_retention_ms" int >= window: how long attributed conversion ids are remembered
  *   "click_history"           int 1..4: clicks kept per (user, campaign) (4)
  *   "max_record_bytes"        int 256..16777216: larger records are rejected oversized (65536)
+ *   "max_clock_skew_ms"       int >= window + lateness: an event this far ahead of or behind its
+ *                             partition's event time is rejected ATTR_REJECT_CLOCK_SKEW unless
+ *                             clock_confirmations agreeing events confirm a jump ahead (the larger
+ *                             of 7 days and window + lateness)
+ *   "clock_confirmations"     int 1..8: events needed to start a partition's event time and to
+ *                             confirm a jump ahead; 1 turns the forward check off (3)
  *   "ring_size"               int, power of two 2..4194304: ring slots (8192)
  *   "multi_producer"          bool: allow concurrent submitters (false)
  *   "wait"                    "sleeping" (default, no idle CPU) | "yielding" | "blocking" | "busy_spin"
@@ -156,7 +163,7 @@ const char* attr_version(void);
  *                             private temporary directory, removed on close, and no snapshots).
  *                             Opening on a state_dir recovers its newest valid snapshot (none: the
  *                             engine starts empty); a snapshot taken with other results-determining
- *                             settings (window, lateness, retention, partitions, history, shards)
+ *                             settings (window, lateness, retention, partitions, history, clock guard, shards)
  *                             fails with ATTR_INVALID_CONFIG
  *   "snapshot_every_events"   int >= 0: also snapshot after this many submitted records, started
  *                             by the submitting thread (0, the default: only on attr_snapshot)
@@ -185,7 +192,7 @@ const char* attr_reject_reason_name(int reason);
 /* Submits one record (len bytes in `format`, ATTR_FORMAT_JSON or ATTR_FORMAT_MSGPACK) with the
  * caller's position (an offset or line number; the engine keeps the last applied position per
  * partition, which snapshots record).
- * Returns ATTR_OK when accepted; ATTR_REJECTED when the decoder rejected it (counted). If
+ * Returns ATTR_OK when accepted; ATTR_REJECTED when the decoder or the clock guard rejected it (counted). If
  * reject_reason is not NULL it receives the ATTR_REJECT_* reason (ATTR_REJECT_NONE otherwise);
  * ATTR_BACKPRESSURE when the output queue is full (nothing consumed: poll, then retry).
  * May block briefly while the ring is full. Submitter thread rules apply. */

@@ -76,6 +76,7 @@ internal static unsafe class Guard
         RejectReason.FieldTooLong => "The record was rejected: field_too_long."u8,
         RejectReason.EmptyField => "The record was rejected: empty_field (a required string is empty)."u8,
         RejectReason.DuplicateField => "The record was rejected: duplicate_field (a field appears twice)."u8,
+        RejectReason.ClockSkew => "The record was rejected: clock_skew (its timestamp is further from its partition's event time than max_clock_skew_ms)."u8,
         _ => "The record was rejected."u8,
     };
 }

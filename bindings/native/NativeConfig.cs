@@ -105,6 +105,12 @@ internal sealed record NativeConfig
                     case "max_record_bytes":
                         attribution = attribution with { MaxRecordBytes = (int)Integer(ref reader, key, 256, 16 * 1024 * 1024) };
                         break;
+                    case "max_clock_skew_ms":
+                        attribution = attribution with { MaxClockSkewMs = Integer(ref reader, key, 1, long.MaxValue / 4) };
+                        break;
+                    case "clock_confirmations":
+                        attribution = attribution with { ClockConfirmations = (int)Integer(ref reader, key, 1, AttributionConfig.MaxClockConfirmations) };
+                        break;
                     case "snapshot_every_events":
                         engine = engine with { SnapshotEveryEvents = Integer(ref reader, key, 0, long.MaxValue) };
                         break;

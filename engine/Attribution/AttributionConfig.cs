@@ -27,6 +27,27 @@ public sealed record AttributionConfig
     /// <summary>Largest accepted input record in bytes; larger ones are rejected as oversized. Default 64 KiB.</summary>
     public int MaxRecordBytes { get; init; } = 64 * 1024;
 
+    /// <summary>Default bound of the event-time guard: an event more than a week ahead of or behind its partition's event time is a clock outlier.</summary>
+    public const long DefaultMaxClockSkewMs = 7 * 24 * HourMs;
+
+    /// <summary>Most events a run of the event-time guard may need (they are kept per partition as part of its state).</summary>
+    public const int MaxClockConfirmations = 8;
+
+    /// <summary>
+    /// Event-time guard (docs/SEMANTICS.md): how far ahead of or behind its partition's event time an event may lie
+    /// and still be judged normally; null = the larger of a week and window + lateness. At least window + lateness.
+    /// </summary>
+    public long? MaxClockSkewMs { get; init; }
+
+    /// <summary>Effective bound of the event-time guard.</summary>
+    public long EffectiveMaxClockSkewMs => MaxClockSkewMs ?? Math.Max(DefaultMaxClockSkewMs, EventTime.AddSpans(WindowMs, AllowedLatenessMs));
+
+    /// <summary>
+    /// Event-time guard: events that must agree before a partition's event time is set (its first events) or jumps
+    /// beyond the skew bound (that many consecutive events ahead). 1 turns the forward check off. Default 3.
+    /// </summary>
+    public int ClockConfirmations { get; init; } = 3;
+
     /// <summary>The window in hours as written in outputs' <c>attribution_window_hours</c>.</summary>
     public double WindowHours => WindowMs / (double)HourMs;
 
@@ -52,6 +73,14 @@ public sealed record AttributionConfig
         if (ClickHistory is < 1 or > 4)
         {
             return $"The click history per (user, campaign) must be between 1 and 4, but it is {ClickHistory}.";
+        }
+        if (MaxClockSkewMs is { } skew && skew < EventTime.AddSpans(WindowMs, AllowedLatenessMs))
+        {
+            return $"The maximum clock skew ({skew} ms) must be at least the window plus the allowed lateness ({EventTime.AddSpans(WindowMs, AllowedLatenessMs)} ms), or events that can still be attributed would be rejected as clock outliers.";
+        }
+        if (ClockConfirmations is < 1 or > MaxClockConfirmations)
+        {
+            return $"The clock confirmations must be between 1 and {MaxClockConfirmations}, but it is {ClockConfirmations}.";
         }
         if (MaxRecordBytes is < 256 or > 16 * 1024 * 1024)
         {

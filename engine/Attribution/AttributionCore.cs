@@ -165,7 +165,7 @@ public sealed class AttributionCore<TTable> where TTable : class, IStateTable
         int keyLength = WriteKey(ref e, _clickKey, e.CampaignId, "campaign_id");
 
         long ts = e.Timestamp;
-        long horizon = EventTime.Horizon(Watermarks.Advance(e.Partition, ts), _clickSpan);
+        long horizon = EventTime.Horizon(AdvanceWatermark(ref e), _clickSpan);
         if (ts < horizon)
         {
             return AttributionOutcome.ClickExpiredOnArrival;
@@ -231,7 +231,7 @@ public sealed class AttributionCore<TTable> where TTable : class, IStateTable
         int clickKeyLength = WriteKey(ref e, _clickKey, e.CampaignId, "campaign_id");
 
         long ts = e.Timestamp;
-        long watermark = Watermarks.Advance(e.Partition, ts);
+        long watermark = AdvanceWatermark(ref e);
         ReadOnlySpan<byte> conversionKey = _conversionKey.AsSpan(0, conversionKeyLength);
 
         int n = _conversions.Read(conversionKey, _stored);
@@ -274,6 +274,19 @@ public sealed class AttributionCore<TTable> where TTable : class, IStateTable
         int length = RememberedConversionFormat.Write(value, ts);
         _conversions.Upsert(conversionKey, value.Slice(0, length));
         return AttributionOutcome.Attributed;
+    }
+
+    /// <summary>
+    /// The watermark <paramref name="e"/> is judged against: its partition's, raised to its timestamp; or, when the
+    /// engine's event-time guard judged it, the guard's (stored unless the guard still bootstraps the partition).
+    /// </summary>
+    private long AdvanceWatermark(ref EventRecord e)
+    {
+        if (!e.Guarded)
+        {
+            return Watermarks.Advance(e.Partition, e.Timestamp);
+        }
+        return e.HoldsWatermark ? e.GuardedWatermark : Watermarks.Advance(e.Partition, e.GuardedWatermark);
     }
 
     /// <summary>Reads and parses a click history into the scratch arrays; returns its click count (0 when absent).</summary>

@@ -36,6 +36,15 @@ public struct EventRecord
     public long Position;
     /// <summary>Ingest time (Stopwatch ticks) for latency measurement; 0 when unused.</summary>
     public long IngestTicks;
+    /// <summary>
+    /// Set by the event-time guard (the engine's Submit): the event is judged against <see cref="GuardedWatermark"/>
+    /// instead of its partition's watermark raised to <see cref="Timestamp"/>. False: the plain rule (W = max event time).
+    /// </summary>
+    public bool Guarded;
+    /// <summary>With <see cref="Guarded"/>: the partition's event time is not stored (the guard is still bootstrapping the partition).</summary>
+    public bool HoldsWatermark;
+    /// <summary>With <see cref="Guarded"/>: the watermark this event is judged against (and, unless held, raises its partition's to).</summary>
+    public long GuardedWatermark;
 
     public Utf8Field EventId;
     public Utf8Field UserId;
@@ -62,6 +71,9 @@ public struct EventRecord
         Partition = 0;
         Position = 0;
         IngestTicks = 0;
+        Guarded = false;
+        HoldsWatermark = false;
+        GuardedWatermark = 0;
         EventId = Utf8Field.Absent;
         UserId = Utf8Field.Absent;
         CampaignId = Utf8Field.Absent;

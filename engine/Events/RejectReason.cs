@@ -31,13 +31,18 @@ public enum RejectReason : byte
     EmptyField = 10,
     /// <summary>A known field name appears more than once in the record (which value to trust is ambiguous).</summary>
     DuplicateField = 11,
+    /// <summary>
+    /// The event's timestamp lies further ahead of (or behind) its partition's event time than the configured
+    /// skew allows, and no run of agreeing events confirmed it (docs/SEMANTICS.md, event-time guard).
+    /// </summary>
+    ClockSkew = 12,
 }
 
 /// <summary>Names of <see cref="RejectReason"/> values as they appear in summaries, metrics and dead letters.</summary>
 public static class RejectReasons
 {
     /// <summary>Number of reason values including <see cref="RejectReason.None"/>; sizes counter arrays.</summary>
-    public const int Count = 12;
+    public const int Count = 13;
 
     /// <summary>The snake_case name of a reason (stable, used in dead letters and metrics).</summary>
     public static string Name(RejectReason reason) => reason switch
@@ -54,6 +59,7 @@ public static class RejectReasons
         RejectReason.FieldTooLong => "field_too_long",
         RejectReason.EmptyField => "empty_field",
         RejectReason.DuplicateField => "duplicate_field",
+        RejectReason.ClockSkew => "clock_skew",
         _ => "unknown",
     };
 }

@@ -40,6 +40,10 @@ public sealed class AttributionEngine : IDisposable
     private readonly string _stateDirectory;
     private readonly bool _ownsStateDirectory;
     private readonly SnapshotCoordinator _snapshots;
+    private readonly EventTimeGuard _guard;
+    // With several producers the guard's order must be the ring's: judging and claiming happen under this lock
+    // (null with one producer). Commands that read or set the guard's state are posted under it too.
+    private readonly object? _producerLock;
     private int _disposed;
 
     /// <summary>
@@ -72,6 +76,15 @@ public sealed class AttributionEngine : IDisposable
             Log(options, $"Snapshot {recover.Sequence} was written with state table sizes {storage}; they are used instead of the configured {SnapshotStorage.From(options)}.");
         }
 
+        _guard = new EventTimeGuard(options.Attribution);
+        _producerLock = options.MultiProducer ? new object() : null;
+        if (recover is not null)
+        {
+            foreach (PartitionCut cut in recover.Partitions)
+            {
+                _guard.Restore(cut.Partition, cut.Watermark, cut.PendingEventTimes ?? []);
+            }
+        }
         _shards = new ShardHandler[options.Shards];
         try
         {
@@ -292,6 +305,29 @@ public sealed class AttributionEngine : IDisposable
         {
             ThrowStopped(stop);
         }
+        RejectReason reason;
+        if (_producerLock is null)
+        {
+            reason = Publish(record, position, partition, format);
+        }
+        else
+        {
+            lock (_producerLock)
+            {
+                reason = Publish(record, position, partition, format);
+            }
+        }
+        if (reason != RejectReason.None)
+        {
+            CountRejected(reason);
+        }
+        _snapshots.OnSubmitted();
+        return reason;
+    }
+
+    // Decodes into the next slot, judges the event's time and publishes it (under the producer lock with several producers).
+    private RejectReason Publish(ReadOnlySpan<byte> record, long position, int partition, WireFormat format)
+    {
         long seq = _ring.Next();
         ref EngineSlot slot = ref _ring[seq];
         slot.Command = null;
@@ -308,6 +344,10 @@ public sealed class AttributionEngine : IDisposable
                 partition = UserPartitioner.Partition(slot.Record.Get(slot.Record.UserId), _partitions);
             }
             slot.Record.Partition = partition;
+            reason = _guard.Judge(ref slot.Record);
+        }
+        if (reason == RejectReason.None)
+        {
             slot.Kind = SlotKind.Event;
         }
         else
@@ -316,10 +356,8 @@ public sealed class AttributionEngine : IDisposable
             // given partition records its position as consumed).
             slot.Kind = SlotKind.Skip;
             slot.Record.Partition = (uint)partition < PartitionWatermarks.MaxPartitions ? partition : -1;
-            CountRejected(reason);
         }
         _ring.Publish(seq);
-        _snapshots.OnSubmitted();
         return reason;
     }
 
@@ -375,13 +413,31 @@ public sealed class AttributionEngine : IDisposable
         var command = new ImportPartitionCommand(partition, path);
         try
         {
-            Execute(command, timeout ?? TimeSpan.FromMinutes(5));
+            if (_producerLock is null)
+            {
+                ImportNow(command, timeout);
+            }
+            else
+            {
+                // No event may be judged between the import's place in the ring and the guard taking the file's state.
+                lock (_producerLock)
+                {
+                    ImportNow(command, timeout);
+                }
+            }
         }
         catch (InvalidOperationException e) when (e.InnerException is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             throw e.InnerException is InvalidDataException d ? new InvalidDataException(d.Message, d) : new IOException(e.InnerException.Message, e.InnerException);
         }
         return command.Result!;
+    }
+
+    private void ImportNow(ImportPartitionCommand command, TimeSpan? timeout)
+    {
+        Execute(command, timeout ?? TimeSpan.FromMinutes(5));
+        PartitionStateInfo info = command.Result!;
+        _guard.Restore(info.Partition, info.Watermark, info.PendingEventTimes);
     }
 
     /// <summary>Runs <paramref name="command"/> on every shard at this point of the stream and waits for it.</summary>
@@ -400,11 +456,44 @@ public sealed class AttributionEngine : IDisposable
     private void Post(ShardCommand command)
     {
         command.Arm(_shards.Length);
+        if (_producerLock is null || !command.UsesProducerState)
+        {
+            PostNow(command);
+            return;
+        }
+        lock (_producerLock)
+        {
+            PostNow(command);
+        }
+    }
+
+    private void PostNow(ShardCommand command)
+    {
+        // The guard's state at this point of the ring belongs to the command's cut (snapshot, export).
+        command.OnPost(_guard);
         long seq = _ring.Next();
         ref EngineSlot slot = ref _ring[seq];
         slot.Kind = SlotKind.Command;
         slot.Command = command;
         _ring.Publish(seq);
+    }
+
+    /// <summary>
+    /// Deletes the state of <paramref name="partitions"/> at this point of the stream (each shard drops the ones it owns)
+    /// and forgets their event time, so a partition that comes back is rebuilt from its input. Same thread rules as <see cref="Submit"/>.
+    /// </summary>
+    /// <exception cref="TimeoutException">The shards did not finish within <paramref name="timeout"/>.</exception>
+    public void DropPartitions(IReadOnlyCollection<int> partitions, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        foreach (int p in partitions)
+        {
+            if ((uint)p >= PartitionWatermarks.MaxPartitions)
+            {
+                throw new ArgumentOutOfRangeException(nameof(partitions), p, $"A partition must be between 0 and {PartitionWatermarks.MaxPartitions - 1}.");
+            }
+        }
+        Execute(new DropPartitionsCommand(partitions), timeout ?? TimeSpan.FromMinutes(5));
     }
 
     /// <summary>Sums the counters of every shard and the producer's rejections (exact after <see cref="Flush"/>).</summary>

@@ -1,3 +1,5 @@
+using Attribution.Engine.Attribution;
+
 namespace Attribution.Engine.Pipeline;
 
 /// <summary>
@@ -12,6 +14,14 @@ public abstract class ShardCommand
     private bool _done;
     private int _remaining;
     private Exception? _error;
+
+    /// <summary>Whether <see cref="OnPost"/> reads or changes the producer side's state (then it is posted in the ring's order with events).</summary>
+    internal virtual bool UsesProducerState => false;
+
+    /// <summary>Runs on the posting thread right before the command enters the ring (e.g. to capture the event-time guard's state at the cut).</summary>
+    internal virtual void OnPost(EventTimeGuard guard)
+    {
+    }
 
     /// <summary>Sets how many shards must execute the command.</summary>
     internal void Arm(int shards) => _remaining = shards;

@@ -130,9 +130,11 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
         int p = record.Partition;
         EnsurePartition(p);
         _positions[p] = record.Position;
-        if (record.Timestamp > _maxEventTime)
+        // The partition's watermark, not the raw timestamp: an event the guard holds back must not stall the sweep cadence.
+        long watermark = Core.Watermarks.Get(p);
+        if (watermark > _maxEventTime)
         {
-            _maxEventTime = record.Timestamp;
+            _maxEventTime = watermark;
         }
         if (++_sinceSweep >= _expireEvery && (_lastSweepEventTime == long.MinValue || _maxEventTime - _lastSweepEventTime >= _expireSpan) && !_checkpointInFlight)
         {

@@ -11,4 +11,10 @@ public sealed record PartitionCut
 
     /// <summary>The partition's watermark (largest event time seen); <see cref="long.MinValue"/> = none.</summary>
     public long Watermark { get; init; }
+
+    /// <summary>
+    /// The event-time guard's pending timestamps of the partition: its first events while it bootstraps, or a run of
+    /// events ahead of the watermark not yet confirmed (docs/SEMANTICS.md). Empty in snapshots written before the guard.
+    /// </summary>
+    public long[] PendingEventTimes { get; init; } = [];
 }

@@ -1,3 +1,4 @@
+using Attribution.Engine.Attribution;
 using Attribution.Engine.Pipeline;
 
 namespace Attribution.Engine.Snapshots;
@@ -5,18 +6,26 @@ namespace Attribution.Engine.Snapshots;
 /// <summary>Writes one partition's state to a file on the shard that owns it (p mod N), at this point of the stream.</summary>
 internal sealed class ExportPartitionCommand(int partition, string path) : ShardCommand
 {
+    private long[] _pending = [];
+
     public PartitionStateInfo? Result { get; private set; }
+
+    internal override bool UsesProducerState => true;
+
+    // The guard's pending event times at the export's place in the stream belong to the file.
+    internal override void OnPost(EventTimeGuard guard) => _pending = guard.Pending(partition);
 
     public override void Execute(ShardHandler shard)
     {
         if (shard.Owns(partition))
         {
-            Result = PartitionStateFiles.Export(shard, partition, path);
+            Result = PartitionStateFiles.Export(shard, partition, path, _pending);
         }
     }
 }
 
 /// <summary>Replaces one partition's state with a file's, on the shard that owns it.</summary>
+/// <remarks>The engine hands the file's guard state to the event-time guard once every shard has run it.</remarks>
 internal sealed class ImportPartitionCommand(int partition, string path) : ShardCommand
 {
     public PartitionStateInfo? Result { get; private set; }
@@ -34,7 +43,7 @@ internal sealed class ImportPartitionCommand(int partition, string path) : Shard
 /// <summary>File handling of partition state exports: a unique temp file, fsync, atomic rename over the target.</summary>
 internal static class PartitionStateFiles
 {
-    public static PartitionStateInfo Export(ShardHandler shard, int partition, string path)
+    public static PartitionStateInfo Export(ShardHandler shard, int partition, string path, long[] pending)
     {
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
@@ -49,7 +58,7 @@ internal static class PartitionStateFiles
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                info = PartitionStateFile.Write(stream, shard.Core, partition, position);
+                info = PartitionStateFile.Write(stream, shard.Core, partition, position, pending);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);

@@ -14,28 +14,33 @@ namespace Attribution.Engine.Snapshots;
 /// <param name="Clicks">Click-history entries.</param>
 /// <param name="Conversions">Remembered conversion ids.</param>
 /// <param name="Bytes">Size of the file.</param>
-public sealed record PartitionStateInfo(int Partition, long Position, long Watermark, long Clicks, long Conversions, long Bytes);
+/// <param name="PendingEventTimes">The event-time guard's pending timestamps of the partition (its bootstrap or a run ahead of the watermark).</param>
+public sealed record PartitionStateInfo(int Partition, long Position, long Watermark, long Clicks, long Conversions, long Bytes, long[] PendingEventTimes);
 
 /// <summary>
 /// The state of one input partition as a single self-checking file, so that a partition's state can
 /// follow the partition to another host (DESIGN §4: a partition is the unit of ownership). Layout,
 /// little-endian:
 /// <code>
-/// "ATTRPST1" | i32 partition | i64 position | i64 watermark | i64 window | i64 lateness | i64 retention | i32 click history
+/// "ATTRPST2" | i32 partition | i64 position | i64 watermark | i64 window | i64 lateness | i64 retention | i32 click history
+///            | i64 max clock skew | i32 clock confirmations | i32 pending count
+/// pending event times of the event-time guard: i64 × pending count
 /// click entries:      (i32 key length > 0 | key | i32 value length | value)* | i32 0
 /// conversion entries: (same)* | i32 0
 /// i64 clicks | i64 conversions | u64 XxHash64 of every byte before it
 /// </code>
 /// The state at a position is a function of the input up to it, so any complete file for a position at
-/// or before the committed offset is a valid starting point, whoever wrote it.
+/// or before the committed offset is a valid starting point, whoever wrote it. Version 1 files ("ATTRPST1") lack
+/// the event-time guard's state and are refused with a sentence saying so (the partition is rebuilt from its input).
 /// </summary>
 public static class PartitionStateFile
 {
-    private static readonly byte[] Magic = Encoding.ASCII.GetBytes("ATTRPST1");
-    private const int HeaderBytes = 8 + 4 + 8 + 8 + 8 + 8 + 8 + 4;
+    private static readonly byte[] Magic = Encoding.ASCII.GetBytes("ATTRPST2");
+    private static readonly byte[] MagicVersion1 = Encoding.ASCII.GetBytes("ATTRPST1");
+    private const int HeaderBytes = 8 + 4 + 8 + 8 + 8 + 8 + 8 + 4 + 8 + 4 + 4;
 
     /// <summary>Writes the state of <paramref name="partition"/> held by <paramref name="core"/> (on its shard thread).</summary>
-    internal static PartitionStateInfo Write(Stream stream, AttributionCore<FasterStateTable> core, int partition, long position)
+    internal static PartitionStateInfo Write(Stream stream, AttributionCore<FasterStateTable> core, int partition, long position, long[] pending)
     {
         var writer = new HashingWriter(stream);
         Span<byte> header = stackalloc byte[HeaderBytes];
@@ -48,7 +53,14 @@ public static class PartitionStateFile
         BinaryPrimitives.WriteInt64LittleEndian(header[36..], c.AllowedLatenessMs);
         BinaryPrimitives.WriteInt64LittleEndian(header[44..], c.EffectiveConversionRetentionMs);
         BinaryPrimitives.WriteInt32LittleEndian(header[52..], c.ClickHistory);
+        BinaryPrimitives.WriteInt64LittleEndian(header[56..], c.EffectiveMaxClockSkewMs);
+        BinaryPrimitives.WriteInt32LittleEndian(header[64..], c.ClockConfirmations);
+        BinaryPrimitives.WriteInt32LittleEndian(header[68..], pending.Length);
         writer.Write(header);
+        foreach (long t in pending)
+        {
+            writer.WriteLong(t);
+        }
         long clicks = WriteTable(core.Clicks, writer, partition);
         long conversions = WriteTable(core.Conversions, writer, partition);
         Span<byte> trailer = stackalloc byte[16];
@@ -58,7 +70,7 @@ public static class PartitionStateFile
         Span<byte> hash = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(hash, writer.Hash.GetCurrentHashAsUInt64());
         stream.Write(hash);
-        return new PartitionStateInfo(partition, position, core.Watermarks.Get(partition), clicks, conversions, writer.Length + 8);
+        return new PartitionStateInfo(partition, position, core.Watermarks.Get(partition), clicks, conversions, writer.Length + 8, pending);
     }
 
     private static long WriteTable(FasterStateTable table, HashingWriter writer, int partition)
@@ -105,14 +117,24 @@ public static class PartitionStateFile
         return ReadAll(stream, null, core);
     }
 
-    private readonly record struct Header(int Partition, long Position, long Watermark, long WindowMs, long LatenessMs, long RetentionMs, int ClickHistory)
+    private static void CheckMagic(ReadOnlySpan<byte> magic)
+    {
+        if (magic.SequenceEqual(MagicVersion1))
+        {
+            throw new InvalidDataException("it is a version-1 partition state file, which lacks the event-time guard's state (part of a partition's state since version 2), so it cannot be imported; the partition is rebuilt from its input instead");
+        }
+        if (!magic.SequenceEqual(Magic))
+        {
+            throw new InvalidDataException("it is not a partition state file (wrong magic)");
+        }
+    }
+
+    private readonly record struct Header(int Partition, long Position, long Watermark, long WindowMs, long LatenessMs, long RetentionMs, int ClickHistory,
+        long MaxClockSkewMs, int ClockConfirmations, int Pending)
     {
         public static Header Parse(ReadOnlySpan<byte> header)
         {
-            if (!header[..8].SequenceEqual(Magic))
-            {
-                throw new InvalidDataException("it is not a partition state file (wrong magic)");
-            }
+            CheckMagic(header[..8]);
             return new Header(
                 BinaryPrimitives.ReadInt32LittleEndian(header[8..]),
                 BinaryPrimitives.ReadInt64LittleEndian(header[12..]),
@@ -120,7 +142,10 @@ public static class PartitionStateFile
                 BinaryPrimitives.ReadInt64LittleEndian(header[28..]),
                 BinaryPrimitives.ReadInt64LittleEndian(header[36..]),
                 BinaryPrimitives.ReadInt64LittleEndian(header[44..]),
-                BinaryPrimitives.ReadInt32LittleEndian(header[52..]));
+                BinaryPrimitives.ReadInt32LittleEndian(header[52..]),
+                BinaryPrimitives.ReadInt64LittleEndian(header[56..]),
+                BinaryPrimitives.ReadInt32LittleEndian(header[64..]),
+                BinaryPrimitives.ReadInt32LittleEndian(header[68..]));
         }
     }
 
@@ -128,24 +153,45 @@ public static class PartitionStateFile
     {
         var hash = new XxHash64();
         long length = stream.Length;
+        if (length >= MagicVersion1.Length)
+        {
+            // The version first: an old file gets the sentence about its version, not one about its size.
+            byte[] magic = new byte[MagicVersion1.Length];
+            ReadExactly(stream, magic, null);
+            stream.Position = 0;
+            CheckMagic(magic);
+        }
         if (length < HeaderBytes + 8 + 16 + 8)
         {
             throw new InvalidDataException($"it has {length} bytes, fewer than an empty partition state file");
         }
         byte[] headerBytes = new byte[HeaderBytes];
         ReadExactly(stream, headerBytes, hash);
-        var (partition, position, watermark, window, lateness, retention, history) = Header.Parse(headerBytes);
+        var (partition, position, watermark, window, lateness, retention, history, skew, confirmations, pendingCount) = Header.Parse(headerBytes);
+        if (pendingCount < 0 || pendingCount >= Math.Max(1, confirmations) || pendingCount > AttributionConfig.MaxClockConfirmations)
+        {
+            throw new InvalidDataException($"it has {pendingCount} pending event times for {confirmations} clock confirmations");
+        }
         if (config is not null)
         {
             string? difference =
                 window != config.WindowMs ? $"window {window} ms vs {config.WindowMs} ms" :
                 lateness != config.AllowedLatenessMs ? $"allowed lateness {lateness} ms vs {config.AllowedLatenessMs} ms" :
                 retention != config.EffectiveConversionRetentionMs ? $"conversion-id retention {retention} ms vs {config.EffectiveConversionRetentionMs} ms" :
-                history != config.ClickHistory ? $"click history {history} vs {config.ClickHistory}" : null;
+                history != config.ClickHistory ? $"click history {history} vs {config.ClickHistory}" :
+                skew != config.EffectiveMaxClockSkewMs ? $"maximum clock skew {skew} ms vs {config.EffectiveMaxClockSkewMs} ms" :
+                confirmations != config.ClockConfirmations ? $"clock confirmations {confirmations} vs {config.ClockConfirmations}" : null;
             if (difference is not null)
             {
                 throw new InvalidDataException($"it was written under other settings ({difference})");
             }
+        }
+        long[] pending = new long[pendingCount];
+        byte[] eight = new byte[8];
+        for (int i = 0; i < pending.Length; i++)
+        {
+            ReadExactly(stream, eight, hash);
+            pending[i] = BinaryPrimitives.ReadInt64LittleEndian(eight);
         }
         if (into is not null)
         {
@@ -171,7 +217,7 @@ public static class PartitionStateFile
         {
             throw new InvalidDataException("it has bytes after its checksum");
         }
-        return new PartitionStateInfo(partition, position, watermark, clicks, conversions, length);
+        return new PartitionStateInfo(partition, position, watermark, clicks, conversions, length, pending);
     }
 
     private static long ReadTable(Stream stream, XxHash64 hash, ref byte[] buffer, int partition, FasterStateTable? into)
@@ -262,6 +308,13 @@ public static class PartitionStateFile
         {
             Span<byte> b = stackalloc byte[4];
             BinaryPrimitives.WriteInt32LittleEndian(b, value);
+            Write(b);
+        }
+
+        public void WriteLong(long value)
+        {
+            Span<byte> b = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(b, value);
             Write(b);
         }
     }

@@ -21,6 +21,12 @@ public sealed record SnapshotConfig
     /// <summary>Clicks kept per (user, campaign).</summary>
     public int ClickHistory { get; init; }
 
+    /// <summary>Effective maximum clock skew of the event-time guard in ms (0 in snapshots written before the guard).</summary>
+    public long MaxClockSkewMs { get; init; }
+
+    /// <summary>Clock confirmations of the event-time guard (0 in snapshots written before the guard).</summary>
+    public int ClockConfirmations { get; init; }
+
     /// <summary>Shards N (state of partition p lives in shard p mod N).</summary>
     public int Shards { get; init; }
 
@@ -36,6 +42,8 @@ public sealed record SnapshotConfig
             ConversionRetentionMs = a.EffectiveConversionRetentionMs,
             Partitions = a.Partitions,
             ClickHistory = a.ClickHistory,
+            MaxClockSkewMs = a.EffectiveMaxClockSkewMs,
+            ClockConfirmations = a.ClockConfirmations,
             Shards = options.Shards,
         };
     }
@@ -63,6 +71,15 @@ public sealed record SnapshotConfig
         if (ClickHistory != current.ClickHistory)
         {
             return $"click history {ClickHistory} vs {current.ClickHistory}";
+        }
+        // A snapshot from before the guard recorded no guard settings: its state is valid under any (the guard starts from it).
+        if (MaxClockSkewMs != 0 && MaxClockSkewMs != current.MaxClockSkewMs)
+        {
+            return $"maximum clock skew {MaxClockSkewMs} ms vs {current.MaxClockSkewMs} ms";
+        }
+        if (ClockConfirmations != 0 && ClockConfirmations != current.ClockConfirmations)
+        {
+            return $"clock confirmations {ClockConfirmations} vs {current.ClockConfirmations}";
         }
         if (Shards != current.Shards)
         {

@@ -287,7 +287,12 @@ internal sealed class SnapshotCoordinator
             foreach (ShardCut? cut in command.Cuts)
             {
                 lastPosition = Math.Max(lastPosition, cut!.LastPosition);
-                partitions.AddRange(cut.Partitions);
+                foreach (PartitionCut partition in cut.Partitions)
+                {
+                    partitions.Add(command.PendingEventTimes.TryGetValue(partition.Partition, out long[]? pending)
+                        ? partition with { PendingEventTimes = pending }
+                        : partition);
+                }
                 shards.Add(new ShardCheckpoints { Shard = cut.Shard, Clicks = cut.Clicks, Conversions = cut.Conversions });
             }
             partitions.Sort((a, b) => a.Partition.CompareTo(b.Partition));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Attribution.Engine.Attribution;
 using Attribution.Engine.Pipeline;
 
 namespace Attribution.Engine.Snapshots;
@@ -32,6 +33,19 @@ internal sealed class SnapshotCutCommand : ShardCommand
 
     /// <summary>Why the capture callback failed, or null.</summary>
     public Exception? CaptureError { get; private set; }
+
+    /// <summary>The event-time guard's pending timestamps per partition at the cut (captured on the posting thread).</summary>
+    public Dictionary<int, long[]> PendingEventTimes { get; } = new();
+
+    internal override bool UsesProducerState => true;
+
+    internal override void OnPost(EventTimeGuard guard)
+    {
+        foreach (int p in guard.PartitionsWithPending())
+        {
+            PendingEventTimes[p] = guard.Pending(p);
+        }
+    }
 
     /// <summary>Per shard, what it captured (valid once the command completed).</summary>
     public IReadOnlyList<ShardCut?> Cuts => _cuts;

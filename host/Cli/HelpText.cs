@@ -37,6 +37,11 @@ public static class HelpText
                                   duplicates (default: window + lateness)
           --click-history N       clicks kept per (user, campaign) for out-of-order conversions,
                                   1 to 4 (default 4)
+          --max-clock-skew D      an event further than this ahead of or behind its partition's
+                                  event time is dead-lettered as clock_skew, unless a jump ahead
+                                  is confirmed (default: 7d, at least window + lateness)
+          --clock-confirmations N agreeing events that start a partition's event time or confirm
+                                  a jump ahead, 1 to 8 (default 3; 1 = no forward check)
           --partitions P          state partitions, user_id hashed with a stable hash (default 64)
           --max-record-bytes N    reject longer records as oversized (default 65536)
           --shards N              shard threads applying events (default: cores - 1, at least 1);
@@ -79,6 +84,11 @@ public static class HelpText
           --conversion-retention D  how long attributed conversion ids are remembered
                                   (default window + lateness)
           --click-history N       clicks kept per user and campaign (default 4)
+          --max-clock-skew D      an event further than this ahead of or behind its partition's
+                                  event time is dead-lettered as clock_skew, unless a jump ahead
+                                  is confirmed (default: 7d, at least window + lateness)
+          --clock-confirmations N agreeing events that start a partition's event time or confirm
+                                  a jump ahead, 1 to 8 (default 3; 1 = no forward check)
           --max-record-bytes N    reject longer records as oversized (default 65536)
           --shards N              engine shard threads (default: cores, at most 4)
           --rebuild-lookback D    input replayed to rebuild a partition's state, before its last
@@ -129,5 +139,6 @@ public static class HelpText
           --shards N        engine shard threads (default: cores, at most 4)
           --seed S          generator seed (default: random, printed)
           --metrics-port N  serve /metrics and /health on 127.0.0.1 while the demo runs
+          --max-clock-skew D, --clock-confirmations N  the event-time guard, as for run
         """;
 }

@@ -1,3 +1,4 @@
+using Attribution.Engine.Attribution;
 using Attribution.Host.Cli;
 
 namespace Attribution.Host.Demo;
@@ -6,7 +7,7 @@ namespace Attribution.Host.Demo;
 public sealed record DemoOptions
 {
     /// <summary>Flags that take a value.</summary>
-    public static readonly string[] ValueFlags = ["--events", "--rate", "--partitions", "--shards", "--seed", "--metrics-port"];
+    public static readonly string[] ValueFlags = ["--events", "--rate", "--partitions", "--shards", "--seed", "--metrics-port", "--max-clock-skew", "--clock-confirmations"];
 
     /// <summary>Events to generate.</summary>
     public long Events { get; init; } = 200_000;
@@ -26,6 +27,15 @@ public sealed record DemoOptions
     /// <summary>Port of /metrics and /health; 0 = off.</summary>
     public int MetricsPort { get; init; }
 
+    /// <summary>Event-time guard bound (null = the default); see <see cref="AttributionConfig.MaxClockSkewMs"/>.</summary>
+    public long? MaxClockSkewMs { get; init; }
+
+    /// <summary>Event-time guard confirmations; see <see cref="AttributionConfig.ClockConfirmations"/>.</summary>
+    public int ClockConfirmations { get; init; } = new AttributionConfig().ClockConfirmations;
+
+    /// <summary>The attribution settings of the demo (defaults but for the event-time guard's flags).</summary>
+    public AttributionConfig Attribution => new() { MaxClockSkewMs = MaxClockSkewMs, ClockConfirmations = ClockConfirmations };
+
     /// <summary>Parses the demo's flags.</summary>
     /// <exception cref="UsageException">A flag is unknown or out of range.</exception>
     public static DemoOptions Parse(string[] args, out bool help)
@@ -33,7 +43,7 @@ public sealed record DemoOptions
         var cl = CommandLine.Parse("demo", args, ValueFlags, ["--help"]);
         help = cl.Has("--help");
         var d = new DemoOptions();
-        return new DemoOptions
+        var options = new DemoOptions
         {
             // 2M events stay under the embedded broker's 5 MiB per partition (compressed) with 8 partitions.
             Events = cl.GetLong("--events", d.Events, 1, 2_000_000),
@@ -42,6 +52,13 @@ public sealed record DemoOptions
             Shards = cl.GetInt("--shards", d.Shards, 1, 64),
             Seed = cl.GetInt("--seed", d.Seed, 0, int.MaxValue),
             MetricsPort = cl.GetInt("--metrics-port", 0, 0, 65535),
+            MaxClockSkewMs = cl.Has("--max-clock-skew") ? cl.GetDurationMs("--max-clock-skew", 0) : null,
+            ClockConfirmations = cl.GetInt("--clock-confirmations", d.ClockConfirmations, 1, AttributionConfig.MaxClockConfirmations),
         };
+        if (options.Attribution.Validate() is { } problem)
+        {
+            throw new UsageException(problem);
+        }
+        return options;
     }
 }

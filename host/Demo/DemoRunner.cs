@@ -41,6 +41,7 @@ public static class DemoRunner
             BootstrapServers = cluster.BootstrapServers,
             HostId = "demo",
             Shards = demo.Shards,
+            Attribution = demo.Attribution,
             MetricsPort = demo.MetricsPort,
             KafkaProperties = new Dictionary<string, string>
             {

@@ -9,7 +9,7 @@ public sealed record ReplayOptions
 {
     /// <summary>Flags that take a value.</summary>
     public static readonly string[] ValueFlags =
-        ["--input", "--output", "--dead-letter", "--window-hours", "--allowed-lateness", "--partitions", "--max-record-bytes", "--shards", "--state-dir", "--snapshot-every", "--snapshots-to-keep", "--conversion-retention", "--click-history"];
+        ["--input", "--output", "--dead-letter", "--window-hours", "--allowed-lateness", "--partitions", "--max-record-bytes", "--shards", "--state-dir", "--snapshot-every", "--snapshots-to-keep", "--conversion-retention", "--click-history", "--max-clock-skew", "--clock-confirmations"];
 
     /// <summary>Flags without a value.</summary>
     public static readonly string[] Switches = ["--quiet", "--help"];
@@ -59,6 +59,8 @@ public sealed record ReplayOptions
             MaxRecordBytes = cl.GetInt("--max-record-bytes", defaults.MaxRecordBytes, 256, 16 * 1024 * 1024),
             ConversionRetentionMs = cl.Has("--conversion-retention") ? cl.GetDurationMs("--conversion-retention", 0) : null,
             ClickHistory = cl.GetInt("--click-history", defaults.ClickHistory, 1, 4),
+            MaxClockSkewMs = cl.Has("--max-clock-skew") ? cl.GetDurationMs("--max-clock-skew", 0) : null,
+            ClockConfirmations = cl.GetInt("--clock-confirmations", defaults.ClockConfirmations, 1, AttributionConfig.MaxClockConfirmations),
         };
         if (config.Validate() is { } error)
         {

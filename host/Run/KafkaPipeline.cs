@@ -557,7 +557,7 @@ public sealed class KafkaPipeline : IDisposable
         }
         try
         {
-            _engine.Execute(new DropPartitionsCommand(partitions, _options.Shards), EngineTimeout);
+            _engine.DropPartitions(partitions, EngineTimeout);
         }
         catch (TimeoutException e)
         {
@@ -624,7 +624,7 @@ public sealed class KafkaPipeline : IDisposable
                 drop.Add(p);
             }
         }
-        _engine!.Execute(new DropPartitionsCommand(drop, _options.Shards), EngineTimeout);
+        _engine!.DropPartitions(drop, EngineTimeout);
         _sourceStage.Enter("recover:install");
         foreach (int p in partitions)
         {

@@ -22,6 +22,7 @@ public static class RunOptionsReader
         "conversion-retention", "click-history", "max-record-bytes", "shards", "rebuild-lookback",
         "startup-timeout", "transaction-timeout", "state-dir", "snapshot-interval", "shared-state-dir", "metrics-port",
         "metrics-address",
+        "max-clock-skew", "clock-confirmations",
     ];
 
     /// <summary>Prefix of environment variables that pass librdkafka properties (underscores become dots).</summary>
@@ -234,6 +235,8 @@ public static class RunOptionsReader
             ClickHistory = (int)Number("click-history", defaults.ClickHistory, 1, 64, values),
             MaxRecordBytes = (int)Number("max-record-bytes", defaults.MaxRecordBytes, 256, 16 * 1024 * 1024, values),
             Partitions = defaults.Partitions,
+            MaxClockSkewMs = values.ContainsKey("max-clock-skew") ? Duration("max-clock-skew", 0, values) : null,
+            ClockConfirmations = (int)Number("clock-confirmations", defaults.ClockConfirmations, 1, AttributionConfig.MaxClockConfirmations, values),
         };
         if (attribution.Validate() is { } problem)
         {

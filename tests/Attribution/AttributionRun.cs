@@ -34,10 +34,10 @@ public static class AttributionRun
         return new RunResult(steps, driver.Outputs, c.Outcomes.ToArray(), rejections);
     }
 
-    /// <summary>Runs the reference model; counts are tallied from its steps.</summary>
-    public static RunResult Reference(AttributionConfig config, IReadOnlyList<SimEvent> items)
+    /// <summary>Runs the reference model (with the event-time guard when <paramref name="guarded"/>, as the engine); counts are tallied from its steps.</summary>
+    public static RunResult Reference(AttributionConfig config, IReadOnlyList<SimEvent> items, bool guarded = false)
     {
-        var model = new ReferenceModel(config);
+        var model = new ReferenceModel(config, guarded);
         var steps = items.Select(model.Apply).ToList();
         var counts = new long[AttributionOutcomes.Count];
         foreach (string step in steps)

@@ -24,7 +24,7 @@ public class EngineReferenceTests
         {
             int streamSeed = rng.Next();
             (AttributionConfig config, List<SimEvent> items) = StreamGenerator.Generate(streamSeed, 2_000);
-            RunResult expected = AttributionRun.Reference(config, items);
+            RunResult expected = AttributionRun.Reference(config, items, guarded: true);
             var (outputs, counters) = RunEngine(config, items, shards);
             string? difference = Compare(expected, outputs, counters);
             Assert.That(difference, Is.Null,
@@ -70,7 +70,7 @@ public class EngineReferenceTests
         return (output.Items.Select(x => x.Output).ToList(), counters);
     }
 
-    private static string? Compare(RunResult expected, List<AttributedOutput> actual, AttributionCounters counters)
+    internal static string? Compare(RunResult expected, List<AttributedOutput> actual, AttributionCounters counters)
     {
         var expectedByPartition = expected.Outputs.GroupBy(o => o.Partition).ToDictionary(g => g.Key, g => g.ToList());
         var actualByPartition = actual.GroupBy(o => o.Partition).ToDictionary(g => g.Key, g => g.ToList());

@@ -104,7 +104,7 @@ public class EngineStateBoundsTests
             // Partition as the engine would compute it, so the reference groups the same way.
             items[i] = items[i] with { Partition = ReferencePartitioner.Partition(items[i].UserId, config.Partitions) };
         }
-        RunResult expected = AttributionRun.Reference(config, items);
+        RunResult expected = AttributionRun.Reference(config, items, guarded: true);
 
         var output = new CollectingOutput();
         var options = new EngineOptions

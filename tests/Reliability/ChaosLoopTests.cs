@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Attribution.Engine.Events;
 using Attribution.Host.Kafka;
 using Attribution.Tests.Attribution;
 using Attribution.Tests.Host.Run;
@@ -12,7 +13,9 @@ namespace Attribution.Tests.Reliability;
 /// The chaos loop: <c>attribution run</c> on the embedded broker while, for a bounded time, a seeded schedule kills it
 /// (SIGKILL), freezes it (SIGSTOP … SIGCONT, sometimes past the group's session timeout), stops it (SIGTERM) and
 /// restarts it, and injects broker faults (broker down, slow responses, error codes pushed onto Produce, EndTxn,
-/// AddPartitionsToTxn, Fetch and Heartbeat), while generated traffic with a known reference outcome is produced in chunks.
+/// AddPartitionsToTxn, Fetch and Heartbeat), while generated traffic with a known reference outcome is produced in chunks;
+/// in that traffic a producer's clock jumps (events stamped years ahead or behind, <see cref="ClockSkewInjector"/>), which
+/// the reference expects as clock_skew dead letters.
 /// At the end the faults stop, the host catches up, and read_committed output is counted against the reference.
 /// </summary>
 /// <remarks>
@@ -47,7 +50,8 @@ public class ChaosLoopTests
         int seed = TestSeed.Get();
         var rng = new Random(seed);
         // Traffic grows with the budget but stays well under the embedded broker's 5 MiB per partition.
-        var s = Generate(seed, (int)Math.Clamp(seconds * 150, 4_000, 15_000));
+        int events = (int)Math.Clamp(seconds * 150, 4_000, 15_000);
+        var s = Generate(seed, events, clockOutliers: events / 400);
         int attributions = s.Expected.Steps.Count(x => x == "Attributed");
         TestContext.Out.WriteLine($"{budget.TotalSeconds:F0} s of chaos over {s.Items.Count} events in {s.Partitions} partitions, {attributions} attributions expected");
 
@@ -84,6 +88,13 @@ public class ChaosLoopTests
                     // Pushed errors go to whichever client asks next: none may be waiting for kcat.
                     cluster.ClearRequestErrors(KafkaApiKey.Produce);
                     ProduceWithKcat(kcat, cluster, s, produced, due);
+                    for (int i = produced; i < due; i++)
+                    {
+                        if (ClockSkewInjector.IsOutlier(s.Items[i]))
+                        {
+                            Count("producer clock jump");
+                        }
+                    }
                     produced = due;
                 }
                 if (host.HasExited)
@@ -209,7 +220,7 @@ public class ChaosLoopTests
         var tally = ChaosTally.Count(cluster, s);
         string summary = $"rounds {rounds}, host processes {hosts}, stops that used the 20 s bound {forced}; faults: {string.Join(", ", faults.Select(kv => $"{kv.Key} {kv.Value}"))}; " +
             $"events {s.Items.Count}, attributions expected {tally.Expected}, found {tally.Found}, lost {tally.Lost}, duplicated {tally.Duplicated}, " +
-            $"unexpected {tally.Unexpected}, different {tally.Different}; dead letters expected {tally.DeadLettersExpected}, lost {tally.DeadLettersLost}, duplicated {tally.DeadLettersDuplicated}";
+            $"unexpected {tally.Unexpected}, different {tally.Different}; dead letters expected {tally.DeadLettersExpected} (clock_skew {s.Expected.Rejections.GetValueOrDefault(RejectReason.ClockSkew)}), lost {tally.DeadLettersLost}, duplicated {tally.DeadLettersDuplicated}, wrong reason or unexpected {tally.DeadLettersWrong}";
         TestContext.Out.WriteLine(summary);
         foreach (string line in notes.Concat(tally.Examples))
         {

@@ -12,10 +12,10 @@ namespace Attribution.Tests.Reliability;
 /// lost and duplicated.
 /// </summary>
 internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplicated, int Unexpected, int Different,
-    int DeadLettersExpected, int DeadLettersLost, int DeadLettersDuplicated, IReadOnlyList<string> Examples)
+    int DeadLettersExpected, int DeadLettersLost, int DeadLettersDuplicated, int DeadLettersWrong, IReadOnlyList<string> Examples)
 {
-    /// <summary>True when every attribution and every dead letter is there exactly once, as the reference says.</summary>
-    public bool Exact => Lost == 0 && Duplicated == 0 && Unexpected == 0 && Different == 0 && DeadLettersLost == 0 && DeadLettersDuplicated == 0;
+    /// <summary>True when every attribution and every dead letter is there exactly once (letters with the reference's reason), as the reference says.</summary>
+    public bool Exact => Lost == 0 && Duplicated == 0 && Unexpected == 0 && Different == 0 && DeadLettersLost == 0 && DeadLettersDuplicated == 0 && DeadLettersWrong == 0;
 
     /// <summary>
     /// Reads both topics and counts. With <paramref name="committed"/> (the group's committed offsets, by partition) only
@@ -24,7 +24,6 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
     public static ChaosTally Count(EmbeddedKafkaCluster cluster, Scenario s, long[]? committed = null)
     {
         var expected = new Dictionary<(int, long), AttributedOutput>();
-        var expectedBad = new HashSet<(int, long)>();
         int o = 0;
         for (int i = 0; i < s.Items.Count; i++)
         {
@@ -37,9 +36,13 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
                     expected[(s.Items[i].Partition, s.Offsets[i])] = output;
                 }
             }
-            else if (s.Items[i].Kind == SimKind.Malformed && due)
+        }
+        Dictionary<(int, long), string> expectedBad = ExpectedDeadLetters(s);
+        if (committed is not null)
+        {
+            foreach (var at in expectedBad.Keys.Where(k => k.Item2 >= committed[k.Item1]).ToList())
             {
-                expectedBad.Add((s.Items[i].Partition, s.Offsets[i]));
+                expectedBad.Remove(at);
             }
         }
 
@@ -81,11 +84,18 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
         }
 
         var letters = new Dictionary<(int, long), int>();
+        int wrong = 0;
         foreach (var d in ReadTopic(cluster, DeadLetters, "source-partition", "source-offset"))
         {
-            letters[(d.SourcePartition, d.SourceOffset)] = letters.GetValueOrDefault((d.SourcePartition, d.SourceOffset)) + 1;
+            var at = (d.SourcePartition, d.SourceOffset);
+            letters[at] = letters.GetValueOrDefault(at) + 1;
+            if (!expectedBad.TryGetValue(at, out string? reason) || reason != d.Reason)
+            {
+                wrong++;
+                Example($"dead letter of input {at} with reason {d.Reason ?? "none"}, expected {reason ?? "no dead letter"}");
+            }
         }
         return new ChaosTally(expected.Count, outputs.Count, lost, duplicated, unexpected, different,
-            expectedBad.Count, expectedBad.Count(k => !letters.ContainsKey(k)), letters.Values.Sum(n => n - 1), examples);
+            expectedBad.Count, expectedBad.Keys.Count(k => !letters.ContainsKey(k)), letters.Values.Sum(n => n - 1), wrong, examples);
     }
 }

@@ -24,7 +24,7 @@ internal sealed class ReplayScenario
         items = items.Where(i => i.Kind != SimKind.Expire)
             .Select(i => i.Kind == SimKind.Malformed ? i : i with { Partition = ReferencePartitioner.Partition(i.UserId, _config.Partitions) })
             .ToList();
-        _expected = AttributionRun.Reference(_config, items);
+        _expected = AttributionRun.Reference(_config, items, guarded: true);
         Input = Path.Combine(directory, "in.jsonl");
         File.WriteAllLines(Input, items.Select(i => i.Kind == SimKind.Malformed ? i.RawLine! : Encoding.UTF8.GetString(CodecSimEventDecoders.Render(i))));
         Output = Path.Combine(directory, "out.jsonl");

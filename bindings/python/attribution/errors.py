@@ -41,7 +41,7 @@ class InvalidConfig(AttributionError, ValueError):
 
 
 class RejectedRecord(AttributionError, ValueError):
-    """The record was rejected by the decoder (ATTR_REJECTED); `reason` is its snake_case name."""
+    """The record was rejected by the decoder or the event-time guard (ATTR_REJECTED); `reason` is its snake_case name."""
 
     def __init__(self, status, message, reason=None):
         super().__init__(status, message)

@@ -72,6 +72,25 @@ class EngineTests(unittest.TestCase):
             self.assertEqual(c["rejections"]["invalid_json"], 1)
             self.assertEqual(c["rejections"]["missing_field"], 1)
 
+    def test_clock_outlier_is_rejected_as_clock_skew_and_keeps_state(self):
+        hour = 3_600_000
+        with Engine(shards=1, partitions=1, max_clock_skew_ms=48 * hour, clock_confirmations=3) as e:
+            for i in range(3):
+                e.submit(click(i, ts=1678886400000 + i))
+            with self.assertRaises(attribution.RejectedRecord) as ctx:
+                e.submit(click(99, ts=4102444800000))  # a clock in the year 2100
+            self.assertEqual(ctx.exception.reason, "clock_skew")
+            for i in range(3):
+                e.submit(conversion(i, ts=1678886400000 + hour))
+            self.assertEqual(sorted(a["conversion_id"] for a in e.attributions()), ["v0", "v1", "v2"])
+            e.flush()
+            self.assertEqual(e.counters()["rejections"]["clock_skew"], 1)
+
+    def test_clock_skew_below_window_plus_lateness_is_invalid_config(self):
+        with self.assertRaises(attribution.InvalidConfig) as ctx:
+            Engine(max_clock_skew_ms=3_600_000)
+        self.assertIn("clock skew", str(ctx.exception))
+
     def test_non_record_types_raise_type_error(self):
         with Engine(shards=1) as e:
             with self.assertRaises(TypeError):

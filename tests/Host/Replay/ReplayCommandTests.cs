@@ -192,4 +192,28 @@ public class ReplayCommandTests
         var invalid = JsonDocument.Parse(File.ReadAllLines(bad)[4]).RootElement;
         Assert.That(invalid.GetProperty("record_base64").GetBytesFromBase64(), Is.EqualTo(new byte[] { 0x7B, 0xFF, 0xFE, 0x7D }));
     }
+
+    [Test]
+    public void One_click_stamped_in_2100_in_a_single_partition_file_leaves_every_attribution_and_is_dead_lettered_as_clock_skew()
+    {
+        string input = Path.Combine(_dir, "skewed.jsonl");
+        File.WriteAllLines(input, global::Attribution.Tests.Pipeline.EventTimeGuardEngineTests.OneFutureClickStream());
+        string output = Path.Combine(_dir, "out.jsonl");
+        string bad = Path.Combine(_dir, "bad.jsonl");
+        var (exit, _, stderr) = RunCli("", "replay", "--input", input, "--output", output, "--dead-letter", bad, "--partitions", "1");
+        Assert.That(exit, Is.EqualTo(0), stderr);
+        Assert.That(File.ReadAllLines(output), Has.Length.EqualTo(400), "every conversion attributed");
+        var letters = File.ReadAllLines(bad).Select(l => JsonDocument.Parse(l).RootElement)
+            .Select(e => (e.GetProperty("line").GetInt64(), e.GetProperty("reason").GetString())).ToArray();
+        Assert.That(letters, Is.EqualTo(new (long, string?)[] { (401, "clock_skew") }));
+        Assert.That(stderr, Does.Contain("clock_skew"), "the summary counts the reason");
+
+        // The guard's flags: with the forward check off (one confirmation) the 2100 click moves the partition's time again.
+        (exit, _, stderr) = RunCli("", "replay", "--input", input, "--output", output, "--partitions", "1", "--clock-confirmations", "1");
+        Assert.That(exit, Is.EqualTo(0), stderr);
+        Assert.That(File.ReadAllLines(output), Is.Empty);
+        (exit, _, stderr) = RunCli("", "replay", "--input", input, "--max-clock-skew", "1h");
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(stderr, Does.StartWith("attribution replay: The maximum clock skew (3600000 ms) must be at least"));
+    }
 }

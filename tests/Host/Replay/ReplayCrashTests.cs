@@ -31,7 +31,7 @@ public class ReplayCrashTests
                 items = items.Where(i => i.Kind != SimKind.Expire)
                     .Select(i => i.Kind == SimKind.Malformed ? i : i with { Partition = ReferencePartitioner.Partition(i.UserId, config.Partitions) })
                     .ToList();
-                RunResult expected = AttributionRun.Reference(config, items);
+                RunResult expected = AttributionRun.Reference(config, items, guarded: true);
 
                 string input = Path.Combine(dir, $"in-{scenario}.jsonl");
                 File.WriteAllLines(input, items.Select(i => i.Kind == SimKind.Malformed ? i.RawLine! : Encoding.UTF8.GetString(CodecSimEventDecoders.Render(i))));

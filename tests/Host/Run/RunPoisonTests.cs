@@ -28,6 +28,8 @@ public class RunPoisonTests
             (Json($"{{\"event_type\":\"conversion\",\"event_id\":\"v-1\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"value\":19.99,\"timestamp\":{t + 1000}}}"), null),
             (Json("[1,2]"), "not_an_object"),
             (Json($"{{\"event_type\":\"conversion\",\"event_id\":\"v-2\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"timestamp\":{t + 2000}}}"), null),
+            // A clock outlier once the partition's event time is set (by its first three events): dead-lettered with its reason.
+            (Json("{\"event_type\":\"click\",\"event_id\":\"c-2100\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"ad_id\":\"a\",\"source\":\"s\",\"timestamp\":4102444800000}"), "clock_skew"),
         };
         var partition1 = new[]
         {

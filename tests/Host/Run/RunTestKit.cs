@@ -72,17 +72,21 @@ internal static class RunTestKit
     }
 
     /// <summary>Generates a stream; each item's Kafka offset is its index within its partition.</summary>
-    public static Scenario Generate(int seed, int count, int? partitions = null)
+    /// <param name="seed">Seed of the stream (and of where clock outliers go).</param>
+    /// <param name="count">Stream length before outliers.</param>
+    /// <param name="partitions">Fixed partition count, or null to draw one.</param>
+    /// <param name="clockOutliers">Events of a producer whose clock jumps (<see cref="ClockSkewInjector"/>) to insert.</param>
+    public static Scenario Generate(int seed, int count, int? partitions = null, int clockOutliers = 0)
     {
         var (config, generated) = StreamGenerator.Generate(seed, count, partitions: partitions);
-        var items = generated.Where(i => i.Kind != SimKind.Expire).ToList();
+        var items = ClockSkewInjector.Insert(generated.Where(i => i.Kind != SimKind.Expire).ToList(), seed, clockOutliers);
         var offsets = new long[items.Count];
         var next = new long[config.Partitions];
         for (int i = 0; i < items.Count; i++)
         {
             offsets[i] = next[items[i].Partition]++;
         }
-        return new Scenario(config, items, offsets, AttributionRun.Reference(config, items));
+        return new Scenario(config, items, offsets, AttributionRun.Reference(config, items, guarded: true));
     }
 
     /// <summary>Produces items [from, to) with kcat, one invocation per partition, keyed by user_id.</summary>
@@ -164,12 +168,12 @@ internal static class RunTestKit
     /// <summary>
     /// The verdict: the outputs a read_committed consumer sees are exactly the reference's — each
     /// attributed conversion once, at its input offset, with the reference's content — and every bad
-    /// input record is in the dead-letter topic exactly once. Returns null when so, else the first difference.
+    /// input record (and clock outlier) is in the dead-letter topic exactly once, with the reference's reason.
+    /// Returns null when so, else the first difference.
     /// </summary>
     public static string? Verdict(EmbeddedKafkaCluster cluster, Scenario s)
     {
         var expected = new Dictionary<(int, long), AttributedOutput>();
-        var expectedBad = new HashSet<(int, long)>();
         int o = 0;
         for (int i = 0; i < s.Items.Count; i++)
         {
@@ -177,11 +181,9 @@ internal static class RunTestKit
             {
                 expected[(s.Items[i].Partition, s.Offsets[i])] = s.Expected.Outputs[o++];
             }
-            else if (s.Items[i].Kind == SimKind.Malformed)
-            {
-                expectedBad.Add((s.Items[i].Partition, s.Offsets[i]));
-            }
         }
+        Dictionary<(int, long), string> expectedReasons = ExpectedDeadLetters(s);
+        var expectedBad = expectedReasons.Keys.ToHashSet();
         Assert.That(o, Is.EqualTo(s.Expected.Outputs.Count), "every reference output belongs to one attributed step");
 
         var outputs = ReadTopic(cluster, Output, "src-partition", "src-offset");
@@ -225,6 +227,10 @@ internal static class RunTestKit
             {
                 return $"the dead letter of input {d.SourcePartition}/{d.SourceOffset} has no reason header";
             }
+            if (expectedReasons.TryGetValue((d.SourcePartition, d.SourceOffset), out string? reason) && reason != d.Reason)
+            {
+                return $"the dead letter of input {d.SourcePartition}/{d.SourceOffset} says {d.Reason}, the reference {reason}";
+            }
         }
         if (!seenBad.SetEquals(expectedBad))
         {
@@ -233,6 +239,21 @@ internal static class RunTestKit
         }
         TestContext.Out.WriteLine($"verdict: {outputs.Count} attributions and {letters.Count} dead letters, each exactly once, equal to the reference");
         return null;
+    }
+
+    /// <summary>Every record the reference rejects (bad input, clock outliers), by (partition, offset), with its reason's name.</summary>
+    public static Dictionary<(int, long), string> ExpectedDeadLetters(Scenario s)
+    {
+        const string mark = "rejected:";
+        var letters = new Dictionary<(int, long), string>();
+        for (int i = 0; i < s.Items.Count; i++)
+        {
+            if (s.Expected.Steps[i].StartsWith(mark, StringComparison.Ordinal))
+            {
+                letters[(s.Items[i].Partition, s.Offsets[i])] = s.Expected.Steps[i][mark.Length..];
+            }
+        }
+        return letters;
     }
 
     /// <summary>The group's committed offsets of the input partitions (Unset = none).</summary>
