@@ -91,7 +91,7 @@ public static class ReplayCommand
         {
             engine = AttributionEngine.Open(engineOptions, sink);
         }
-        catch (SnapshotMismatchException e)
+        catch (Exception e) when (e is SnapshotMismatchException or StateDirectoryInUseException)
         {
             throw new RunException(e.Message);
         }
