@@ -306,6 +306,7 @@ internal sealed class SnapshotCoordinator
                 Files = files,
                 Extras = extras,
             };
+            _options.BeforeSnapshotManifest?.Invoke(sequence, extras);
             path = _store.Write(manifest);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
