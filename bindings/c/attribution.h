@@ -60,6 +60,7 @@ extern "C" {
 #define ATTR_BUSY                 (-9) /* another thread is submitting (single-producer engine) */
 #define ATTR_TIMEOUT             (-10) /* the shards did not finish in time */
 #define ATTR_UNSUPPORTED         (-11) /* not available for this engine (snapshots without a state_dir) */
+#define ATTR_IN_USE              (-12) /* the state_dir is locked by another open engine (message names it) */
 
 /* ---- Record formats ---------------------------------------------------------------------- */
 
@@ -164,7 +165,10 @@ const char* attr_version(void);
  *                             Opening on a state_dir recovers its newest valid snapshot (none: the
  *                             engine starts empty); a snapshot taken with other results-determining
  *                             settings (window, lateness, retention, partitions, history, clock guard, shards)
- *                             fails with ATTR_INVALID_CONFIG
+ *                             fails with ATTR_INVALID_CONFIG. The state_dir is locked while the
+ *                             engine is open (an OS lock on its LOCK file, released when the process
+ *                             dies): a second attr_open on it, in any process, fails with
+ *                             ATTR_IN_USE and a message naming the holder, and changes nothing
  *   "snapshot_every_events"   int >= 0: also snapshot after this many submitted records, started
  *                             by the submitting thread (0, the default: only on attr_snapshot)
  *   "snapshots_to_keep"       int 1..1000: snapshots kept in state_dir, older ones deleted (3)

@@ -27,4 +27,6 @@ public enum AttrStatus
     Timeout = -10,
     /// <summary>The operation is not available for this engine (e.g. snapshots without a state directory).</summary>
     Unsupported = -11,
+    /// <summary>The state directory is locked by another open engine (in this or another process); the message names the holder.</summary>
+    InUse = -12,
 }

@@ -50,6 +50,11 @@ public static unsafe class LifecycleExports
             {
                 return LastError.Set(AttrStatus.InvalidConfig, e.Message);
             }
+            catch (StateDirectoryInUseException e)
+            {
+                // Nothing in the directory was changed; the message names the holder (pid, host, command, since when).
+                return LastError.Set(AttrStatus.InUse, e.Message);
+            }
             catch (SnapshotMismatchException e)
             {
                 // The state directory's snapshot was taken with other settings: a configuration problem.
@@ -125,6 +130,7 @@ public static unsafe class LifecycleExports
             AttrStatus.Busy => "ATTR_BUSY\0"u8,
             AttrStatus.Timeout => "ATTR_TIMEOUT\0"u8,
             AttrStatus.Unsupported => "ATTR_UNSUPPORTED\0"u8,
+            AttrStatus.InUse => "ATTR_IN_USE\0"u8,
             _ => "ATTR_UNKNOWN_STATUS\0"u8,
         };
         fixed (byte* p = name)

@@ -44,6 +44,7 @@ public sealed class AttributionEngine : IDisposable
     // With several producers the guard's order must be the ring's: judging and claiming happen under this lock
     // (null with one producer). Commands that read or set the guard's state are posted under it too.
     private readonly object? _producerLock;
+    private readonly StateDirectoryLock _directoryLock;
     private int _disposed;
 
     /// <summary>
@@ -51,31 +52,24 @@ public sealed class AttributionEngine : IDisposable
     /// snapshots an earlier engine left there, and starts the shard threads. See <see cref="Open"/> to recover instead.
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid (the message says why in one sentence).</exception>
+    /// <exception cref="StateDirectoryInUseException">Another engine holds the state directory (nothing in it was changed).</exception>
     public AttributionEngine(EngineOptions options, IEngineOutput output)
-        : this(Validated(options), output ?? throw new ArgumentNullException(nameof(output)), recover: null, store: null)
+        : this(Validated(options), output ?? throw new ArgumentNullException(nameof(output)), recover: null, store: null, directoryLock: null)
     {
     }
 
     // store: the one Open verified the snapshot with (it remembers the checksums it read).
-    private AttributionEngine(EngineOptions options, IEngineOutput output, SnapshotManifest? recover, SnapshotStore? store)
+    // directoryLock: the lock Open took (it stays the caller's when this throws); null = take it here.
+    private AttributionEngine(EngineOptions options, IEngineOutput output, SnapshotManifest? recover, SnapshotStore? store, StateDirectoryLock? directoryLock)
     {
         Options = options;
         _partitions = options.Attribution.Partitions;
         _maxRecordBytes = options.Attribution.MaxRecordBytes;
         _ownsStateDirectory = options.StateDirectory is null;
         _stateDirectory = Path.GetFullPath(options.StateDirectory ?? Path.Combine(Path.GetTempPath(), "attribution-state-" + Guid.NewGuid().ToString("N")));
-        Directory.CreateDirectory(_stateDirectory);
-        store ??= new SnapshotStore(_stateDirectory);
-        IReadOnlyList<SnapshotEntry> existing = store.List();
-        long nextSequence = existing.Count == 0 ? 1 : existing[0].Sequence + 1;
-
-        // Recovery reopens the tables with the FASTER layout their checkpoints were written with.
-        SnapshotStorage storage = recover?.Storage ?? SnapshotStorage.From(options);
-        if (recover is not null && storage != SnapshotStorage.From(options))
-        {
-            Log(options, $"Snapshot {recover.Sequence} was written with state table sizes {storage}; they are used instead of the configured {SnapshotStorage.From(options)}.");
-        }
-
+        bool lockTakenHere = directoryLock is null;
+        // Before anything in the directory changes: a second engine on it must change nothing.
+        _directoryLock = directoryLock ?? LockStateDirectory(_stateDirectory);
         _guard = new EventTimeGuard(options.Attribution);
         _producerLock = options.MultiProducer ? new object() : null;
         if (recover is not null)
@@ -88,6 +82,17 @@ public sealed class AttributionEngine : IDisposable
         _shards = new ShardHandler[options.Shards];
         try
         {
+            store ??= new SnapshotStore(_stateDirectory);
+            IReadOnlyList<SnapshotEntry> existing = store.List();
+            long nextSequence = existing.Count == 0 ? 1 : existing[0].Sequence + 1;
+
+            // Recovery reopens the tables with the FASTER layout their checkpoints were written with.
+            SnapshotStorage storage = recover?.Storage ?? SnapshotStorage.From(options);
+            if (recover is not null && storage != SnapshotStorage.From(options))
+            {
+                Log(options, $"Snapshot {recover.Sequence} was written with state table sizes {storage}; they are used instead of the configured {SnapshotStorage.From(options)}.");
+            }
+
             for (int i = 0; i < _shards.Length; i++)
             {
                 string dir = Path.Combine(_stateDirectory, $"shard-{i}");
@@ -125,7 +130,7 @@ public sealed class AttributionEngine : IDisposable
                 }
             }
 
-            _snapshots = new SnapshotCoordinator(options, store, _shards, storage, nextSequence, Post);
+            _snapshots = new SnapshotCoordinator(options, store, _shards, storage, nextSequence, Post, recover?.Sequence);
             if (recover is null)
             {
                 store.ForgetPrefixes();
@@ -139,6 +144,10 @@ public sealed class AttributionEngine : IDisposable
             foreach (var s in _shards)
             {
                 s?.Dispose();
+            }
+            if (lockTakenHere)
+            {
+                _directoryLock.Dispose();
             }
             throw;
         }
@@ -161,15 +170,30 @@ public sealed class AttributionEngine : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="SnapshotMismatchException">The snapshot to recover was taken with other results-determining settings (window, lateness, retention, partitions, history, shards).</exception>
+    /// <exception cref="StateDirectoryInUseException">Another engine holds the state directory (nothing in it was changed).</exception>
     public static AttributionEngine Open(EngineOptions options, IEngineOutput output)
     {
         Validated(options);
         ArgumentNullException.ThrowIfNull(output);
         if (options.StateDirectory is null)
         {
-            return new AttributionEngine(options, output, recover: null, store: null);
+            return new AttributionEngine(options, output, recover: null, store: null, directoryLock: null);
         }
-        var store = new SnapshotStore(options.StateDirectory);
+        StateDirectoryLock directoryLock = LockStateDirectory(options.StateDirectory);
+        try
+        {
+            return OpenLocked(options, output, directoryLock);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+    }
+
+    private static AttributionEngine OpenLocked(EngineOptions options, IEngineOutput output, StateDirectoryLock directoryLock)
+    {
+        var store = new SnapshotStore(options.StateDirectory!);
         IReadOnlyList<SnapshotEntry> entries = store.List();
         SnapshotConfig current = SnapshotConfig.From(options);
         foreach (SnapshotEntry entry in entries)
@@ -196,7 +220,7 @@ public sealed class AttributionEngine : IDisposable
             }
             try
             {
-                var engine = new AttributionEngine(options, output, manifest, store);
+                var engine = new AttributionEngine(options, output, manifest, store, directoryLock);
                 Log(options, $"Recovered snapshot {manifest.Sequence} of {manifest.CreatedAt:u} from '{store.StateDirectory}' ({manifest.Partitions.Count} partitions).");
                 return engine;
             }
@@ -215,7 +239,20 @@ public sealed class AttributionEngine : IDisposable
         Log(options, entries.Count == 0
             ? $"No snapshot in '{store.StateDirectory}'; starting with empty state."
             : $"None of the {entries.Count} snapshots in '{store.StateDirectory}' is usable; starting with empty state.");
-        return new AttributionEngine(options, output, recover: null, store: null);
+        return new AttributionEngine(options, output, recover: null, store: null, directoryLock);
+    }
+
+    /// <summary>Takes the state directory's lock; a directory that cannot hold a lock file fails in one sentence.</summary>
+    private static StateDirectoryLock LockStateDirectory(string directory)
+    {
+        try
+        {
+            return StateDirectoryLock.Acquire(directory);
+        }
+        catch (Exception e) when (e is IOException and not StateDirectoryInUseException || e is UnauthorizedAccessException)
+        {
+            throw new IOException($"The state directory '{Path.GetFullPath(directory)}' cannot be locked ({e.Message.TrimEnd('.')}); nothing was changed — fix the state directory's access and start again.", e);
+        }
     }
 
     /// <summary>The snapshot <see cref="Open"/> recovered, or null when the engine started empty.</summary>
@@ -537,6 +574,7 @@ public sealed class AttributionEngine : IDisposable
         {
             s.Dispose();
         }
+        _directoryLock.Dispose();
         if (_ownsStateDirectory)
         {
             try

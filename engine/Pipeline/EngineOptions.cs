@@ -78,6 +78,14 @@ public sealed record EngineOptions
     /// </summary>
     public Action<IDictionary<string, string>>? CaptureSnapshotExtras { get; init; }
 
+    /// <summary>
+    /// Called once per snapshot on the thread completing it, after its state files are durable and
+    /// just before its manifest is written, with the snapshot's sequence and extras: make durable
+    /// whatever the extras describe (e.g. fsync the output file whose length they record), so that no
+    /// manifest ever points past what a power loss keeps. Throw <see cref="IOException"/> to fail the snapshot.
+    /// </summary>
+    public Action<long, IReadOnlyDictionary<string, string>>? BeforeSnapshotManifest { get; init; }
+
     /// <summary>Receives one line per notable event (snapshot recovered, skipped as bad, failed, deleted).</summary>
     public Action<string>? Logger { get; init; }
 

@@ -35,9 +35,12 @@ internal sealed class SnapshotCoordinator
     private volatile SnapshotFailedException? _stopError;
     private SnapshotInfo? _last;
     private long _failures;
+    private readonly long? _recoveredSequence;
 
-    public SnapshotCoordinator(EngineOptions options, SnapshotStore store, ShardHandler[] shards, SnapshotStorage storage, long nextSequence, Action<ShardCommand> post)
+    // recoveredSequence: the snapshot the engine recovered (kept in the directory), or null.
+    public SnapshotCoordinator(EngineOptions options, SnapshotStore store, ShardHandler[] shards, SnapshotStorage storage, long nextSequence, Action<ShardCommand> post, long? recoveredSequence)
     {
+        _recoveredSequence = recoveredSequence;
         _options = options;
         _store = store;
         _shards = shards;
@@ -308,6 +311,7 @@ internal sealed class SnapshotCoordinator
                 Files = files,
                 Extras = extras,
             };
+            _options.BeforeSnapshotManifest?.Invoke(sequence, extras);
             path = _store.Write(manifest);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -380,8 +384,13 @@ internal sealed class SnapshotCoordinator
         }
     }
 
-    private static SnapshotFailedException Failure(long sequence, Exception cause)
-        => new($"Snapshot {sequence} failed and was discarded, the previous snapshot is kept: {cause.Message.TrimEnd('.')}.", cause) { Sequence = sequence };
+    // Names the snapshot a restart would recover, or says there is none: "the previous one is kept" must be true.
+    private SnapshotFailedException Failure(long sequence, Exception cause)
+    {
+        long? kept = Last?.Sequence ?? _recoveredSequence;
+        string what = kept is { } k ? $", snapshot {k} is kept" : "; no earlier snapshot exists, so a restart would start from empty state";
+        return new($"Snapshot {sequence} failed and was discarded{what}: {cause.Message.TrimEnd('.')}.", cause) { Sequence = sequence };
+    }
 
     /// <summary>
     /// Keeps the newest <see cref="EngineOptions.SnapshotsToKeep"/> usable snapshots up to

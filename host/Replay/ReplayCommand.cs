@@ -22,9 +22,14 @@ public static class ReplayCommand
     internal const string LinesKey = "replay.lines";
     internal const string OutputBytesKey = "replay.output_bytes";
     internal const string DeadLetterBytesKey = "replay.dead_letter_bytes";
+    internal const string InputHashKey = "replay.input_hash";
+    internal const string InputBytesKey = "replay.input_bytes";
 
     /// <summary>Runs the command; returns the exit code (0 done, 1 could not run, 2 bad flags).</summary>
-    public static int Run(string[] args, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stderr) => Run(args, stderr, syncObserver: null);
+
+    /// <summary>Runs the command; <paramref name="syncObserver"/> sees what each snapshot made durable before its manifest (tests).</summary>
+    internal static int Run(string[] args, TextWriter stderr, Action<ReplaySync>? syncObserver)
     {
         ReplayOptions options;
         try
@@ -45,7 +50,7 @@ public static class ReplayCommand
 
         try
         {
-            RunSummary summary = options.StateDirectory is null ? RunStateless(options) : RunWithSnapshots(options, stderr);
+            RunSummary summary = options.StateDirectory is null ? RunStateless(options) : RunWithSnapshots(options, stderr, syncObserver);
             if (!options.Quiet)
             {
                 summary.WriteTo(stderr);
@@ -76,22 +81,25 @@ public static class ReplayCommand
         return Pump(engine, options, new LineReader(input), skipThrough: 0, sink, deadLetters, clock, snapshotEvery: 0, resumedFrom: null);
     }
 
-    private static RunSummary RunWithSnapshots(ReplayOptions options, TextWriter stderr)
+    private static RunSummary RunWithSnapshots(ReplayOptions options, TextWriter stderr, Action<ReplaySync>? syncObserver)
     {
         string inputIdentity = options.InputPath is null ? "-" : Path.GetFullPath(options.InputPath);
         var sink = new StreamOutput(Stream.Null);
+        var durability = new ReplayDurability(syncObserver);
         EngineOptions engineOptions = options.EngineOptions() with
         {
             Logger = line => stderr.WriteLine($"attribution replay: {line}"),
             // At the cut every shard has delivered the outputs of all events before it and none after.
             CaptureSnapshotExtras = extras => extras[OutputBytesKey] = sink.BytesWritten.ToString(CultureInfo.InvariantCulture),
+            // The lengths a manifest records are fsynced first, so a power loss never leaves it pointing past the files.
+            BeforeSnapshotManifest = durability.Sync,
         };
         AttributionEngine engine;
         try
         {
             engine = AttributionEngine.Open(engineOptions, sink);
         }
-        catch (SnapshotMismatchException e)
+        catch (Exception e) when (e is SnapshotMismatchException or StateDirectoryInUseException)
         {
             throw new RunException(e.Message);
         }
@@ -111,29 +119,58 @@ public static class ReplayCommand
             long skipThrough = 0, outputBytes = 0, deadLetterBytes = 0;
             if (resumed is not null)
             {
-                string recordedInput = resumed.Extras.GetValueOrDefault(InputKey, "");
-                if (recordedInput != inputIdentity)
-                {
-                    throw new RunException($"The state directory '{options.StateDirectory}' holds a replay of '{recordedInput}', not of '{inputIdentity}'; use that input or an empty --state-dir.");
-                }
                 skipThrough = Extra(resumed, LinesKey);
                 outputBytes = Extra(resumed, OutputBytesKey);
                 deadLetterBytes = resumed.Extras.ContainsKey(DeadLetterBytesKey) ? Extra(resumed, DeadLetterBytesKey) : 0;
             }
 
             using Stream input = options.InputPath is null ? Console.OpenStandardInput() : OpenInput(options.InputPath);
+            var reader = new LineReader(input);
+            var fingerprint = new InputFingerprint();
+            if (resumed is not null)
+            {
+                // Before any file is touched: the lines the snapshot covers must be the ones this input starts with.
+                VerifyResumedInput(reader, fingerprint, resumed, skipThrough, inputIdentity, options.StateDirectory!);
+            }
             using FileStream output = OpenResumable(options.OutputPath!, "output", outputBytes, resumed is not null);
             sink.Reset(output, outputBytes);
-            using DeadLetterWriter? deadLetters = options.DeadLetterPath is null ? null
-                : new DeadLetterWriter(OpenResumable(options.DeadLetterPath, "dead-letter", deadLetterBytes, resumed is not null), deadLetterBytes);
+            FileStream? deadLetterFile = options.DeadLetterPath is null ? null : OpenResumable(options.DeadLetterPath, "dead-letter", deadLetterBytes, resumed is not null);
+            using DeadLetterWriter? deadLetters = deadLetterFile is null ? null : new DeadLetterWriter(deadLetterFile, deadLetterBytes);
+            durability.Attach(output, deadLetterFile);
             if (resumed is not null)
             {
                 stderr.WriteLine($"attribution replay: resuming after input line {skipThrough:N0} (snapshot {resumed.Sequence}); output cut back to {outputBytes:N0} bytes.");
             }
             var clock = Stopwatch.StartNew();
-            var summary = Pump(engine, options, new LineReader(input), skipThrough, sink, deadLetters, clock, options.SnapshotEveryLines,
-                resumed, inputIdentity);
+            var summary = Pump(engine, options, reader, skipThrough, sink, deadLetters, clock, options.SnapshotEveryLines,
+                resumed, inputIdentity, fingerprint);
             return summary;
+        }
+    }
+
+    /// <summary>
+    /// Reads the first <paramref name="lines"/> lines (a resume re-reads them anyway: positions are line numbers) and
+    /// refuses, in one sentence, an input that is shorter or whose lines hash differently from those the snapshot was taken after.
+    /// </summary>
+    private static void VerifyResumedInput(LineReader reader, InputFingerprint fingerprint, SnapshotManifest resumed, long lines, string inputIdentity, string stateDirectory)
+    {
+        string input = inputIdentity == "-" ? "standard input" : $"'{inputIdentity}'";
+        string recorded = resumed.Extras.GetValueOrDefault(InputKey, "") is "-" or "" ? "standard input" : $"'{resumed.Extras[InputKey]}'";
+        if (!resumed.Extras.TryGetValue(InputHashKey, out string? expected))
+        {
+            throw new RunException($"Snapshot {resumed.Sequence} in '{stateDirectory}' does not record a hash of its input (an older version wrote it), so resuming cannot be checked; use an empty --state-dir.");
+        }
+        while (reader.LineNumber < lines && reader.TryReadLine(out var line, out bool truncated, out long fullLength))
+        {
+            fingerprint.Add(line, truncated, fullLength);
+        }
+        if (reader.LineNumber < lines)
+        {
+            throw new RunException($"The input ({input}) has {reader.LineNumber:N0} lines but the snapshot in '{stateDirectory}' was taken after line {lines:N0} of {recorded}; resume with that input or use an empty --state-dir.");
+        }
+        if (fingerprint.Digest != expected)
+        {
+            throw new RunException($"The first {lines:N0} lines of the input ({input}) are not those the snapshot in '{stateDirectory}' was taken after (of {recorded}: their hashes differ); resume with that input or use an empty --state-dir.");
         }
     }
 
@@ -147,7 +184,7 @@ public static class ReplayCommand
     }
 
     private static RunSummary Pump(AttributionEngine engine, ReplayOptions options, LineReader reader, long skipThrough, StreamOutput sink,
-        DeadLetterWriter? deadLetters, Stopwatch clock, long snapshotEvery, SnapshotManifest? resumedFrom, string? inputIdentity = null)
+        DeadLetterWriter? deadLetters, Stopwatch clock, long snapshotEvery, SnapshotManifest? resumedFrom, string? inputIdentity = null, InputFingerprint? fingerprint = null)
     {
         long blankLines = 0;
         long sinceSnapshot = 0;
@@ -157,6 +194,7 @@ public static class ReplayCommand
             {
                 continue; // already applied (and its outputs kept) before the snapshot we resumed from
             }
+            fingerprint?.Add(line, truncated, fullLength);
             if (line.IsEmpty && !truncated)
             {
                 blankLines++;
@@ -181,8 +219,11 @@ public static class ReplayCommand
             if (snapshotEvery > 0 && ++sinceSnapshot >= snapshotEvery)
             {
                 sinceSnapshot = 0;
-                // The producer publishes the cut, so this line number is exactly where it falls.
-                _ = engine.SnapshotAsync(ReplayExtras(inputIdentity!, reader.LineNumber, deadLetters));
+                // The producer publishes the cut, so this line number is exactly where it falls. A failure is
+                // reported when it happens (one line), not only at the end.
+                _ = engine.SnapshotAsync(ReplayExtras(inputIdentity!, reader.LineNumber, deadLetters, fingerprint!)).ContinueWith(
+                    static (t, log) => ((Action<string>?)log)?.Invoke(t.Exception!.InnerException!.Message), engine.Options.Logger,
+                    CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
         engine.Flush();
@@ -191,7 +232,7 @@ public static class ReplayCommand
             // A final snapshot: running the command again after it finished changes nothing.
             try
             {
-                engine.Snapshot(ReplayExtras(inputIdentity, reader.LineNumber, deadLetters));
+                engine.Snapshot(ReplayExtras(inputIdentity, reader.LineNumber, deadLetters, fingerprint!));
             }
             catch (SnapshotFailedException e)
             {
@@ -210,12 +251,15 @@ public static class ReplayCommand
         return resumedFrom is null ? summary : summary with { ResumedAfterLine = skipThrough };
     }
 
-    private static Dictionary<string, string> ReplayExtras(string inputIdentity, long line, DeadLetterWriter? deadLetters)
+    private static Dictionary<string, string> ReplayExtras(string inputIdentity, long line, DeadLetterWriter? deadLetters, InputFingerprint fingerprint)
     {
         var extras = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [InputKey] = inputIdentity,
             [LinesKey] = line.ToString(CultureInfo.InvariantCulture),
+            // The identity of lines 1..line: a resume on another input (or the same path rewritten) is refused.
+            [InputHashKey] = fingerprint.Digest,
+            [InputBytesKey] = fingerprint.Bytes.ToString(CultureInfo.InvariantCulture),
         };
         if (deadLetters is not null)
         {

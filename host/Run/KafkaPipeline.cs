@@ -92,6 +92,14 @@ public sealed class KafkaPipeline : IDisposable
     {
         try
         {
+            // First: the engine takes the state directory's lock, so a second host on it stops before it
+            // touches Kafka (its transactional producer would fence the first one) or the directory.
+            if (OpenEngine() is { } engineProblem)
+            {
+                _fatal = engineProblem.Sentence;
+                _log.Error("run", $"message=\"{engineProblem.Sentence}\"");
+                return engineProblem.Code;
+            }
             if (BuildClients() is { } configProblem)
             {
                 _fatal = configProblem;
@@ -109,12 +117,6 @@ public sealed class KafkaPipeline : IDisposable
             if (CheckSharedStateDirectory() is { } sharedProblem)
             {
                 return Fail(sharedProblem);
-            }
-            if (OpenEngine() is { } engineProblem)
-            {
-                _fatal = engineProblem.Sentence;
-                _log.Error("run", $"message=\"{engineProblem.Sentence}\"");
-                return engineProblem.Code;
             }
             _consumer!.Subscribe(_options.InputTopic);
             _log.Info("run", $"started group={_options.GroupId} transactional_id={_options.TransactionalId} input={_options.InputTopic} output={_options.OutputTopic} shards={_options.Shards}");
@@ -241,6 +243,10 @@ public sealed class KafkaPipeline : IDisposable
         catch (SnapshotMismatchException e)
         {
             return (2, e.Message);
+        }
+        catch (StateDirectoryInUseException e)
+        {
+            return (1, e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -45,7 +45,7 @@ public static class MetricsText
                 w.Append(CultureInfo.InvariantCulture, $"attribution_outcomes_total{{outcome=\"{AttributionOutcomes.Name(o)}\"}} {c.Outcome(o)}\n");
             }
         }
-        if (pipeline.Engine is { LastSnapshot: { } snap } snapEngine)
+        if (pipeline.Engine is { LastSnapshot: { } snap })
         {
             Header(w, "attribution_snapshot_age_seconds", "Age of the newest snapshot.", "gauge");
             w.Append(CultureInfo.InvariantCulture, $"attribution_snapshot_age_seconds {(DateTimeOffset.UtcNow - snap.Manifest.CreatedAt).TotalSeconds:F3}\n");
@@ -53,8 +53,9 @@ public static class MetricsText
             w.Append(CultureInfo.InvariantCulture, $"attribution_snapshot_duration_seconds {snap.Duration.TotalSeconds:F3}\n");
             Header(w, "attribution_snapshot_bytes", "Bytes written by the newest snapshot.", "gauge");
             w.Append(CultureInfo.InvariantCulture, $"attribution_snapshot_bytes {snap.Bytes}\n");
-            Counter(w, "attribution_snapshot_failures_total", "Snapshots that failed.", snapEngine.SnapshotFailures);
         }
+        // From start-up, at 0 until a snapshot fails: an alert on it must not wait for a first success.
+        Counter(w, "attribution_snapshot_failures_total", "Snapshots that failed.", pipeline.Engine?.SnapshotFailures ?? 0);
         Header(w, "attribution_consumer_lag", "Records behind the high watermark per owned input partition.", "gauge");
         foreach (var (p, lag) in s.LagByPartition.OrderBy(kv => kv.Key))
         {

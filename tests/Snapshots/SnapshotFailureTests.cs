@@ -30,7 +30,7 @@ public class SnapshotFailureTests
 
             var e = Assert.Throws<SnapshotFailedException>(() => engine.Snapshot());
             TestContext.Out.WriteLine(e!.Message);
-            Assert.That(e.Message, Does.StartWith($"Snapshot {first.Sequence + 1} failed and was discarded, the previous snapshot is kept: "));
+            Assert.That(e.Message, Does.StartWith($"Snapshot {first.Sequence + 1} failed and was discarded, snapshot {first.Sequence} is kept: "));
             Assert.That(e.Message.Count(c => c == '\n'), Is.Zero);
             Assert.That(engine.SnapshotFailures, Is.EqualTo(1));
             AssertOnlyCheckpointsOf(scenario, first);

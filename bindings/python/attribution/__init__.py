@@ -13,11 +13,11 @@ NativeAOT publish directory (bindings/native/bin/Release/net10.0/linux-x64/publi
 from .engine import Engine, BatchSummary, OUTCOMES, version
 from .errors import (
     AttributionError, Backpressure, BufferTooSmall, Busy, EngineError, InvalidArgument,
-    InvalidConfig, InvalidHandle, NotFound, RejectedRecord, Timeout, Unsupported,
+    InvalidConfig, InvalidHandle, NotFound, RejectedRecord, StateDirectoryInUse, Timeout, Unsupported,
 )
 
 __all__ = [
     "Engine", "BatchSummary", "OUTCOMES", "version",
     "AttributionError", "Backpressure", "BufferTooSmall", "Busy", "EngineError", "InvalidArgument",
-    "InvalidConfig", "InvalidHandle", "NotFound", "RejectedRecord", "Timeout", "Unsupported",
+    "InvalidConfig", "InvalidHandle", "NotFound", "RejectedRecord", "StateDirectoryInUse", "Timeout", "Unsupported",
 ]

@@ -13,6 +13,7 @@ BACKPRESSURE = -8
 BUSY = -9
 TIMEOUT = -10
 UNSUPPORTED = -11
+IN_USE = -12
 
 
 class AttributionError(Exception):
@@ -72,6 +73,10 @@ class Unsupported(AttributionError, NotImplementedError):
     """Not available for this engine, e.g. snapshots without a state_dir (ATTR_UNSUPPORTED)."""
 
 
+class StateDirectoryInUse(AttributionError):
+    """The state_dir is locked by another open engine; the message names the holder (ATTR_IN_USE)."""
+
+
 _BY_STATUS = {
     ERROR: EngineError,
     INVALID_ARGUMENT: InvalidArgument,
@@ -84,6 +89,7 @@ _BY_STATUS = {
     BUSY: Busy,
     TIMEOUT: Timeout,
     UNSUPPORTED: Unsupported,
+    IN_USE: StateDirectoryInUse,
 }
 
 
