@@ -40,6 +40,7 @@ public sealed class AttributionEngine : IDisposable
     private readonly string _stateDirectory;
     private readonly bool _ownsStateDirectory;
     private readonly SnapshotCoordinator _snapshots;
+    private ShardFailedException? _failure;
     private int _disposed;
 
     /// <summary>
@@ -105,7 +106,7 @@ public sealed class AttributionEngine : IDisposable
                     clicks.Dispose();
                     throw;
                 }
-                _shards[i] = new ShardHandler(i, options, clicks, conversions, output);
+                _shards[i] = new ShardHandler(i, options, clicks, conversions, output, OnShardFailed);
                 if (recover is not null)
                 {
                     _shards[i].Restore(recover.Partitions, recover.LastSubmittedPosition);
@@ -208,6 +209,15 @@ public sealed class AttributionEngine : IDisposable
     /// <summary>The snapshot <see cref="Open"/> recovered, or null when the engine started empty.</summary>
     public SnapshotManifest? RecoveredSnapshot { get; }
 
+    /// <summary>
+    /// Why the engine stopped, or null while it runs: a shard's output or state could not be written
+    /// (see <see cref="ShardFailedException"/>). Once set, every call through the ring throws it.
+    /// </summary>
+    public ShardFailedException? Failure => Volatile.Read(ref _failure);
+
+    // On the failing shard's thread, when it happens: the caller sees it at its next call (the first failure wins).
+    private void OnShardFailed(ShardFailedException failure) => Interlocked.CompareExchange(ref _failure, failure, null);
+
     /// <summary>The newest snapshot this engine took, or null.</summary>
     public SnapshotInfo? LastSnapshot => _snapshots.Last;
 
@@ -286,8 +296,13 @@ public sealed class AttributionEngine : IDisposable
     /// dead-letters it). <paramref name="partition"/> &lt; 0 means hash(user_id) mod P. Blocks while the ring is full.
     /// </summary>
     /// <exception cref="SnapshotFailedException">A snapshot failed under <see cref="SnapshotFailurePolicy.Stop"/>: the engine accepts no more input.</exception>
+    /// <exception cref="ShardFailedException">A shard stopped because its output or state could not be written (see <see cref="Failure"/>).</exception>
     public RejectReason Submit(ReadOnlySpan<byte> record, long position = 0, int partition = -1, WireFormat format = WireFormat.Json)
     {
+        if (Volatile.Read(ref _failure) is { } failure)
+        {
+            ThrowFailed(failure);
+        }
         if (_snapshots.StopError is { } stop)
         {
             ThrowStopped(stop);
@@ -322,6 +337,10 @@ public sealed class AttributionEngine : IDisposable
         _snapshots.OnSubmitted();
         return reason;
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ThrowFailed(ShardFailedException failure)
+        => throw new ShardFailedException(failure.Shard, failure.Message, failure.InnerException!);
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static void ThrowStopped(SnapshotFailedException stop)
@@ -386,9 +405,14 @@ public sealed class AttributionEngine : IDisposable
 
     /// <summary>Runs <paramref name="command"/> on every shard at this point of the stream and waits for it.</summary>
     /// <exception cref="TimeoutException">The shards did not all finish within <paramref name="timeout"/>.</exception>
+    /// <exception cref="ShardFailedException">A shard stopped because its output or state could not be written.</exception>
     public void Execute(ShardCommand command, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(command);
+        if (Volatile.Read(ref _failure) is { } failure)
+        {
+            ThrowFailed(failure);
+        }
         Post(command);
         if (!command.Wait(timeout))
         {
