@@ -216,7 +216,14 @@ public sealed class AttributionEngine : IDisposable
     public ShardFailedException? Failure => Volatile.Read(ref _failure);
 
     // On the failing shard's thread, when it happens: the caller sees it at its next call (the first failure wins).
-    private void OnShardFailed(ShardFailedException failure) => Interlocked.CompareExchange(ref _failure, failure, null);
+    // A producer waiting for ring space (a shard blocked for good) is woken by the ring's halted-consumer report.
+    private void OnShardFailed(ShardFailedException failure)
+    {
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is null)
+        {
+            _ring.Sequencer.ReportConsumerHalted(new HandlerFault(failure, -1, $"shard-{failure.Shard}", HandlerHook.Event));
+        }
+    }
 
     /// <summary>The newest snapshot this engine took, or null.</summary>
     public SnapshotInfo? LastSnapshot => _snapshots.Last;
@@ -251,6 +258,10 @@ public sealed class AttributionEngine : IDisposable
     public Task<SnapshotInfo> SnapshotAsync(IReadOnlyDictionary<string, string>? extras = null)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (Volatile.Read(ref _failure) is { } failure)
+        {
+            ThrowFailed(failure);
+        }
         return _snapshots.Start(extras);
     }
 
@@ -307,7 +318,7 @@ public sealed class AttributionEngine : IDisposable
         {
             ThrowStopped(stop);
         }
-        long seq = _ring.Next();
+        long seq = Next();
         ref EngineSlot slot = ref _ring[seq];
         slot.Command = null;
         slot.Record.Partition = 0;
@@ -336,6 +347,19 @@ public sealed class AttributionEngine : IDisposable
         _ring.Publish(seq);
         _snapshots.OnSubmitted();
         return reason;
+    }
+
+    private long Next()
+    {
+        try
+        {
+            return _ring.Next();
+        }
+        catch (ProcessorHaltedException) when (Volatile.Read(ref _failure) is not null)
+        {
+            ThrowFailed(Volatile.Read(ref _failure)!);
+            throw;
+        }
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -414,9 +438,18 @@ public sealed class AttributionEngine : IDisposable
             ThrowFailed(failure);
         }
         Post(command);
-        if (!command.Wait(timeout))
+        // In slices, so a shard that failed (and may never reach the command) is reported at once, not at the timeout.
+        long deadline = Deadline.After(timeout);
+        while (!command.Wait(TimeSpan.FromMilliseconds(Math.Min(100, Math.Max(1, Deadline.RemainingMilliseconds(deadline))))))
         {
-            throw new TimeoutException($"The shards did not finish {command.GetType().Name} within {timeout.TotalSeconds:F0} s.");
+            if (Volatile.Read(ref _failure) is { } failed)
+            {
+                ThrowFailed(failed);
+            }
+            if (Deadline.RemainingMilliseconds(deadline) <= 0)
+            {
+                throw new TimeoutException($"The shards did not finish {command.GetType().Name} within {timeout.TotalSeconds:F0} s.");
+            }
         }
     }
 
@@ -424,7 +457,7 @@ public sealed class AttributionEngine : IDisposable
     private void Post(ShardCommand command)
     {
         command.Arm(_shards.Length);
-        long seq = _ring.Next();
+        long seq = Next();
         ref EngineSlot slot = ref _ring[seq];
         slot.Kind = SlotKind.Command;
         slot.Command = command;
@@ -465,7 +498,15 @@ public sealed class AttributionEngine : IDisposable
         {
             return;
         }
-        _pipeline.DrainAndStop(TimeSpan.FromMinutes(5));
+        bool failed = Volatile.Read(ref _failure) is not null;
+        bool stopped = _pipeline.DrainAndStop(failed ? TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(5));
+        if (failed && !stopped)
+        {
+            // A shard blocked in FASTER after its log could not be written never returns: its tables cannot be
+            // closed under it. The files stay as they are; the last good snapshot is what a restart recovers.
+            Log(Options, "The state tables are left open because a failed shard did not stop; restart to recover from the last snapshot.");
+            return;
+        }
         // A snapshot in flight needs the tables until its manifest is written.
         _snapshots.WaitForInFlight();
         foreach (var s in _shards)

@@ -43,6 +43,8 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
         Action<ShardFailedException>? onFailure = null)
     {
         _onFailure = onFailure;
+        clicks.IoErrors.LogWriteFailed = OnStateWriteFailed;
+        conversions.IoErrors.LogWriteFailed = OnStateWriteFailed;
         Index = index;
         _shards = options.Shards;
         _output = output;
@@ -170,6 +172,11 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
             Fail($"Shard {Index} stopped because its state could not be written: {cause}.", new IOException(cause));
         }
     }
+
+    // On an I/O thread: the engine learns now, even if this shard's thread is blocked in FASTER from here on
+    // (the shard itself stops at its next batch end, if it gets there).
+    private void OnStateWriteFailed(string cause)
+        => _onFailure?.Invoke(new ShardFailedException(Index, $"Shard {Index} stopped because its state could not be written: {cause}.", new IOException(cause)));
 
     private static bool IsStateFault(Exception e)
         => e is IOException or UnauthorizedAccessException or InvalidDataException or ObjectDisposedException or FASTER.core.FasterException

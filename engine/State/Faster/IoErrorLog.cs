@@ -11,6 +11,13 @@ public sealed class IoErrorLog
     private long _checkpointWriteErrors;
     private string? _last;
 
+    /// <summary>
+    /// Called on the I/O thread with the error in words when a log write fails (a hole in the state on disk).
+    /// FASTER does not evict a page whose flush failed, so the table's thread may block for good once memory
+    /// is full: this is how its owner learns of it at once.
+    /// </summary>
+    public Action<string>? LogWriteFailed { get; set; }
+
     /// <summary>Failed writes to the table's log segments (each one a hole in the state on disk).</summary>
     public long LogWriteErrors => Interlocked.Read(ref _logWriteErrors);
 
@@ -28,6 +35,10 @@ public sealed class IoErrorLog
         Volatile.Write(ref _last, free >= 0 && free < requested
             ? $"no space left on device: a write of {requested} bytes to '{file}' failed ({free} bytes free)"
             : $"a write of {requested} bytes to '{file}' failed with device error {unchecked((int)errorCode)} after {bytes} bytes");
+        if (!checkpoint)
+        {
+            LogWriteFailed?.Invoke(LastError!);
+        }
     }
 
     private static long FreeBytes(string file)
