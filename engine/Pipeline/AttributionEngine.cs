@@ -45,6 +45,7 @@ public sealed class AttributionEngine : IDisposable
     // (null with one producer). Commands that read or set the guard's state are posted under it too.
     private readonly object? _producerLock;
     private readonly StateDirectoryLock _directoryLock;
+    private ShardFailedException? _failure;
     private int _disposed;
 
     /// <summary>
@@ -123,7 +124,7 @@ public sealed class AttributionEngine : IDisposable
                     clicks.Dispose();
                     throw;
                 }
-                _shards[i] = new ShardHandler(i, options, clicks, conversions, output);
+                _shards[i] = new ShardHandler(i, options, clicks, conversions, output, OnShardFailed);
                 if (recover is not null)
                 {
                     _shards[i].Restore(recover.Partitions, recover.LastSubmittedPosition);
@@ -258,6 +259,22 @@ public sealed class AttributionEngine : IDisposable
     /// <summary>The snapshot <see cref="Open"/> recovered, or null when the engine started empty.</summary>
     public SnapshotManifest? RecoveredSnapshot { get; }
 
+    /// <summary>
+    /// Why the engine stopped, or null while it runs: a shard's output or state could not be written
+    /// (see <see cref="ShardFailedException"/>). Once set, every call through the ring throws it.
+    /// </summary>
+    public ShardFailedException? Failure => Volatile.Read(ref _failure);
+
+    // On the failing shard's thread, when it happens: the caller sees it at its next call (the first failure wins).
+    // A producer waiting for ring space (a shard blocked for good) is woken by the ring's halted-consumer report.
+    private void OnShardFailed(ShardFailedException failure)
+    {
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is null)
+        {
+            _ring.Sequencer.ReportConsumerHalted(new HandlerFault(failure, -1, $"shard-{failure.Shard}", HandlerHook.Event));
+        }
+    }
+
     /// <summary>The newest snapshot this engine took, or null.</summary>
     public SnapshotInfo? LastSnapshot => _snapshots.Last;
 
@@ -291,6 +308,10 @@ public sealed class AttributionEngine : IDisposable
     public Task<SnapshotInfo> SnapshotAsync(IReadOnlyDictionary<string, string>? extras = null)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (Volatile.Read(ref _failure) is { } failure)
+        {
+            ThrowFailed(failure);
+        }
         return _snapshots.Start(extras);
     }
 
@@ -336,8 +357,13 @@ public sealed class AttributionEngine : IDisposable
     /// dead-letters it). <paramref name="partition"/> &lt; 0 means hash(user_id) mod P. Blocks while the ring is full.
     /// </summary>
     /// <exception cref="SnapshotFailedException">A snapshot failed under <see cref="SnapshotFailurePolicy.Stop"/>: the engine accepts no more input.</exception>
+    /// <exception cref="ShardFailedException">A shard stopped because its output or state could not be written (see <see cref="Failure"/>).</exception>
     public RejectReason Submit(ReadOnlySpan<byte> record, long position = 0, int partition = -1, WireFormat format = WireFormat.Json)
     {
+        if (Volatile.Read(ref _failure) is { } failure)
+        {
+            ThrowFailed(failure);
+        }
         if (_snapshots.StopError is { } stop)
         {
             ThrowStopped(stop);
@@ -365,7 +391,7 @@ public sealed class AttributionEngine : IDisposable
     // Decodes into the next slot, judges the event's time and publishes it (under the producer lock with several producers).
     private RejectReason Publish(ReadOnlySpan<byte> record, long position, int partition, WireFormat format)
     {
-        long seq = _ring.Next();
+        long seq = Next();
         ref EngineSlot slot = ref _ring[seq];
         slot.Command = null;
         slot.Record.Partition = 0;
@@ -397,6 +423,23 @@ public sealed class AttributionEngine : IDisposable
         _ring.Publish(seq);
         return reason;
     }
+
+    private long Next()
+    {
+        try
+        {
+            return _ring.Next();
+        }
+        catch (ProcessorHaltedException) when (Volatile.Read(ref _failure) is not null)
+        {
+            ThrowFailed(Volatile.Read(ref _failure)!);
+            throw;
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ThrowFailed(ShardFailedException failure)
+        => throw new ShardFailedException(failure.Shard, failure.Message, failure.InnerException!);
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static void ThrowStopped(SnapshotFailedException stop)
@@ -479,13 +522,27 @@ public sealed class AttributionEngine : IDisposable
 
     /// <summary>Runs <paramref name="command"/> on every shard at this point of the stream and waits for it.</summary>
     /// <exception cref="TimeoutException">The shards did not all finish within <paramref name="timeout"/>.</exception>
+    /// <exception cref="ShardFailedException">A shard stopped because its output or state could not be written.</exception>
     public void Execute(ShardCommand command, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(command);
-        Post(command);
-        if (!command.Wait(timeout))
+        if (Volatile.Read(ref _failure) is { } failure)
         {
-            throw new TimeoutException($"The shards did not finish {command.GetType().Name} within {timeout.TotalSeconds:F0} s.");
+            ThrowFailed(failure);
+        }
+        Post(command);
+        // In slices, so a shard that failed (and may never reach the command) is reported at once, not at the timeout.
+        long deadline = Deadline.After(timeout);
+        while (!command.Wait(TimeSpan.FromMilliseconds(Math.Min(100, Math.Max(1, Deadline.RemainingMilliseconds(deadline))))))
+        {
+            if (Volatile.Read(ref _failure) is { } failed)
+            {
+                ThrowFailed(failed);
+            }
+            if (Deadline.RemainingMilliseconds(deadline) <= 0)
+            {
+                throw new TimeoutException($"The shards did not finish {command.GetType().Name} within {timeout.TotalSeconds:F0} s.");
+            }
         }
     }
 
@@ -508,7 +565,7 @@ public sealed class AttributionEngine : IDisposable
     {
         // The guard's state at this point of the ring belongs to the command's cut (snapshot, export).
         command.OnPost(_guard);
-        long seq = _ring.Next();
+        long seq = Next();
         ref EngineSlot slot = ref _ring[seq];
         slot.Kind = SlotKind.Command;
         slot.Command = command;
@@ -567,7 +624,15 @@ public sealed class AttributionEngine : IDisposable
         {
             return;
         }
-        _pipeline.DrainAndStop(TimeSpan.FromMinutes(5));
+        bool failed = Volatile.Read(ref _failure) is not null;
+        bool stopped = _pipeline.DrainAndStop(failed ? TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(5));
+        if (failed && !stopped)
+        {
+            // A shard blocked in FASTER after its log could not be written never returns: its tables cannot be
+            // closed under it. The files stay as they are; the last good snapshot is what a restart recovers.
+            Log(Options, "The state tables are left open because a failed shard did not stop; restart to recover from the last snapshot.");
+            return;
+        }
         // A snapshot in flight needs the tables until its manifest is written.
         _snapshots.WaitForInFlight();
         foreach (var s in _shards)

@@ -39,6 +39,27 @@ public abstract class ShardCommand
         {
             Interlocked.CompareExchange(ref _error, e, null);
         }
+        Arrived();
+    }
+
+    /// <summary>
+    /// A stopped shard's answer instead of <see cref="Execute"/>: the command fails with <paramref name="failure"/>.
+    /// A command whose shards wait for each other releases them in <see cref="OnRefused"/>.
+    /// </summary>
+    internal void Refuse(ShardHandler shard, ShardFailedException failure)
+    {
+        if (!OnRefused(shard, failure))
+        {
+            Interlocked.CompareExchange(ref _error, failure, null);
+        }
+        Arrived();
+    }
+
+    /// <summary>Lets a command record a stopped shard's failure itself (true) instead of failing as a whole.</summary>
+    private protected virtual bool OnRefused(ShardHandler shard, ShardFailedException failure) => false;
+
+    private void Arrived()
+    {
         if (Interlocked.Decrement(ref _remaining) == 0)
         {
             lock (_gate)
@@ -49,7 +70,8 @@ public abstract class ShardCommand
         }
     }
 
-    /// <summary>Waits until every shard executed the command; rethrows the first shard error.</summary>
+    /// <summary>Waits until every shard executed the command; rethrows the first shard error
+    /// (a <see cref="ShardFailedException"/> as such, others wrapped in an <see cref="InvalidOperationException"/>).</summary>
     public bool Wait(TimeSpan timeout)
     {
         bool done;
@@ -68,6 +90,11 @@ public abstract class ShardCommand
                 }
             }
             done = _done;
+        }
+        if (done && _error is ShardFailedException failed)
+        {
+            // Rethrown on the caller's thread with its own stack, cause kept.
+            throw new ShardFailedException(failed.Shard, failed.Message, failed.InnerException!);
         }
         if (done && _error is { } e)
         {

@@ -34,9 +34,17 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
     // every shard sees every slot, so at a cut all agree on it.
     private long _lastPosition = -1;
     private volatile bool _checkpointInFlight;
+    // Set when the shard's own output or state could not be written: from then on it applies nothing
+    // and refuses every command with this error, so no snapshot can record a position past the fault.
+    private ShardFailedException? _failure;
+    private readonly Action<ShardFailedException>? _onFailure;
 
-    internal ShardHandler(int index, EngineOptions options, FasterStateTable clicks, FasterStateTable conversions, IEngineOutput output)
+    internal ShardHandler(int index, EngineOptions options, FasterStateTable clicks, FasterStateTable conversions, IEngineOutput output,
+        Action<ShardFailedException>? onFailure = null)
     {
+        _onFailure = onFailure;
+        clicks.IoErrors.LogWriteFailed = OnStateWriteFailed;
+        conversions.IoErrors.LogWriteFailed = OnStateWriteFailed;
         Index = index;
         _shards = options.Shards;
         _output = output;
@@ -90,8 +98,33 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
         _positions[partition] = position;
     }
 
+    /// <summary>Why this shard stopped (its output or state could not be written), or null while it runs.</summary>
+    public ShardFailedException? Failure => Volatile.Read(ref _failure);
+
     /// <inheritdoc/>
     public void OnEvent(ref EngineSlot slot, long sequence, bool endOfBatch)
+    {
+        if (_failure is not null)
+        {
+            if (slot.Kind == SlotKind.Command)
+            {
+                slot.Command!.Refuse(this, _failure);
+            }
+            return;
+        }
+        try
+        {
+            Handle(ref slot, endOfBatch);
+        }
+        catch (Exception e) when (IsStateFault(e))
+        {
+            // Not the record's fault: the state cannot be trusted any more (a bad record is rethrown and counted).
+            // (A command slot never gets here: Deliver and Complete keep their own errors.)
+            Fail($"Shard {Index} stopped because its state could not be read or written: {e.Message.TrimEnd('.')}.", e);
+        }
+    }
+
+    private void Handle(ref EngineSlot slot, bool endOfBatch)
     {
         if (slot.Kind != SlotKind.Command)
         {
@@ -108,6 +141,11 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
         else if (slot.Kind == SlotKind.Command)
         {
             Deliver();
+            if (_failure is not null)
+            {
+                slot.Command!.Refuse(this, _failure);
+                return;
+            }
             slot.Command!.Complete(this);
         }
         else if (slot.Record.Partition >= 0 && slot.Record.Partition % _shards == Index)
@@ -120,9 +158,41 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
         if (endOfBatch)
         {
             Deliver();
+            CheckStateWrites();
         }
     }
 
+    // FASTER writes evicted log pages in the background and only logs a failure; a page that was not
+    // written is a hole in the state, so the shard stops at the end of the batch that sees it.
+    private void CheckStateWrites()
+    {
+        if ((Core.Clicks.IoErrors.LogWriteErrors | Core.Conversions.IoErrors.LogWriteErrors) != 0)
+        {
+            string cause = Core.Clicks.IoErrors.LastError ?? Core.Conversions.IoErrors.LastError ?? "a write failed";
+            Fail($"Shard {Index} stopped because its state could not be written: {cause}.", new IOException(cause));
+        }
+    }
+
+    // On an I/O thread: the engine learns now, even if this shard's thread is blocked in FASTER from here on
+    // (the shard itself stops at its next batch end, if it gets there).
+    private void OnStateWriteFailed(string cause)
+        => _onFailure?.Invoke(new ShardFailedException(Index, $"Shard {Index} stopped because its state could not be written: {cause}.", new IOException(cause)));
+
+    private static bool IsStateFault(Exception e)
+        => e is IOException or UnauthorizedAccessException or InvalidDataException or ObjectDisposedException or FASTER.core.FasterException
+            || (e is InvalidOperationException && e.Message.StartsWith("FASTER ", StringComparison.Ordinal));
+
+    private void Fail(string message, Exception cause)
+    {
+        if (_failure is not null)
+        {
+            return;
+        }
+        var failure = new ShardFailedException(Index, message, cause);
+        Volatile.Write(ref _failure, failure);
+        _batch.Clear();
+        _onFailure?.Invoke(failure);
+    }
     private void Apply(ref EventRecord record)
     {
         var sink = new Sink(this);
@@ -172,6 +242,10 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
 
     private void Emit(ref EventRecord conversion, scoped in ClickView click)
     {
+        if (_failure is not null)
+        {
+            return; // the output failed earlier in this event: nothing more is delivered
+        }
         long[]? silent = _silentUntil;
         if (silent is not null && (uint)conversion.Partition < (uint)silent.Length && conversion.Position <= silent[conversion.Partition])
         {
@@ -204,9 +278,18 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
 
     private void Deliver()
     {
-        if (_batch.Count > 0)
+        if (_batch.Count > 0 && _failure is null)
         {
-            _output.Deliver(_batch);
+            try
+            {
+                _output.Deliver(_batch);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Whatever the sink throws, the outputs are lost to it: the engine must stop, never skip them.
+                Fail($"Shard {Index} stopped because its output could not be delivered: {e.Message.TrimEnd('.')}.", e);
+                return;
+            }
             _batch.Clear();
         }
     }

@@ -71,6 +71,18 @@ internal sealed class SnapshotCutCommand : ShardCommand
         cut.PauseTicks = Stopwatch.GetTimestamp() - start;
     }
 
+    /// <summary>A stopped shard begins no checkpoint: its cut carries the failure (the snapshot fails), and it still
+    /// meets the others at the cut, so they are not held until the barrier's timeout.</summary>
+    private protected override bool OnRefused(ShardHandler shard, ShardFailedException failure)
+    {
+        _cuts[shard.Index] = new ShardCut(shard.Index) { Error = failure };
+        if (_captureExtras is not null)
+        {
+            Rendezvous();
+        }
+        return true;
+    }
+
     // The last shard to arrive runs the callback while the others wait, then releases them.
     private void Rendezvous()
     {

@@ -16,11 +16,17 @@ public sealed class DeadLetterWriter : IDisposable
     private readonly Stream _stream;
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private readonly Utf8JsonWriter _json;
+    private readonly string _name;
+    private bool _failed;
 
-    /// <summary>Writes to <paramref name="stream"/> (owned: disposed with this writer), which already holds <paramref name="startBytes"/> bytes.</summary>
-    public DeadLetterWriter(Stream stream, long startBytes = 0)
+    /// <summary>
+    /// Writes to <paramref name="stream"/> (owned: disposed with this writer), which already holds <paramref name="startBytes"/> bytes;
+    /// <paramref name="path"/> names the file in errors.
+    /// </summary>
+    public DeadLetterWriter(Stream stream, long startBytes = 0, string? path = null)
     {
         _stream = stream;
+        _name = path ?? "(stream)";
         BytesWritten = startBytes;
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = false });
     }
@@ -62,19 +68,42 @@ public sealed class DeadLetterWriter : IDisposable
     }
 
     /// <summary>Writes buffered records to the stream.</summary>
+    /// <exception cref="OutputWriteException">The file could not be written (e.g. its disk is full); the writer accepts nothing more.</exception>
     public void Flush()
     {
-        _stream.Write(_buffer.WrittenSpan);
+        if (_failed)
+        {
+            throw new InvalidOperationException($"The dead-letter file '{_name}' failed earlier; nothing more is written to it.");
+        }
+        try
+        {
+            _stream.Write(_buffer.WrittenSpan);
+            _stream.Flush();
+        }
+        catch (IOException e)
+        {
+            // Part of the buffer may be in the file: its recorded length (BytesWritten) stays at the last whole flush.
+            _failed = true;
+            throw new OutputWriteException("dead-letter file", _name, e);
+        }
         BytesWritten += _buffer.WrittenCount;
         _buffer.ResetWrittenCount();
-        _stream.Flush();
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
-        Flush();
-        _json.Dispose();
-        _stream.Dispose();
+        try
+        {
+            if (!_failed)
+            {
+                Flush();
+            }
+        }
+        finally
+        {
+            _json.Dispose();
+            _stream.Dispose();
+        }
     }
 }

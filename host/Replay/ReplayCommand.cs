@@ -62,20 +62,39 @@ public static class ReplayCommand
             stderr.WriteLine($"attribution replay: {e.Message}");
             return 1;
         }
+        catch (Exception e) when (e is ShardFailedException or SnapshotFailedException or OutputWriteException)
+        {
+            // A fault of our own output or state: the run stops at once with its cause, never a stack trace.
+            stderr.WriteLine($"attribution replay: {StoppedSentence(e, options.StateDirectory)}");
+            return 1;
+        }
+    }
+
+    private static string StoppedSentence(Exception e, string? stateDirectory)
+    {
+        string cause = e switch
+        {
+            ShardFailedException { InnerException: OutputWriteException w } => w.Message,
+            SnapshotFailedException => $"The state directory '{stateDirectory}' could not take a snapshot: {(e.InnerException ?? e).Message.TrimEnd('.')}",
+            _ => e.Message,
+        };
+        return stateDirectory is null
+            ? $"{cause.TrimEnd('.')}; the run stopped."
+            : $"{cause.TrimEnd('.')}; the run stopped — make room and run the same command again to resume from the last snapshot.";
     }
 
     private static RunSummary RunStateless(ReplayOptions options)
     {
         using Stream input = options.InputPath is null ? Console.OpenStandardInput() : OpenInput(options.InputPath);
         using Stream output = options.OutputPath is null ? Console.OpenStandardOutput() : OpenOutput(options.OutputPath, "output", FileMode.Create);
-        using DeadLetterWriter? deadLetters = options.DeadLetterPath is null ? null : new DeadLetterWriter(OpenOutput(options.DeadLetterPath, "dead-letter", FileMode.Create));
-        return Execute(options, input, output, deadLetters);
+        using DeadLetterWriter? deadLetters = options.DeadLetterPath is null ? null : new DeadLetterWriter(OpenOutput(options.DeadLetterPath, "dead-letter", FileMode.Create), 0, options.DeadLetterPath);
+        return Execute(options, input, output, deadLetters, options.OutputPath ?? "(standard output)");
     }
 
     /// <summary>Runs the replay over streams, without snapshots (also used by tests and the demo).</summary>
-    public static RunSummary Execute(ReplayOptions options, Stream input, Stream output, DeadLetterWriter? deadLetters)
+    public static RunSummary Execute(ReplayOptions options, Stream input, Stream output, DeadLetterWriter? deadLetters, string outputName = "(output stream)")
     {
-        var sink = new StreamOutput(output);
+        var sink = new StreamOutput(output, outputName);
         var clock = Stopwatch.StartNew();
         using var engine = new AttributionEngine(options.EngineOptions(), sink);
         return Pump(engine, options, new LineReader(input), skipThrough: 0, sink, deadLetters, clock, snapshotEvery: 0, resumedFrom: null);
@@ -84,10 +103,12 @@ public static class ReplayCommand
     private static RunSummary RunWithSnapshots(ReplayOptions options, TextWriter stderr, Action<ReplaySync>? syncObserver)
     {
         string inputIdentity = options.InputPath is null ? "-" : Path.GetFullPath(options.InputPath);
-        var sink = new StreamOutput(Stream.Null);
+        var sink = new StreamOutput(Stream.Null, options.OutputPath!);
         var durability = new ReplayDurability(syncObserver);
         EngineOptions engineOptions = options.EngineOptions() with
         {
+            // A snapshot that cannot be written (a full state disk) stops the run at once: it resumes from the last good one.
+            OnSnapshotFailure = SnapshotFailurePolicy.Stop,
             Logger = line => stderr.WriteLine($"attribution replay: {line}"),
             // At the cut every shard has delivered the outputs of all events before it and none after.
             CaptureSnapshotExtras = extras => extras[OutputBytesKey] = sink.BytesWritten.ToString(CultureInfo.InvariantCulture),
@@ -135,7 +156,7 @@ public static class ReplayCommand
             using FileStream output = OpenResumable(options.OutputPath!, "output", outputBytes, resumed is not null);
             sink.Reset(output, outputBytes);
             FileStream? deadLetterFile = options.DeadLetterPath is null ? null : OpenResumable(options.DeadLetterPath, "dead-letter", deadLetterBytes, resumed is not null);
-            using DeadLetterWriter? deadLetters = deadLetterFile is null ? null : new DeadLetterWriter(deadLetterFile, deadLetterBytes);
+            using DeadLetterWriter? deadLetters = deadLetterFile is null ? null : new DeadLetterWriter(deadLetterFile, deadLetterBytes, options.DeadLetterPath!);
             durability.Attach(output, deadLetterFile);
             if (resumed is not null)
             {
@@ -315,11 +336,12 @@ public static class ReplayCommand
     }
 
     /// <summary>Writes each delivered batch of JSON lines to the output stream (shard threads take turns) and counts the bytes.</summary>
-    private sealed class StreamOutput(Stream stream) : IEngineOutput
+    private sealed class StreamOutput(Stream stream, string name) : IEngineOutput
     {
         private readonly object _lock = new();
         private Stream _stream = stream;
         private long _bytes;
+        private bool _failed;
 
         public long BytesWritten
         {
@@ -345,7 +367,20 @@ public static class ReplayCommand
         {
             lock (_lock)
             {
-                _stream.Write(batch.Lines);
+                if (_failed)
+                {
+                    // After a failed write the file may end in part of a batch: nothing may follow it.
+                    throw new InvalidOperationException($"The output file '{name}' failed earlier; nothing more is written to it.");
+                }
+                try
+                {
+                    _stream.Write(batch.Lines);
+                }
+                catch (IOException e)
+                {
+                    _failed = true;
+                    throw new OutputWriteException("output file", name, e);
+                }
                 _bytes += batch.Lines.Length;
             }
         }
@@ -354,7 +389,14 @@ public static class ReplayCommand
         {
             lock (_lock)
             {
-                _stream.Flush();
+                try
+                {
+                    _stream.Flush();
+                }
+                catch (IOException e)
+                {
+                    throw new OutputWriteException("output file", name, e);
+                }
             }
         }
     }

@@ -132,6 +132,13 @@ public sealed class KafkaPipeline : IDisposable
             Shutdown();
             return 1;
         }
+        catch (ShardFailedException e)
+        {
+            // Met outside a cycle or a submit (a rewind, a rebalance, a snapshot): the same stop.
+            _fatal ??= Stopped(e).Message;
+            Shutdown();
+            return 1;
+        }
     }
 
     private void ReportStalls()
@@ -395,7 +402,14 @@ public sealed class KafkaPipeline : IDisposable
         }
         else
         {
-            reason = _engine!.Submit(_values.Buffer.AsSpan(0, value.Length), offset, p, _options.InputFormat);
+            try
+            {
+                reason = _engine!.Submit(_values.Buffer.AsSpan(0, value.Length), offset, p, _options.InputFormat);
+            }
+            catch (ShardFailedException e)
+            {
+                throw Stopped(e);
+            }
         }
         if (reason != RejectReason.None && !replay)
         {
@@ -756,7 +770,14 @@ public sealed class KafkaPipeline : IDisposable
         }
         var stage = Thread.CurrentThread == _cycleThread ? _cycleStage : _sourceStage;
         stage.Enter("cycle:flush");
-        _engine.Flush(EngineTimeout);
+        try
+        {
+            _engine.Flush(EngineTimeout);
+        }
+        catch (ShardFailedException e)
+        {
+            throw Stopped(e);
+        }
         CheckEngineFaults();
         stage.Enter("cycle:take");
         PendingOutputs outputs = _collector.Take();
@@ -813,6 +834,9 @@ public sealed class KafkaPipeline : IDisposable
             _collector.Return(outputs);
         }
     }
+
+    /// <summary>A shard's own output or state failed: nothing after it may be committed, so the host stops with the cause.</summary>
+    private static FatalPipelineException Stopped(ShardFailedException e) => new($"The engine stopped: {e.Message}");
 
     private void CheckEngineFaults()
     {

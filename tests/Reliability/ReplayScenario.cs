@@ -17,7 +17,7 @@ internal sealed class ReplayScenario
     private readonly AttributionConfig _config;
     private readonly RunResult _expected;
 
-    public ReplayScenario(int seed, int count, string directory)
+    public ReplayScenario(int seed, int count, string directory, string? outputDirectory = null)
     {
         (_config, var items) = StreamGenerator.Generate(seed, count);
         // replay partitions by hash(user_id): the reference gets the same partitions.
@@ -27,7 +27,15 @@ internal sealed class ReplayScenario
         _expected = AttributionRun.Reference(_config, items, guarded: true);
         Input = Path.Combine(directory, "in.jsonl");
         File.WriteAllLines(Input, items.Select(i => i.Kind == SimKind.Malformed ? i.RawLine! : Encoding.UTF8.GetString(CodecSimEventDecoders.Render(i))));
-        Output = Path.Combine(directory, "out.jsonl");
+        Output = Path.Combine(outputDirectory ?? directory, "out.jsonl");
+    }
+
+    /// <summary>Puts a line that is not JSON (<paramref name="bytes"/> long) after every <paramref name="every"/> lines: dead letters, no change to the output.</summary>
+    public void AddBadLines(int every, int bytes)
+    {
+        string bad = "not json " + new string('x', Math.Max(0, bytes - 9));
+        var lines = File.ReadAllLines(Input).SelectMany((l, i) => (i + 1) % every == 0 ? new[] { l, bad } : new[] { l }).ToList();
+        File.WriteAllLines(Input, lines);
     }
 
     public string Input { get; }

@@ -59,11 +59,11 @@ internal sealed class IoErrorTrackingDevice(IDevice inner, IoErrorLog errors, bo
 
     /// <inheritdoc />
     public void WriteAsync(IntPtr sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite, DeviceIOCompletionCallback callback, object context)
-        => inner.WriteAsync(sourceAddress, segmentId, destinationAddress, numBytesToWrite, Completion.Callback, new Completion(this, callback, context));
+        => inner.WriteAsync(sourceAddress, segmentId, destinationAddress, numBytesToWrite, Completion.Callback, new Completion(this, callback, context, numBytesToWrite));
 
     /// <inheritdoc />
     public void WriteAsync(IntPtr alignedSourceAddress, ulong alignedDestinationAddress, uint numBytesToWrite, DeviceIOCompletionCallback callback, object context)
-        => inner.WriteAsync(alignedSourceAddress, alignedDestinationAddress, numBytesToWrite, Completion.Callback, new Completion(this, callback, context));
+        => inner.WriteAsync(alignedSourceAddress, alignedDestinationAddress, numBytesToWrite, Completion.Callback, new Completion(this, callback, context, numBytesToWrite));
 
     /// <inheritdoc />
     public void ReadAsync(int segmentId, ulong sourceAddress, IntPtr destinationAddress, uint readLength, DeviceIOCompletionCallback callback, object context)
@@ -145,24 +145,25 @@ internal sealed class IoErrorTrackingDevice(IDevice inner, IoErrorLog errors, bo
     /// <inheritdoc />
     public void Dispose() => inner.Dispose();
 
-    private sealed class Completion(IoErrorTrackingDevice device, DeviceIOCompletionCallback callback, object context)
+    private sealed class Completion(IoErrorTrackingDevice device, DeviceIOCompletionCallback callback, object context, uint requested)
     {
         public static readonly DeviceIOCompletionCallback Callback = OnCompleted;
 
         private readonly IoErrorTrackingDevice _device = device;
         private readonly DeviceIOCompletionCallback _callback = callback;
         private readonly object _context = context;
+        private readonly uint _requested = requested;
 
         private static void OnCompleted(uint errorCode, uint numBytes, object context)
         {
             var c = (Completion)context;
             if (errorCode != 0)
             {
-                c._device.RecordError(errorCode, numBytes);
+                c._device.RecordError(errorCode, numBytes, c._requested);
             }
             c._callback(errorCode, numBytes, c._context);
         }
     }
 
-    private void RecordError(uint errorCode, uint numBytes) => errors.Record(checkpoint, inner.FileName, errorCode, numBytes);
+    private void RecordError(uint errorCode, uint numBytes, uint requested) => errors.Record(checkpoint, inner.FileName, errorCode, numBytes, requested);
 }
