@@ -352,9 +352,9 @@ public sealed class AttributionEngine : IDisposable
     public HandlerFault[] RecentFaults() => _faults.RecentFaults();
 
     /// <summary>
-    /// Decodes one record straight into the next ring slot and publishes it. Returns
-    /// <see cref="RejectReason.None"/> when accepted, else why it was rejected (counted; the caller
-    /// dead-letters it). <paramref name="partition"/> &lt; 0 means hash(user_id) mod P. Blocks while the ring is full.
+    /// Decodes one record straight into the next ring slot, judges its timestamp with the event-time guard
+    /// (<see cref="EventTimeGuard"/>) and publishes it. Returns <see cref="RejectReason.None"/> when accepted, else
+    /// why it was rejected (counted; the caller dead-letters it). <paramref name="partition"/> &lt; 0 means hash(user_id) mod P. Blocks while the ring is full.
     /// </summary>
     /// <exception cref="SnapshotFailedException">A snapshot failed under <see cref="SnapshotFailurePolicy.Stop"/>: the engine accepts no more input.</exception>
     /// <exception cref="ShardFailedException">A shard stopped because its output or state could not be written (see <see cref="Failure"/>).</exception>

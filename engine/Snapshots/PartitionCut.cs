@@ -17,4 +17,12 @@ public sealed record PartitionCut
     /// events ahead of the watermark not yet confirmed (docs/SEMANTICS.md). Empty in snapshots written before the guard.
     /// </summary>
     public long[] PendingEventTimes { get; init; } = [];
+
+    /// <summary>Equal when every field is, the pending times element by element.</summary>
+    public bool Equals(PartitionCut? other)
+        => other is not null && Partition == other.Partition && Position == other.Position && Watermark == other.Watermark
+            && PendingEventTimes.AsSpan().SequenceEqual(other.PendingEventTimes);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Partition, Position, Watermark, PendingEventTimes.Length);
 }
