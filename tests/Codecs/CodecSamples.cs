@@ -81,12 +81,6 @@ internal static class CodecSamples
     public static ClickView ViewOf(in EventRecord click)
         => new(RecordFields.Get(click, click.EventId), RecordFields.Get(click, click.AdId), RecordFields.Get(click, click.Source), click.Timestamp);
 
-    /// <summary>The seed for randomised tests: ATTRIBUTION_SEED when set, else random; always printed.</summary>
-    public static int Seed()
-    {
-        string? fromEnv = Environment.GetEnvironmentVariable("ATTRIBUTION_SEED");
-        int seed = int.TryParse(fromEnv, out int parsed) ? parsed : Random.Shared.Next();
-        TestContext.Out.WriteLine($"seed = {seed} (rerun with ATTRIBUTION_SEED={seed})");
-        return seed;
-    }
+    /// <summary>The seed for randomised tests: the suite's one seed helper (ATTRIBUTION_SEED when set, else random; always printed).</summary>
+    public static int Seed() => global::Attribution.Tests.Attribution.TestSeed.Get();
 }

@@ -129,7 +129,7 @@ public class DiskFaultTests
         var fallback = corruption == Corruption.EverySnapshotBitFlipped ? null : SnapshotStore.Read(manifests[1].Path);
         long resumeLine = fallback is null ? 0 : long.Parse(fallback.Extras["replay.lines"], CultureInfo.InvariantCulture);
 
-        foreach (var entry in corruption == Corruption.EverySnapshotBitFlipped ? manifests : manifests.Take(1))
+        foreach (var entry in corrupted)
         {
             var manifest = SnapshotStore.Read(entry.Path);
             if (corruption == Corruption.NewestManifestTruncated)
