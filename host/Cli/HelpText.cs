@@ -105,8 +105,9 @@ public static class HelpText
           --metrics-port N        serve /metrics (Prometheus) and /health on this port (default off)
           --metrics-address A     the address they listen on: 127.0.0.1 (default, this machine
                                   only), 0.0.0.0 or :: to let other machines scrape, or one
-                                  interface's address. Limits: 512 open connections (one more
-                                  closes the one idle the longest), a connection idle for 10 s is
+                                  interface's address. Limits: 512 connections kept (one more
+                                  closes the one idle the longest), 1024 accepted at once (more
+                                  wait in the kernel's queue), a connection idle for 10 s is
                                   closed, request headers must arrive within 5 s, request line
                                   4 KiB, headers 8 KiB, body 4 KiB, transfers slower than 240 B/s
                                   are cut after 5 s

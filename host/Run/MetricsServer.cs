@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -21,7 +23,10 @@ public sealed class MetricsServer : IDisposable
     /// <summary>Connections kept open at most; one more closes the connection idle the longest.</summary>
     public const int ConnectionLimit = 512;
 
-    /// <summary>Kestrel's hard ceiling (refuses new connections), above <see cref="ConnectionLimit"/> for connections still closing.</summary>
+    /// <summary>
+    /// Connections accepted at most (a descriptor each): room for newcomers, which close the idle ones past
+    /// <see cref="ConnectionLimit"/>, and for those still closing. More wait in the kernel's accept queue.
+    /// </summary>
     public const int HardConnectionLimit = 2 * ConnectionLimit;
 
     /// <summary>Longest request line (method, path, version).</summary>
@@ -98,7 +103,11 @@ public sealed class MetricsServer : IDisposable
         builder.Services.AddSingleton<IHostLifetime, MetricsHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = StopTimeout);
         builder.WebHost.UseSockets(o => o.IOQueueCount = 1); // a scrape endpoint needs no parallel I/O queues
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
+        builder.WebHost.UseKestrelCore();
+        // Registered last, so Kestrel binds through it: accepting stops at the hard limit (Kestrel's own counts too late).
+        builder.Services.AddSingleton<IConnectionListenerFactory>(services =>
+            new BoundedConnectionListenerFactory(ActivatorUtilities.CreateInstance<SocketTransportFactory>(services), HardConnectionLimit));
+        builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             var limits = k.Limits;

@@ -105,8 +105,8 @@ public class MetricsFloodTests
         var failed = scrapes.Where(x => !x.Result.Answered).ToList();
         Assert.That(failed, Is.Empty, () => $"scrapes not answered within {AnswerBound.TotalSeconds:F0} s: {string.Join("; ", failed.Take(5).Select(x => $"{x.When}: {x.Result.Error}"))}");
         Assert.That(held, Is.EqualTo(FloodConnections), "the clients opened the whole flood (the server accepted it)");
-        // The host's own descriptors stay bounded: its metrics connections at most, beside what it used before.
-        Assert.That(watch.MaxOpenFiles, Is.LessThan(watch.FirstOpenFiles + MetricsServer.HardConnectionLimit), "open files of the host under the flood");
+        // The host's own descriptors stay bounded: beside what it used before, the connections it accepts at most.
+        Assert.That(watch.MaxOpenFiles, Is.LessThanOrEqualTo(watch.FirstOpenFiles + MetricsServer.HardConnectionLimit), "open files of the host under the flood");
 
         // A stop with idle connections held open stays prompt (Kestrel's own stop waits 2 s at most).
         using (var again = IdleConnectionFlood.Start(port, 2_000, random))
