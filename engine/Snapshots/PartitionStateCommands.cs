@@ -40,7 +40,7 @@ internal sealed class ImportPartitionCommand(int partition, string path) : Shard
     }
 }
 
-/// <summary>File handling of partition state exports: a unique temp file, fsync, atomic rename over the target.</summary>
+/// <summary>File handling of partition state exports: the file's writer lock, a temp file, fsync, atomic rename over the target.</summary>
 internal static class PartitionStateFiles
 {
     public static PartitionStateInfo Export(ShardHandler shard, int partition, string path, long[] pending)
@@ -50,8 +50,11 @@ internal static class PartitionStateFiles
         {
             Directory.CreateDirectory(directory);
         }
-        // Unique per writer: two hosts exporting the same partition during a rebalance never share a temp file.
-        string temp = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
+        // Two hosts may export the same partition during a rebalance (into a shared directory): one writer at a
+        // time per file (pid-based temp names repeat across containers), so one temp name serves, and a killed
+        // writer's temp file is simply overwritten by the next.
+        using StateDirectoryLock writing = StateDirectoryLock.AcquireEntry(path);
+        string temp = path + ".tmp";
         long position = partition < shard.Positions.Length ? shard.Positions[partition] : -1;
         PartitionStateInfo info;
         try

@@ -177,8 +177,14 @@ internal sealed class SnapshotCoordinator
             {
                 return Complete(sequence, command, copy, started, createdAt);
             }
-            catch (Exception e) when (e is not SnapshotFailedException)
+            catch (Exception e)
             {
+                // Counted before the task faults, so whoever sees the failure also sees it counted.
+                Interlocked.Increment(ref _failures);
+                if (e is SnapshotFailedException)
+                {
+                    throw;
+                }
                 throw Failure(sequence, e);
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -205,7 +211,6 @@ internal sealed class SnapshotCoordinator
 
     private void ApplyPolicy(Exception e)
     {
-        Interlocked.Increment(ref _failures);
         if (_options.OnSnapshotFailure == SnapshotFailurePolicy.Stop && e is SnapshotFailedException failed)
         {
             _stopError ??= failed;

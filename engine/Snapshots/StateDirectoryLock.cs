@@ -45,7 +45,25 @@ public sealed partial class StateDirectoryLock : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(directory);
         directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(directory);
-        string path = Path.Combine(directory, FileName);
+        return Take(directory, Path.Combine(directory, FileName), holder => new StateDirectoryInUseException(holder is { Length: > 0 }
+            ? $"The state directory '{directory}' is in use by {holder}; stop that process or use another directory."
+            : $"The state directory '{directory}' is in use by another process (see its '{FileName}' file); stop that process or use another directory."));
+    }
+
+    /// <summary>
+    /// Takes the lock of one file that several processes may write (a partition state file in a shared
+    /// directory): <c>path.lock</c>, held while the file is written, so two writers never interleave.
+    /// </summary>
+    /// <exception cref="StateDirectoryInUseException">Another writer holds it (the message names it).</exception>
+    internal static StateDirectoryLock AcquireEntry(string path)
+    {
+        path = Path.GetFullPath(path);
+        return Take(Path.GetDirectoryName(path)!, path + ".lock", holder => new StateDirectoryInUseException(
+            $"The file '{path}' is being written by {(holder is { Length: > 0 } ? holder : "another process")}; it is left to that writer."));
+    }
+
+    private static StateDirectoryLock Take(string directory, string path, Func<string?, StateDirectoryInUseException> inUse)
+    {
         FileStream file;
         try
         {
@@ -54,7 +72,7 @@ public sealed partial class StateDirectoryLock : IDisposable
         }
         catch (IOException e) when (IsHeldElsewhere(e))
         {
-            throw InUse(directory, path);
+            throw inUse(ReadHolder(path));
         }
         try
         {
@@ -65,7 +83,7 @@ public sealed partial class StateDirectoryLock : IDisposable
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno is LinuxWouldBlock or MacWouldBlock)
                 {
-                    throw InUse(directory, path);
+                    throw inUse(ReadHolder(path));
                 }
                 throw new IOException($"The lock file '{path}' could not be locked (errno {errno}).");
             }
@@ -88,14 +106,6 @@ public sealed partial class StateDirectoryLock : IDisposable
     private static bool IsHeldElsewhere(IOException e)
         => e is not (FileNotFoundException or DirectoryNotFoundException or PathTooLongException)
             && (OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is WindowsSharing or WindowsLock : e.HResult is LinuxWouldBlock or MacWouldBlock);
-
-    private static StateDirectoryInUseException InUse(string directory, string path)
-    {
-        string? holder = ReadHolder(path);
-        return new StateDirectoryInUseException(holder is { Length: > 0 }
-            ? $"The state directory '{directory}' is in use by {holder}; stop that process or use another directory."
-            : $"The state directory '{directory}' is in use by another process (see its '{FileName}' file); stop that process or use another directory.");
-    }
 
     /// <summary>"process 123 on host h (cmd …) since …", the line the LOCK file holds.</summary>
     private static string DescribeThisProcess()

@@ -158,7 +158,7 @@ public sealed class KafkaPipeline : IDisposable
         {
             return null;
         }
-        string probe = _options.SharedStateFile(0) + $".{Environment.ProcessId}.probe";
+        string probe = _options.SharedStateFile(0) + $".{Environment.ProcessId}.{Guid.NewGuid():N}.probe"; // pids repeat across containers
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(probe)!);
