@@ -28,6 +28,7 @@ public class RunPoisonTests
             (Json($"{{\"event_type\":\"conversion\",\"event_id\":\"v-1\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"value\":19.99,\"timestamp\":{t + 1000}}}"), null),
             (Json("[1,2]"), "not_an_object"),
             (Json($"{{\"event_type\":\"conversion\",\"event_id\":\"v-2\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"timestamp\":{t + 2000}}}"), null),
+            (Json("{\"event_type\":\"conversion\",\"event_id\":\"v-3\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"timestamp\":\"soon\"}"), "wrong_type"),
         };
         var partition1 = new[]
         {
@@ -69,6 +70,8 @@ public class RunPoisonTests
             Assert.That(letter.Headers["source-offset"], Is.EqualTo(want.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             Assert.That(letter.Value, want.Value is null ? Is.Null : Is.EqualTo(want.Value), $"the record of offset {want.Offset} is kept byte for byte");
             Assert.That(letter.Key, Is.EqualTo("u1"u8.ToArray()));
+            // The field a reason is about is named; a reason about the whole record names none.
+            Assert.That(letter.Headers.GetValueOrDefault("field"), Is.EqualTo(want.Reason == "wrong_type" ? "timestamp" : null), $"field of offset {want.Offset}");
         }
     }
 
