@@ -62,6 +62,11 @@ extern "C" {
 #define ATTR_UNSUPPORTED         (-11) /* not available for this engine (snapshots without a state_dir) */
 #define ATTR_IN_USE              (-12) /* the state_dir is locked by another open engine (message names it) */
 
+/* A shard whose state cannot be written (e.g. its state_dir's disk is full) stops the engine: from then on
+ * attr_submit, attr_submit_batch*, attr_flush and attr_snapshot return ATTR_ERROR, and attr_last_error() names
+ * the file and the cause ("no space left on device"). Close the engine and open it again (with room) to
+ * recover from the last snapshot. */
+
 /* ---- Record formats ---------------------------------------------------------------------- */
 
 #define ATTR_FORMAT_JSON    0  /* UTF-8 JSON object (DESIGN §2 wire format) */

@@ -1,4 +1,5 @@
 using Attribution.Engine.Events;
+using Attribution.Engine.Pipeline;
 
 namespace Attribution.Native;
 
@@ -58,6 +59,8 @@ internal static unsafe class Guard
     public static int Fail(Exception e) => e switch
     {
         TimeoutException => LastError.Set(AttrStatus.Timeout, e.Message),
+        // A shard's state could not be written (e.g. a full disk): every later call says so, with the cause.
+        ShardFailedException => LastError.Set(AttrStatus.Error, e.Message),
         ArgumentException => LastError.Set(AttrStatus.InvalidArgument, e.Message),
         _ => LastError.Set(AttrStatus.Error, $"{e.GetType().Name}: {e.Message}"),
     };

@@ -21,6 +21,8 @@ internal struct EventFieldTracker
 
     /// <summary>A known field name appeared twice.</summary>
     public bool Duplicate;
+    /// <summary>The first field that appeared twice (valid when <see cref="Duplicate"/>).</summary>
+    public EventField DuplicateOf;
     /// <summary>A string (MessagePack only; JSON input is validated as a whole) was not valid UTF-8.</summary>
     public bool InvalidUtf8;
     /// <summary>The kind named by a string <c>event_type</c>; <see cref="EventKind.None"/> for any other string.</summary>
@@ -28,6 +30,16 @@ internal struct EventFieldTracker
 
     /// <summary>True when <paramref name="field"/> was already seen in this record.</summary>
     public readonly bool IsSeen(EventField field) => _states[(int)field] != FieldState.Absent;
+
+    /// <summary>Records that <paramref name="field"/> appeared again (the first such field is the one reported).</summary>
+    public void SetDuplicate(EventField field)
+    {
+        if (!Duplicate)
+        {
+            Duplicate = true;
+            DuplicateOf = field;
+        }
+    }
 
     /// <summary>Records what was seen for <paramref name="field"/>.</summary>
     public void Set(EventField field, FieldState state) => _states[(int)field] = state;
@@ -46,32 +58,34 @@ internal struct EventFieldTracker
         }
         if (Duplicate)
         {
-            return RejectReason.DuplicateField;
+            return Rejected(ref record, RejectReason.DuplicateField, DuplicateOf);
         }
         switch (_states[(int)EventField.EventType])
         {
             case FieldState.Absent:
             case FieldState.Null:
-                return RejectReason.MissingEventType;
+                return Rejected(ref record, RejectReason.MissingEventType, EventField.EventType);
             case FieldState.WrongType:
-                return RejectReason.WrongType;
+                return Rejected(ref record, RejectReason.WrongType, EventField.EventType);
         }
         if (DeclaredKind == EventKind.None)
         {
-            return RejectReason.UnknownEventType;
+            return Rejected(ref record, RejectReason.UnknownEventType, EventField.EventType);
         }
 
-        RejectReason reason = Required(EventField.EventId, record.EventId);
+        EventField field = EventField.EventId;
+        RejectReason reason = Required(field, record.EventId);
         if (reason == RejectReason.None)
         {
-            reason = Required(EventField.UserId, record.UserId);
+            reason = Required(field = EventField.UserId, record.UserId);
         }
         if (reason == RejectReason.None)
         {
-            reason = Required(EventField.CampaignId, record.CampaignId);
+            reason = Required(field = EventField.CampaignId, record.CampaignId);
         }
         if (reason == RejectReason.None)
         {
+            field = EventField.Timestamp;
             reason = _states[(int)EventField.Timestamp] switch
             {
                 FieldState.Present => RejectReason.None,
@@ -81,19 +95,19 @@ internal struct EventFieldTracker
         }
         if (reason != RejectReason.None)
         {
-            return reason;
+            return Rejected(ref record, reason, field);
         }
 
         if (DeclaredKind == EventKind.Click)
         {
-            reason = Required(EventField.AdId, record.AdId);
+            reason = Required(field = EventField.AdId, record.AdId);
             if (reason == RejectReason.None)
             {
-                reason = Required(EventField.Source, record.Source);
+                reason = Required(field = EventField.Source, record.Source);
             }
             if (reason != RejectReason.None)
             {
-                return reason;
+                return Rejected(ref record, reason, field);
             }
             // type and value are not part of a click: like unknown fields, they are ignored.
             record.ConversionType = Utf8Field.Absent;
@@ -101,24 +115,31 @@ internal struct EventFieldTracker
         }
         else
         {
-            reason = Optional(EventField.Type);
+            reason = Optional(field = EventField.Type);
             if (reason == RejectReason.None)
             {
-                reason = Optional(EventField.Source);
+                reason = Optional(field = EventField.Source);
             }
             if (reason == RejectReason.None)
             {
-                reason = Optional(EventField.Value);
+                reason = Optional(field = EventField.Value);
             }
             if (reason != RejectReason.None)
             {
-                return reason;
+                return Rejected(ref record, reason, field);
             }
             // ad_id is not part of a conversion: ignored like an unknown field.
             record.AdId = Utf8Field.Absent;
         }
         record.Kind = DeclaredKind;
         return RejectReason.None;
+    }
+
+    // RecordField is EventField shifted by one (None = 0 there).
+    private static RejectReason Rejected(ref EventRecord record, RejectReason reason, EventField field)
+    {
+        record.RejectedField = (RecordField)((int)field + 1);
+        return reason;
     }
 
     private readonly RejectReason Required(EventField field, Utf8Field stored) => _states[(int)field] switch

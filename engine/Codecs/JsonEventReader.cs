@@ -107,7 +107,7 @@ public static class JsonEventReader
             }
             if (fields.IsSeen(field))
             {
-                fields.Duplicate = true;
+                fields.SetDuplicate(field);
                 reader.Skip();
                 continue;
             }

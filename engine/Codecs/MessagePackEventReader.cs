@@ -145,7 +145,7 @@ public static class MessagePackEventReader
             }
             if (fields.IsSeen(field))
             {
-                fields.Duplicate = true;
+                fields.SetDuplicate(field);
                 SkipValue(ref reader, 1, ref fields);
                 continue;
             }

@@ -28,6 +28,8 @@ public struct EventRecord
 
     /// <summary>Click or conversion.</summary>
     public EventKind Kind;
+    /// <summary>After a rejection by a decoder: the field it is about (<see cref="RecordField.None"/> for the whole record).</summary>
+    public RecordField RejectedField;
     /// <summary>Event time, epoch milliseconds.</summary>
     public long Timestamp;
     /// <summary>The state partition this event belongs to (Kafka partition, or stable hash of user_id mod P).</summary>
@@ -67,6 +69,7 @@ public struct EventRecord
     public void Reset()
     {
         Kind = EventKind.None;
+        RejectedField = RecordField.None;
         Timestamp = 0;
         Partition = 0;
         Position = 0;

@@ -359,6 +359,13 @@ public sealed class AttributionEngine : IDisposable
     /// <exception cref="SnapshotFailedException">A snapshot failed under <see cref="SnapshotFailurePolicy.Stop"/>: the engine accepts no more input.</exception>
     /// <exception cref="ShardFailedException">A shard stopped because its output or state could not be written (see <see cref="Failure"/>).</exception>
     public RejectReason Submit(ReadOnlySpan<byte> record, long position = 0, int partition = -1, WireFormat format = WireFormat.Json)
+        => SubmitReportingField(record, out _, position, partition, format);
+
+    /// <summary>
+    /// <see cref="Submit"/> that also says which field a rejection is about
+    /// (<paramref name="rejectedField"/>; <see cref="RecordField.None"/> when accepted or when the reason concerns the whole record).
+    /// </summary>
+    public RejectReason SubmitReportingField(ReadOnlySpan<byte> record, out RecordField rejectedField, long position = 0, int partition = -1, WireFormat format = WireFormat.Json)
     {
         if (Volatile.Read(ref _failure) is { } failure)
         {
@@ -420,6 +427,7 @@ public sealed class AttributionEngine : IDisposable
             slot.Kind = SlotKind.Skip;
             slot.Record.Partition = (uint)partition < PartitionWatermarks.MaxPartitions ? partition : -1;
         }
+        rejectedField = slot.Record.RejectedField;
         _ring.Publish(seq);
         return reason;
     }

@@ -29,7 +29,9 @@ public static class HelpText
 
           --input FILE            events as JSON lines (default: standard input)
           --output FILE           attributed conversions as JSON lines (default: standard output)
-          --dead-letter FILE      write each rejected line as {"line":N,"reason":"…","record":"…"}
+          --dead-letter FILE      write each rejected line as {"line":N,"reason":"…","field":"…",
+                                  "record":"…"} (field when the reason is about one; record_base64
+                                  for binary; at most 512 KiB, then truncated and record_bytes)
           --window-hours H        attribution window in hours, fractions allowed (default 24)
           --allowed-lateness D    how late an event may arrive and still see state: 500ms, 30s,
                                   15m, 1h, 2d (default 1h)
@@ -71,7 +73,7 @@ public static class HelpText
           --bootstrap-servers S   Kafka brokers (also KAFKA_BOOTSTRAP_SERVERS); required
           --input-topic T         upstream events (default raw-events)
           --output-topic T        attributed conversions (default attributed-events)
-          --dead-letter-topic T   rejected records, headers reason/source-partition/source-offset
+          --dead-letter-topic T   rejected records, headers reason/field/source-partition/source-offset
                                   (default attribution-dead-letter)
           --group G               consumer group (default attribution)
           --host-id ID            this host's stable name; transactional.id is

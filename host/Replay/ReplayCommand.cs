@@ -216,13 +216,14 @@ public static class ReplayCommand
                 continue; // already applied (and its outputs kept) before the snapshot we resumed from
             }
             fingerprint?.Add(line, truncated, fullLength);
-            if (line.IsEmpty && !truncated)
+            if (!truncated && IsBlank(line))
             {
                 blankLines++;
             }
             else
             {
                 RejectReason reason;
+                RecordField field = RecordField.None;
                 if (truncated)
                 {
                     reason = RejectReason.Oversized;
@@ -230,11 +231,11 @@ public static class ReplayCommand
                 }
                 else
                 {
-                    reason = engine.Submit(line, position: reader.LineNumber);
+                    reason = engine.SubmitReportingField(line, out field, position: reader.LineNumber);
                 }
                 if (reason != RejectReason.None)
                 {
-                    deadLetters?.Write(reader.LineNumber, reason, line, truncated, fullLength);
+                    deadLetters?.Write(reader.LineNumber, reason, line, truncated, fullLength, field);
                 }
             }
             if (snapshotEvery > 0 && ++sinceSnapshot >= snapshotEvery)
@@ -271,6 +272,9 @@ public static class ReplayCommand
         var summary = RunSummary.From(counters, blankLines, clock.Elapsed);
         return resumedFrom is null ? summary : summary with { ResumedAfterLine = skipThrough };
     }
+
+    // Spaces, tabs and a lone '\r' hold no record, like an empty line (JSON's insignificant whitespace).
+    private static bool IsBlank(ReadOnlySpan<byte> line) => line.IndexOfAnyExcept(" \t\r"u8) < 0;
 
     private static Dictionary<string, string> ReplayExtras(string inputIdentity, long line, DeadLetterWriter? deadLetters, InputFingerprint fingerprint)
     {

@@ -9,6 +9,9 @@ namespace Attribution.Host.Run;
 /// <param name="OriginalValueBytes">The value's length in the input (more than <see cref="Value"/>'s when it was cut to <see cref="MaxBytes"/>).</param>
 internal sealed record DeadLetter(int Partition, long Offset, string Reason, byte[]? Key, byte[]? Value, int OriginalValueBytes)
 {
+    /// <summary>The input field the reason is about (wire name), or null when it concerns the whole record.</summary>
+    public string? Field { get; init; }
+
     /// <summary>
     /// Most bytes of an input key or value a dead letter carries: a record larger than a Kafka message may be
     /// (1,000,000 bytes by default) got into the input under other limits, and its letter must still fit,

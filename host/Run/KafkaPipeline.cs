@@ -395,6 +395,7 @@ public sealed class KafkaPipeline : IDisposable
         bool replay = offset < slot.Point.Committed;
         RawValue value = r.Message.Value;
         RejectReason reason;
+        RecordField field = RecordField.None;
         if (value.IsNull || value.Length == 0)
         {
             reason = RejectReason.InvalidJson;
@@ -404,7 +405,7 @@ public sealed class KafkaPipeline : IDisposable
         {
             try
             {
-                reason = _engine!.Submit(_values.Buffer.AsSpan(0, value.Length), offset, p, _options.InputFormat);
+                reason = _engine!.SubmitReportingField(_values.Buffer.AsSpan(0, value.Length), out field, offset, p, _options.InputFormat);
             }
             catch (ShardFailedException e)
             {
@@ -419,7 +420,7 @@ public sealed class KafkaPipeline : IDisposable
                 RawValue key = r.Message.Key;
                 _deadLetters.Add(DeadLetter.Of(p, offset, RejectReasons.Name(reason),
                     _keys.Buffer.AsSpan(0, key.IsNull ? 0 : key.Length), key.IsNull,
-                    _values.Buffer.AsSpan(0, value.IsNull ? 0 : value.Length), value.IsNull));
+                    _values.Buffer.AsSpan(0, value.IsNull ? 0 : value.Length), value.IsNull) with { Field = RecordFieldNames.Name(field) });
             }
         }
         slot.Consumed(offset, r.Message.Timestamp.UnixTimestampMs);

@@ -16,6 +16,8 @@ internal static class RunHeaders
     public const string SourceOffset = "src-offset";
     /// <summary>Why a dead letter was rejected.</summary>
     public const string Reason = "reason";
+    /// <summary>The input field a dead letter's reason is about (e.g. <c>timestamp</c>); absent when the reason concerns the whole record.</summary>
+    public const string Field = "field";
     /// <summary>Input partition of a dead letter.</summary>
     public const string DeadLetterPartition = "source-partition";
     /// <summary>Input offset of a dead letter.</summary>

@@ -111,6 +111,10 @@ internal sealed class TransactionalSink : IDisposable
                 {
                     headers.Add(RunHeaders.OriginalValueBytes, RunHeaders.Text(d.OriginalValueBytes));
                 }
+                if (d.Field is not null)
+                {
+                    headers.Add(RunHeaders.Field, Encoding.ASCII.GetBytes(d.Field));
+                }
                 Produce(producer, _options.DeadLetterTopic, new Message<byte[], byte[]> { Key = d.Key!, Value = d.Value!, Headers = headers });
             }
             if (offsets.Count > 0)

@@ -223,6 +223,52 @@ public unsafe class NativeStateFaultTests
         return (users.Count(u => !seen.ContainsKey($"v-{u}")), seen.Values.Sum(n => n - 1));
     }
 
+    [Test]
+    public void State_that_cannot_be_written_makes_the_next_calls_fail_with_the_file_and_no_space_and_close_returns()
+    {
+        var clock = Stopwatch.StartNew();
+        using var fs = ScratchFileSystem.Mount(4L << 20);
+        string state = Path.Combine(fs.Path, "state");
+        nint e = NativeAbi.OpenOrFail($"{{\"shards\":1,\"click_memory_bytes\":1048576,\"conversion_memory_bytes\":1048576,\"index_buckets\":1024,\"state_dir\":\"{state}\"}}");
+        int status = 0, flushed;
+        string message = "";
+        try
+        {
+            // Clicks until the tables' log, spilling from 1 MiB of memory, finds the 4 MiB disk full.
+            for (int round = 0; round < 200 && status == 0 && clock.Elapsed < TimeSpan.FromMinutes(2); round++)
+            {
+                var batch = new StringBuilder();
+                for (int u = round * 5_000; u < (round + 1) * 5_000; u++)
+                {
+                    batch.Append(CultureInfo($"{{\"event_type\":\"click\",\"event_id\":\"c-{u}\",\"user_id\":\"{User(u)}\",\"campaign_id\":\"k\",\"ad_id\":\"a\",\"source\":\"s\",\"timestamp\":{1_700_000_000_000L + u}}}\n"));
+                }
+                byte[] bytes = Encoding.UTF8.GetBytes(batch.ToString());
+                BatchResult result;
+                fixed (byte* p = bytes)
+                {
+                    status = NativeAbi.SubmitBatch(e, p, (nuint)bytes.Length, 0, &result);
+                }
+                if (status == (int)AttrStatus.Backpressure)
+                {
+                    NativeAbi.Drain(e);
+                    status = 0;
+                }
+            }
+            message = NativeAbi.LastErrorText();
+            flushed = NativeAbi.Flush(e, 0);
+            TestContext.Out.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: status {status}: {message}; then attr_flush {flushed}: {NativeAbi.LastErrorText()}");
+        }
+        finally
+        {
+            var closing = Stopwatch.StartNew();
+            Assert.That(NativeAbi.Close(e), Is.Zero);
+            Assert.That(closing.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "close does not hang on the stopped shard");
+        }
+        Assert.That(status, Is.EqualTo((int)AttrStatus.Error), "the fault is not swallowed");
+        Assert.That(message, Does.Contain(state).And.Contain("no space left on device"));
+        Assert.That(flushed, Is.EqualTo((int)AttrStatus.Error), "every later call says so");
+    }
+
     private static string User(int u) => $"{u:D8}-aaaa-bbbb-cccc-{u:D12}";
 
     private static string CultureInfo(FormattableString text) => FormattableString.Invariant(text);

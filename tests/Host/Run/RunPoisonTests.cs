@@ -30,6 +30,7 @@ public class RunPoisonTests
             (Json($"{{\"event_type\":\"conversion\",\"event_id\":\"v-2\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"timestamp\":{t + 2000}}}"), null),
             // A clock outlier once the partition's event time is set (by its first three events): dead-lettered with its reason.
             (Json("{\"event_type\":\"click\",\"event_id\":\"c-2100\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"ad_id\":\"a\",\"source\":\"s\",\"timestamp\":4102444800000}"), "clock_skew"),
+            (Json("{\"event_type\":\"conversion\",\"event_id\":\"v-3\",\"user_id\":\"u1\",\"campaign_id\":\"k\",\"timestamp\":\"soon\"}"), "wrong_type"),
         };
         var partition1 = new[]
         {
@@ -71,6 +72,8 @@ public class RunPoisonTests
             Assert.That(letter.Headers["source-offset"], Is.EqualTo(want.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             Assert.That(letter.Value, want.Value is null ? Is.Null : Is.EqualTo(want.Value), $"the record of offset {want.Offset} is kept byte for byte");
             Assert.That(letter.Key, Is.EqualTo("u1"u8.ToArray()));
+            // The field a reason is about is named; a reason about the whole record names none.
+            Assert.That(letter.Headers.GetValueOrDefault("field"), Is.EqualTo(want.Reason == "wrong_type" ? "timestamp" : null), $"field of offset {want.Offset}");
         }
     }
 
