@@ -378,13 +378,13 @@ public sealed class AttributionEngine : IDisposable
         RejectReason reason;
         if (_producerLock is null)
         {
-            reason = Publish(record, position, partition, format);
+            reason = Publish(record, position, partition, format, out rejectedField);
         }
         else
         {
             lock (_producerLock)
             {
-                reason = Publish(record, position, partition, format);
+                reason = Publish(record, position, partition, format, out rejectedField);
             }
         }
         if (reason != RejectReason.None)
@@ -396,7 +396,7 @@ public sealed class AttributionEngine : IDisposable
     }
 
     // Decodes into the next slot, judges the event's time and publishes it (under the producer lock with several producers).
-    private RejectReason Publish(ReadOnlySpan<byte> record, long position, int partition, WireFormat format)
+    private RejectReason Publish(ReadOnlySpan<byte> record, long position, int partition, WireFormat format, out RecordField rejectedField)
     {
         long seq = Next();
         ref EngineSlot slot = ref _ring[seq];
@@ -415,6 +415,10 @@ public sealed class AttributionEngine : IDisposable
             }
             slot.Record.Partition = partition;
             reason = _guard.Judge(ref slot.Record);
+            if (reason != RejectReason.None)
+            {
+                slot.Record.RejectedField = RecordField.Timestamp; // the guard judges the event's time
+            }
         }
         if (reason == RejectReason.None)
         {
