@@ -78,12 +78,15 @@ public sealed class AttributionEngine : IDisposable
             for (int i = 0; i < _shards.Length; i++)
             {
                 string dir = Path.Combine(_stateDirectory, $"shard-{i}");
+                // A log that outgrew its memory budget is worth compacting, also under the default minimum.
+                const long minCompaction = FasterStateTableOptions.DefaultCompactionMinLogBytes;
                 var clickOptions = new FasterStateTableOptions
                 {
                     Directory = dir,
                     Name = "clicks",
                     IndexBuckets = storage.IndexBuckets,
                     MemoryBytes = storage.ClickMemoryBytes,
+                    CompactionMinLogBytes = Math.Min(minCompaction, storage.ClickMemoryBytes),
                     DeleteOnDispose = _ownsStateDirectory,
                 };
                 var conversionOptions = new FasterStateTableOptions
@@ -92,6 +95,7 @@ public sealed class AttributionEngine : IDisposable
                     Name = "conversions",
                     IndexBuckets = storage.ConversionIndexBuckets,
                     MemoryBytes = storage.ConversionMemoryBytes,
+                    CompactionMinLogBytes = Math.Min(minCompaction, storage.ConversionMemoryBytes),
                     DeleteOnDispose = _ownsStateDirectory,
                 };
                 FasterStateTable clicks = recover is null ? FasterStateTable.Create(clickOptions) : FasterStateTable.Recover(clickOptions, recover.Shards[i].Clicks);
@@ -116,6 +120,10 @@ public sealed class AttributionEngine : IDisposable
             if (recover is null)
             {
                 store.ForgetPrefixes();
+            }
+            else
+            {
+                Log(options, $"Recovered snapshot {recover.Sequence} of {recover.CreatedAt:u} from '{store.StateDirectory}' ({recover.Partitions.Count} partitions).");
             }
             // Snapshots newer than the recovered one, unusable ones and unreferenced checkpoints go
             // (after a fresh start: every snapshot, since the tables they need were just emptied).
@@ -183,9 +191,8 @@ public sealed class AttributionEngine : IDisposable
             }
             try
             {
-                var engine = new AttributionEngine(options, output, manifest, store);
-                Log(options, $"Recovered snapshot {manifest.Sequence} of {manifest.CreatedAt:u} from '{store.StateDirectory}' ({manifest.Partitions.Count} partitions).");
-                return engine;
+                Log(options, $"Recovering snapshot {manifest.Sequence} from '{store.StateDirectory}'.");
+                return new AttributionEngine(options, output, manifest, store);
             }
             catch (Exception e) when (e is IOException and not (EndOfStreamException or FileNotFoundException or DirectoryNotFoundException) || e is UnauthorizedAccessException)
             {

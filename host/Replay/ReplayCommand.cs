@@ -126,10 +126,9 @@ public static class ReplayCommand
             sink.Reset(output, outputBytes);
             using DeadLetterWriter? deadLetters = options.DeadLetterPath is null ? null
                 : new DeadLetterWriter(OpenResumable(options.DeadLetterPath, "dead-letter", deadLetterBytes, resumed is not null), deadLetterBytes);
-            if (resumed is not null)
-            {
-                stderr.WriteLine($"attribution replay: resuming after input line {skipThrough:N0} (snapshot {resumed.Sequence}); output cut back to {outputBytes:N0} bytes.");
-            }
+            stderr.WriteLine(resumed is not null
+                ? $"attribution replay: resuming after input line {skipThrough:N0} (snapshot {resumed.Sequence}); output cut back to {outputBytes:N0} bytes."
+                : "attribution replay: starting at input line 1 with empty state.");
             var clock = Stopwatch.StartNew();
             var summary = Pump(engine, options, new LineReader(input), skipThrough, sink, deadLetters, clock, options.SnapshotEveryLines,
                 resumed, inputIdentity);
