@@ -72,6 +72,13 @@ public sealed class AttributionEngine : IDisposable
             Log(options, $"Snapshot {recover.Sequence} was written with state table sizes {storage}; they are used instead of the configured {SnapshotStorage.From(options)}.");
         }
 
+        if (recover is null)
+        {
+            // The tables are emptied next: the manifests go first, so that a crash in between never leaves a
+            // manifest whose files are gone (that would be a snapshot that looks kept but cannot be recovered).
+            store.DeleteAll();
+        }
+
         _shards = new ShardHandler[options.Shards];
         try
         {
@@ -123,6 +130,9 @@ public sealed class AttributionEngine : IDisposable
             }
             else
             {
+                // Only the recovered snapshot's log prefixes are known good: a newer snapshot verified but not
+                // recovered may list prefixes the recovered tables will now write differently.
+                store.RememberPrefixes(recover);
                 Log(options, $"Recovered snapshot {recover.Sequence} of {recover.CreatedAt:u} from '{store.StateDirectory}' ({recover.Partitions.Count} partitions).");
             }
             // Snapshots newer than the recovered one, unusable ones and unreferenced checkpoints go
