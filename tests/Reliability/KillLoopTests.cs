@@ -46,7 +46,7 @@ public class KillLoopTests
         string compaction = "";
         try
         {
-            var scenario = new ReplayScenario(LargeStateStream.Generate(seed, 30_000), dir);
+            var scenario = new ReplayScenario(LargeStateStream.Generate(seed, 40_000), dir);
             string[] Args(string state, string? output = null) =>
                 [.. scenario.Args(state, snapshotEvery: 1_500, output), "--memory-mb", "1", "--expire-every", "1000"];
 
@@ -62,7 +62,7 @@ public class KillLoopTests
                 File.Delete(scenario.Output);
                 int killsThisCycle = rng.Next(6, 16);
                 bool finished = false;
-                for (int k = 0; k < killsThisCycle && !finished; k++)
+                for (int k = 0; k < killsThisCycle && !finished && (k == 0 || clock.Elapsed < budget); k++)
                 {
                     rounds++;
                     using var child = ReplayChild.Start(Args(state));
