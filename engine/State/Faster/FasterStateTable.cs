@@ -702,8 +702,8 @@ public sealed unsafe class FasterStateTable : IStateTable
     /// <summary>
     /// Deletes every checkpoint except <paramref name="keep"/>, including the folders of checkpoints
     /// a crash interrupted before FASTER listed them (an index folder without a log folder, or a
-    /// log folder without metadata), then the log files no kept checkpoint needs. Not while a
-    /// checkpoint is in progress. Returns the number of checkpoints deleted.
+    /// log folder without metadata), their floor files and what the trash holds, then the log files no
+    /// kept checkpoint needs. Not while a checkpoint is in progress. Returns the number of checkpoints deleted.
     /// </summary>
     public int RemoveCheckpointsExcept(IReadOnlySet<Guid> keep)
     {
@@ -741,7 +741,7 @@ public sealed unsafe class FasterStateTable : IStateTable
                     removed++;
                 }
             }
-            // Floor files of checkpoints removed before a crash let them be deleted.
+            // Floor files whose checkpoints are gone (a removal a crash interrupted) go too.
             var floors = Path.GetDirectoryName(CheckpointFloorPath(Guid.Empty))!;
             if (System.IO.Directory.Exists(floors))
             {
