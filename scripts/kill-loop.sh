@@ -21,9 +21,13 @@ while [ $# -gt 0 ]; do
 done
 export ATTRIBUTION_KILL_LOOP_SECONDS=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')
 export ATTRIBUTION_RELIABILITY_REPORT="$report"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 set +e
 nice -n 10 dotnet test tests -c Release -nologo --filter "FullyQualifiedName~Reliability.KillLoopTests" \
-  --logger "console;verbosity=normal" 2>&1 | grep -E "seed|cycle|uninterrupted|compaction|Passed|Failed|Error Message|reliability"
-rc=${PIPESTATUS[0]}
+  --logger "console;verbosity=normal" >"$log" 2>&1
+rc=$?
+grep -E "^ ?(seed|reliability)|cycle [0-9]|(Passed|Failed) Replay" "$log" | sort -u
+grep -A3 "Error Message" "$log"
 echo "report: $report"
 exit "$rc"
