@@ -94,15 +94,25 @@ public sealed class AttributionEngine : IDisposable
                 Log(options, $"Snapshot {recover.Sequence} was written with state table sizes {storage}; they are used instead of the configured {SnapshotStorage.From(options)}.");
             }
 
+            if (recover is null)
+            {
+                // The tables are emptied next: the manifests go first, so that a crash in between never leaves a
+                // manifest whose files are gone (that would be a snapshot that looks kept but cannot be recovered).
+                store.DeleteAll();
+            }
+
             for (int i = 0; i < _shards.Length; i++)
             {
                 string dir = Path.Combine(_stateDirectory, $"shard-{i}");
+                // A log that outgrew its memory budget is worth compacting, also under the default minimum.
+                const long minCompaction = FasterStateTableOptions.DefaultCompactionMinLogBytes;
                 var clickOptions = new FasterStateTableOptions
                 {
                     Directory = dir,
                     Name = "clicks",
                     IndexBuckets = storage.IndexBuckets,
                     MemoryBytes = storage.ClickMemoryBytes,
+                    CompactionMinLogBytes = Math.Min(minCompaction, storage.ClickMemoryBytes),
                     DeleteOnDispose = _ownsStateDirectory,
                 };
                 var conversionOptions = new FasterStateTableOptions
@@ -111,6 +121,7 @@ public sealed class AttributionEngine : IDisposable
                     Name = "conversions",
                     IndexBuckets = storage.ConversionIndexBuckets,
                     MemoryBytes = storage.ConversionMemoryBytes,
+                    CompactionMinLogBytes = Math.Min(minCompaction, storage.ConversionMemoryBytes),
                     DeleteOnDispose = _ownsStateDirectory,
                 };
                 FasterStateTable clicks = recover is null ? FasterStateTable.Create(clickOptions) : FasterStateTable.Recover(clickOptions, recover.Shards[i].Clicks);
@@ -135,6 +146,13 @@ public sealed class AttributionEngine : IDisposable
             if (recover is null)
             {
                 store.ForgetPrefixes();
+            }
+            else
+            {
+                // Only the recovered snapshot's log prefixes are known good: a newer snapshot verified but not
+                // recovered may list prefixes the recovered tables will now write differently.
+                store.RememberPrefixes(recover);
+                Log(options, $"Recovered snapshot {recover.Sequence} of {recover.CreatedAt:u} from '{store.StateDirectory}' ({recover.Partitions.Count} partitions).");
             }
             // Snapshots newer than the recovered one, unusable ones and unreferenced checkpoints go
             // (after a fresh start: every snapshot, since the tables they need were just emptied).
@@ -221,9 +239,8 @@ public sealed class AttributionEngine : IDisposable
             }
             try
             {
-                var engine = new AttributionEngine(options, output, manifest, store, directoryLock);
-                Log(options, $"Recovered snapshot {manifest.Sequence} of {manifest.CreatedAt:u} from '{store.StateDirectory}' ({manifest.Partitions.Count} partitions).");
-                return engine;
+                Log(options, $"Recovering snapshot {manifest.Sequence} from '{store.StateDirectory}'.");
+                return new AttributionEngine(options, output, manifest, store, directoryLock);
             }
             catch (Exception e) when (e is IOException and not (EndOfStreamException or FileNotFoundException or DirectoryNotFoundException) || e is UnauthorizedAccessException)
             {

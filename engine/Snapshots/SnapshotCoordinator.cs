@@ -402,8 +402,7 @@ internal sealed class SnapshotCoordinator
     /// <paramref name="newest"/> (null = none is usable) and deletes the rest: manifests first (a
     /// crash in between leaves unreferenced checkpoints, never a manifest without its files), then
     /// every checkpoint no kept manifest references. A manifest is unusable when it cannot be read,
-    /// is newer than <paramref name="newest"/>, or lists a checkpoint its table no longer has
-    /// (a compaction made FASTER drop it).
+    /// is newer than <paramref name="newest"/>, or lists a checkpoint its table no longer has.
     /// </summary>
     public void Prune(SnapshotManifest? newest)
     {
@@ -439,7 +438,7 @@ internal sealed class SnapshotCoordinator
             {
                 if (manifest.Shards.Exists(s => !live.Contains(s.Clicks) || !live.Contains(s.Conversions)))
                 {
-                    reason = "its checkpoints were dropped by the state tables (a log compaction made them unrecoverable)";
+                    reason = "its checkpoints are no longer in the state tables";
                 }
                 else if (kept < _options.SnapshotsToKeep)
                 {

@@ -274,6 +274,22 @@ public sealed class SnapshotStore
         DurableFiles.TryDelete(entry.Path + ".tmp");
     }
 
+    /// <summary>Deletes every manifest (and temp file of an unfinished write) durably: the state directory then holds no snapshot.</summary>
+    public void DeleteAll()
+    {
+        bool deleted = false;
+        foreach (SnapshotEntry entry in List())
+        {
+            Delete(entry);
+            deleted = true;
+        }
+        DeleteTempFiles();
+        if (deleted)
+        {
+            SyncDirectory();
+        }
+    }
+
     /// <summary>Makes deletions of manifests durable.</summary>
     internal void SyncDirectory()
     {

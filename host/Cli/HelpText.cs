@@ -53,6 +53,10 @@ public static class HelpText
                                   output holds every attribution exactly once (needs --output)
           --snapshot-every N      snapshot every N input lines (default: only at the end)
           --snapshots-to-keep K   snapshots kept in the state directory (default 3)
+          --memory-mb M           in-memory budget of each state table in MiB; older state spills
+                                  to disk (default: 64 for clicks, 16 for conversion ids)
+          --expire-every N        sweep expired state after at least N events per shard
+                                  (default 250000)
           --quiet                 do not print the summary
 
         A summary (events read, clicks, conversions, attributed, rejected by reason, events/s) goes to

@@ -158,10 +158,9 @@ public static class ReplayCommand
             FileStream? deadLetterFile = options.DeadLetterPath is null ? null : OpenResumable(options.DeadLetterPath, "dead-letter", deadLetterBytes, resumed is not null);
             using DeadLetterWriter? deadLetters = deadLetterFile is null ? null : new DeadLetterWriter(deadLetterFile, deadLetterBytes, options.DeadLetterPath!);
             durability.Attach(output, deadLetterFile);
-            if (resumed is not null)
-            {
-                stderr.WriteLine($"attribution replay: resuming after input line {skipThrough:N0} (snapshot {resumed.Sequence}); output cut back to {outputBytes:N0} bytes.");
-            }
+            stderr.WriteLine(resumed is not null
+                ? $"attribution replay: resuming after input line {skipThrough:N0} (snapshot {resumed.Sequence}); output cut back to {outputBytes:N0} bytes."
+                : "attribution replay: starting at input line 1 with empty state.");
             var clock = Stopwatch.StartNew();
             var summary = Pump(engine, options, reader, skipThrough, sink, deadLetters, clock, options.SnapshotEveryLines,
                 resumed, inputIdentity, fingerprint);

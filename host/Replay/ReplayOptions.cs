@@ -9,7 +9,7 @@ public sealed record ReplayOptions
 {
     /// <summary>Flags that take a value.</summary>
     public static readonly string[] ValueFlags =
-        ["--input", "--output", "--dead-letter", "--window-hours", "--allowed-lateness", "--partitions", "--max-record-bytes", "--shards", "--state-dir", "--snapshot-every", "--snapshots-to-keep", "--conversion-retention", "--click-history", "--max-clock-skew", "--clock-confirmations"];
+        ["--input", "--output", "--dead-letter", "--window-hours", "--allowed-lateness", "--partitions", "--max-record-bytes", "--shards", "--state-dir", "--snapshot-every", "--snapshots-to-keep", "--conversion-retention", "--click-history", "--max-clock-skew", "--clock-confirmations", "--memory-mb", "--expire-every"];
 
     /// <summary>Flags without a value.</summary>
     public static readonly string[] Switches = ["--quiet", "--help"];
@@ -37,15 +37,28 @@ public sealed record ReplayOptions
     /// <summary>Shard threads.</summary>
     public int Shards { get; init; } = Engine.Pipeline.EngineOptions.DefaultShards;
 
+    /// <summary>In-memory budget of each state table (clicks, conversion ids) of every shard, in MiB; null = the engine's defaults.</summary>
+    public int? MemoryMiB { get; init; }
+
+    /// <summary>A shard sweeps expired state after at least this many events; null = the engine's default.</summary>
+    public long? ExpireEveryEvents { get; init; }
+
     /// <summary>The engine settings of this run.</summary>
-    public EngineOptions EngineOptions() => new()
+    public EngineOptions EngineOptions()
     {
-        Attribution = Config,
-        Shards = Shards,
-        Wait = WaitKind.Blocking,
-        StateDirectory = StateDirectory,
-        SnapshotsToKeep = SnapshotsToKeep,
-    };
+        var defaults = new EngineOptions();
+        return new()
+        {
+            Attribution = Config,
+            Shards = Shards,
+            Wait = WaitKind.Blocking,
+            StateDirectory = StateDirectory,
+            SnapshotsToKeep = SnapshotsToKeep,
+            ClickMemoryBytes = MemoryMiB is { } m ? (long)m << 20 : defaults.ClickMemoryBytes,
+            ConversionMemoryBytes = MemoryMiB is { } c ? (long)c << 20 : defaults.ConversionMemoryBytes,
+            ExpireEveryEvents = ExpireEveryEvents ?? defaults.ExpireEveryEvents,
+        };
+    }
 
     /// <summary>Parses and validates the command line; throws <see cref="UsageException"/> with one sentence.</summary>
     public static ReplayOptions Parse(CommandLine cl)
@@ -86,6 +99,8 @@ public sealed record ReplayOptions
             DeadLetterPath = cl.Get("--dead-letter"),
             Quiet = cl.Has("--quiet"),
             Shards = cl.GetInt("--shards", Engine.Pipeline.EngineOptions.DefaultShards, 1, 256),
+            MemoryMiB = cl.Has("--memory-mb") ? cl.GetInt("--memory-mb", 0, 1, 1 << 20) : null,
+            ExpireEveryEvents = cl.Has("--expire-every") ? cl.GetLong("--expire-every", 0, 1, long.MaxValue) : null,
             Config = config,
         };
     }

@@ -18,8 +18,14 @@ internal sealed class ReplayScenario
     private readonly RunResult _expected;
 
     public ReplayScenario(int seed, int count, string directory, string? outputDirectory = null)
+        : this(StreamGenerator.Generate(seed, count), directory, outputDirectory)
     {
-        (_config, var items) = StreamGenerator.Generate(seed, count);
+    }
+
+    /// <summary>A scenario of the given stream (its partitions are replaced by replay's hash(user_id)).</summary>
+    public ReplayScenario((AttributionConfig Config, List<SimEvent> Items) stream, string directory, string? outputDirectory = null)
+    {
+        (_config, var items) = stream;
         // replay partitions by hash(user_id): the reference gets the same partitions.
         items = items.Where(i => i.Kind != SimKind.Expire)
             .Select(i => i.Kind == SimKind.Malformed ? i : i with { Partition = ReferencePartitioner.Partition(i.UserId, _config.Partitions) })
@@ -44,10 +50,10 @@ internal sealed class ReplayScenario
 
     public int ExpectedCount => _expected.Outputs.Count;
 
-    /// <summary>The replay command line with snapshots into <paramref name="stateDir"/>.</summary>
-    public string[] Args(string stateDir, int snapshotEvery) =>
+    /// <summary>The replay command line with snapshots into <paramref name="stateDir"/>, writing <paramref name="output"/> (default <see cref="Output"/>).</summary>
+    public string[] Args(string stateDir, int snapshotEvery, string? output = null) =>
     [
-        "replay", "--input", Input, "--output", Output, "--state-dir", stateDir, "--snapshot-every", snapshotEvery.ToString(CultureInfo.InvariantCulture),
+        "replay", "--input", Input, "--output", output ?? Output, "--state-dir", stateDir, "--snapshot-every", snapshotEvery.ToString(CultureInfo.InvariantCulture),
         "--quiet", "--shards", "2",
         "--window-hours", (_config.WindowMs / 3_600_000d).ToString("R", CultureInfo.InvariantCulture),
         "--allowed-lateness", _config.AllowedLatenessMs + "ms",
@@ -57,15 +63,22 @@ internal sealed class ReplayScenario
     ];
 
     /// <summary>Attributions of the reference missing from the output file, and output lines beyond the reference's.</summary>
-    public (int Lost, int Duplicated, string? FirstDifference) Compare()
+    public (int Lost, int Duplicated, string? FirstDifference) Compare() => Compare(Output);
+
+    /// <summary>The same for the output file <paramref name="output"/>.</summary>
+    public (int Lost, int Duplicated, string? FirstDifference) Compare(string output)
     {
-        var actual = File.Exists(Output) ? File.ReadAllLines(Output).Select(l => CollectingOutput.Parse(PartitionOf(l), l)).ToList() : [];
+        var actual = Read(output);
         var want = _expected.Outputs.GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count());
         var got = actual.GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count());
         int lost = want.Sum(kv => Math.Max(0, kv.Value - got.GetValueOrDefault(kv.Key)));
         int duplicated = got.Sum(kv => Math.Max(0, kv.Value - want.GetValueOrDefault(kv.Key)));
         return (lost, duplicated, ReplayCrashTests.PerPartitionDifference(_expected.Outputs, actual));
     }
+
+    /// <summary>The attributions of an output file (none when it does not exist).</summary>
+    public List<AttributedOutput> Read(string output)
+        => File.Exists(output) ? File.ReadAllLines(output).Select(l => CollectingOutput.Parse(PartitionOf(l), l)).ToList() : [];
 
     private int PartitionOf(string json)
     {

@@ -68,11 +68,18 @@ public sealed unsafe class FasterStateTable : IStateTable
             {
                 throw new InvalidOperationException($"State table '{options.Name}' has no checkpoint folder at '{options.CheckpointDirectory}' to recover from.");
             }
+            if (token is { } wanted && MissingCheckpointFile(options.CheckpointDirectory, wanted) is { } missing)
+            {
+                // Checked here because FASTER would create the missing file empty (and its folder) and then fail on it.
+                throw new InvalidOperationException($"State table '{options.Name}' checkpoint {wanted} is incomplete: '{missing}' is missing.");
+            }
+            // Removals a crash interrupted are finished; the folders in the trash are no checkpoints any more.
+            CheckpointFolders.EmptyTrash(options.CheckpointDirectory);
         }
-        else if (System.IO.Directory.Exists(options.TableDirectory))
+        else
         {
             // A new table starts empty: files of an earlier table of this name are not state.
-            System.IO.Directory.Delete(options.TableDirectory, recursive: true);
+            CheckpointFolders.DeleteFolder(options.TableDirectory);
         }
         System.IO.Directory.CreateDirectory(options.LogDirectory);
         System.IO.Directory.CreateDirectory(options.CheckpointDirectory);
@@ -187,6 +194,21 @@ public sealed unsafe class FasterStateTable : IStateTable
             new DefaultCheckpointNamingScheme(options.CheckpointDirectory),
             removeOutdated: false);
         return [.. manager.GetLogCheckpointTokens()];
+    }
+
+    // The metadata files FASTER reads first when it recovers a checkpoint; null when both are there.
+    private static string? MissingCheckpointFile(string checkpointDirectory, Guid token)
+    {
+        var naming = new DefaultCheckpointNamingScheme(checkpointDirectory);
+        foreach (var file in new[] { naming.LogCheckpointMetadata(token), naming.IndexCheckpointMetadata(token) })
+        {
+            var path = Path.Combine(checkpointDirectory, file.directoryName, file.fileName + ".0");
+            if (!File.Exists(path))
+            {
+                return path;
+            }
+        }
+        return null;
     }
 
     /// <summary>Write errors FASTER's devices reported for this table (FASTER itself carries on after them).</summary>
@@ -440,8 +462,9 @@ public sealed unsafe class FasterStateTable : IStateTable
     private long ReadCheckpointFloor(Guid token)
     {
         var path = CheckpointFloorPath(token);
-        // A checkpoint without a floor file was not taken by this class: protect all of its log.
-        return File.Exists(path) ? BinaryPrimitives.ReadInt64LittleEndian(File.ReadAllBytes(path)) : 0;
+        // A checkpoint without a (complete) floor file was not finished by this class: protect all of its log.
+        var bytes = File.Exists(path) ? File.ReadAllBytes(path) : [];
+        return bytes.Length == sizeof(long) ? BinaryPrimitives.ReadInt64LittleEndian(bytes) : 0;
     }
 
     /// <summary>
@@ -580,7 +603,8 @@ public sealed unsafe class FasterStateTable : IStateTable
                 System.IO.Directory.CreateDirectory(Path.GetDirectoryName(floorPath)!);
                 var bytes = new byte[sizeof(long)];
                 BinaryPrimitives.WriteInt64LittleEndian(bytes, floor);
-                File.WriteAllBytes(floorPath, bytes);
+                // Atomically: a crash must not leave a short floor file (it would read as "protect nothing").
+                Snapshots.DurableFiles.WriteAtomically(floorPath, bytes);
             }
             finally
             {
@@ -596,7 +620,8 @@ public sealed unsafe class FasterStateTable : IStateTable
     {
         try
         {
-            _checkpoints.Purge(token);
+            CheckpointFolders.Remove(_options.CheckpointDirectory, token);
+            CheckpointFolders.EmptyTrash(_options.CheckpointDirectory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -615,6 +640,11 @@ public sealed unsafe class FasterStateTable : IStateTable
         var info = new HybridLogRecoveryInfo();
         lock (_checkpointLock)
         {
+            if (MissingCheckpointFile(_options.CheckpointDirectory, token) is { } missing)
+            {
+                // FASTER would create the missing metadata file (and its folder) empty: a removed checkpoint would reappear.
+                throw new InvalidOperationException($"State table '{_options.Name}' has no complete checkpoint {token} ('{missing}' is missing).");
+            }
             var metadata = _checkpoints.GetLogCheckpointMetadata(token, null, false, -1)
                 ?? throw new InvalidOperationException($"State table '{_options.Name}' has no checkpoint {token}.");
             using var reader = new StreamReader(new MemoryStream(metadata));
@@ -662,17 +692,18 @@ public sealed unsafe class FasterStateTable : IStateTable
         ObjectDisposedException.ThrowIf(_disposed, this);
         lock (_checkpointLock)
         {
-            _checkpoints.Purge(token);
+            CheckpointFolders.Remove(_options.CheckpointDirectory, token);
             File.Delete(CheckpointFloorPath(token));
             TruncateLogFilesLocked();
         }
+        CheckpointFolders.EmptyTrash(_options.CheckpointDirectory);
     }
 
     /// <summary>
     /// Deletes every checkpoint except <paramref name="keep"/>, including the folders of checkpoints
     /// a crash interrupted before FASTER listed them (an index folder without a log folder, or a
-    /// log folder without metadata), then the log files no kept checkpoint needs. Not while a
-    /// checkpoint is in progress. Returns the number of checkpoints deleted.
+    /// log folder without metadata), their floor files and what the trash holds, then the log files no
+    /// kept checkpoint needs. Not while a checkpoint is in progress. Returns the number of checkpoints deleted.
     /// </summary>
     public int RemoveCheckpointsExcept(IReadOnlySet<Guid> keep)
     {
@@ -705,13 +736,26 @@ public sealed unsafe class FasterStateTable : IStateTable
             {
                 if (!keep.Contains(token))
                 {
-                    _checkpoints.Purge(token);
+                    CheckpointFolders.Remove(_options.CheckpointDirectory, token);
                     File.Delete(CheckpointFloorPath(token));
                     removed++;
                 }
             }
+            // Floor files whose checkpoints are gone (a removal a crash interrupted) go too.
+            var floors = Path.GetDirectoryName(CheckpointFloorPath(Guid.Empty))!;
+            if (System.IO.Directory.Exists(floors))
+            {
+                foreach (var file in System.IO.Directory.EnumerateFiles(floors).ToList())
+                {
+                    if (!Guid.TryParseExact(Path.GetFileName(file), "N", out var token) || !keep.Contains(token))
+                    {
+                        File.Delete(file);
+                    }
+                }
+            }
             TruncateLogFilesLocked();
         }
+        CheckpointFolders.EmptyTrash(_options.CheckpointDirectory);
         return removed;
     }
 

@@ -62,7 +62,10 @@ public sealed class FasterStateTableOptions
     public double CompactionTrigger { get; init; } = 2.0;
 
     /// <summary>Logs smaller than this are never compacted (compaction has a fixed cost).</summary>
-    public long CompactionMinLogBytes { get; init; } = 4L * 1024 * 1024;
+    public long CompactionMinLogBytes { get; init; } = DefaultCompactionMinLogBytes;
+
+    /// <summary>Default of <see cref="CompactionMinLogBytes"/> (4 MiB).</summary>
+    public const long DefaultCompactionMinLogBytes = 4L * 1024 * 1024;
 
     /// <summary>Page size derived from <see cref="MemoryBytes"/>: a sixteenth of it, within 64 KiB..4 MiB.</summary>
     public int PageBits => Math.Clamp(MemoryBits - 4, MinPageBits, MaxPageBits);
