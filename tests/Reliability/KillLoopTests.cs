@@ -80,7 +80,7 @@ public class KillLoopTests
                 {
                     rounds++;
                     using var final = ReplayChild.Start(Args(state));
-                    if (!final.WaitForExit(FinalRunLimit))
+                    if (!final.TryWaitForExit(FinalRunLimit))
                     {
                         Assert.Fail($"seed {seed}, cycle {cycles}: the final run did not finish within {FinalRunLimit.TotalSeconds:F0} s");
                     }
@@ -99,7 +99,7 @@ public class KillLoopTests
                 Directory.Delete(state, recursive: true);
             }
 
-            Assert.That(uninterruptedRun.WaitForExit(FinalRunLimit), Is.True, "the uninterrupted run did not finish");
+            Assert.That(uninterruptedRun.TryWaitForExit(FinalRunLimit), Is.True, "the uninterrupted run did not finish");
             Assert.That(uninterruptedRun.ExitCode, Is.Zero, string.Join("\n", uninterruptedRun.Stderr));
             var uninterrupted = scenario.Read(uninterruptedOutput);
             (int compactedTables, string begins) = Compaction(uninterruptedState);
@@ -200,7 +200,7 @@ public class KillLoopTests
     // A run that exited by itself: true when it completed; a failure is counted as a refused start.
     private static bool Ended(ReplayChild child, int seed, int cycle, ref int refused, List<string> notes)
     {
-        child.WaitForExit(TimeSpan.FromSeconds(30));
+        child.TryWaitForExit(TimeSpan.FromSeconds(30));
         if (child.ExitCode == 0)
         {
             return true;
