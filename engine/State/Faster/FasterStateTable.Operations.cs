@@ -1,0 +1,124 @@
+using FASTER.core;
+
+namespace Attribution.Engine.State.Faster;
+
+public sealed unsafe partial class FasterStateTable
+{
+    /// <inheritdoc />
+    public int Read(ReadOnlySpan<byte> key, Span<byte> destination)
+    {
+        CheckKey(key);
+        var sink = default(ValueSink);
+        fixed (byte* k = key)
+        fixed (byte* d = destination)
+        {
+            var keyBytes = SpanByte.FromPointer(k, key.Length);
+            sink = ValueSink.For(d, destination.Length);
+            ReadInto(ref keyBytes, ref sink);
+        }
+        if (sink.Length > destination.Length)
+        {
+            FasterThrow.DestinationTooSmall(destination.Length, sink.Length);
+        }
+        return sink.Length;
+    }
+
+    /// <inheritdoc />
+    public void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        CheckKey(key);
+        if (value.Length > IStateTable.MaxValueBytes)
+        {
+            FasterThrow.ValueTooLong(value.Length);
+        }
+        byte empty = 0;
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            var keyBytes = SpanByte.FromPointer(k, key.Length);
+            // An empty span pins to null, which SpanByte reads as "invalid": point it anywhere valid.
+            var input = SpanByte.FromPointer(v == null ? &empty : v, value.Length);
+            var sink = ValueSink.Probe();
+            var status = _session.RMW(ref keyBytes, ref input, ref sink, (nint)(&sink), 0);
+            if (status.IsPending)
+            {
+                CompletePending();
+            }
+            else if (status.IsFaulted || status.IsCanceled)
+            {
+                FasterThrow.OperationFailed("upsert", status);
+            }
+            if (sink.Length < 0)
+            {
+                _count++;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        CheckKey(key);
+        fixed (byte* k = key)
+        {
+            var keyBytes = SpanByte.FromPointer(k, key.Length);
+            var probe = ValueSink.Probe();
+            ReadInto(ref keyBytes, ref probe);
+            if (probe.Length < 0)
+            {
+                return false;
+            }
+            DeleteExisting(ref keyBytes);
+            return true;
+        }
+    }
+
+    private void ReadInto(ref SpanByte key, ref ValueSink sink)
+    {
+        var readOptions = default(ReadOptions);
+        ReadInto(ref key, ref sink, ref readOptions);
+    }
+
+    // Reads (or probes) a key; sink.Address receives the address of the record the search ended
+    // on (also for a tombstone), 0 when it found none.
+    private void ReadInto(ref SpanByte key, ref ValueSink sink, ref ReadOptions readOptions)
+    {
+        var input = default(SpanByte);
+        fixed (ValueSink* context = &sink)
+        {
+            var status = _session.Read(ref key, ref input, ref sink, ref readOptions, out var metadata, (nint)context, 0);
+            if (status.IsPending)
+            {
+                CompletePending();
+                return;
+            }
+            if (status.IsFaulted || status.IsCanceled)
+            {
+                FasterThrow.OperationFailed("read", status);
+            }
+            if (!status.Found)
+            {
+                sink.Length = -1;
+            }
+            sink.Address = metadata.Address;
+        }
+    }
+
+    private void DeleteExisting(ref SpanByte key)
+    {
+        var status = _session.Delete(ref key, 0, 0);
+        if (status.IsPending)
+        {
+            CompletePending();
+        }
+        else if (status.IsFaulted || status.IsCanceled)
+        {
+            FasterThrow.OperationFailed("delete", status);
+        }
+        _count--;
+    }
+
+    // Records on disk make an operation go pending; the table is synchronous, so wait for the I/O.
+    // Completion callbacks write results through the context pointer to the caller's sink.
+    private void CompletePending() => _session.CompletePending(wait: true);
+}
