@@ -265,7 +265,7 @@ public unsafe class NativeStateFaultTests
             Assert.That(closing.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "close does not hang on the stopped shard");
         }
         Assert.That(status, Is.EqualTo((int)AttrStatus.Error), "the fault is not swallowed");
-        Assert.That(message, Does.Contain(state).And.Contain("no space left on device"));
+        Assert.That(message, Does.Contain(state).And.Contain("no space left on device").IgnoreCase); // our device wrapper or the runtime's IOException
         Assert.That(flushed, Is.EqualTo((int)AttrStatus.Error), "every later call says so");
     }
 
