@@ -240,6 +240,16 @@ internal sealed class TransactionalSink : IDisposable
                 _log.Warn("transaction", $"abort_retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
                 Thread.Sleep(100);
             }
+            catch (KafkaException e) when (!IsFatal(e))
+            {
+                // Still refused after the transaction timeout, e.g. Local_Conflict while a timed-out commit goes on in
+                // librdkafka (found by the chaos loop, seed 252268951): the producer is not broken, its transaction is
+                // stuck. A new producer with the same transactional id fences it and ends its transaction; the caller
+                // rewinds to the committed offsets either way.
+                _log.Warn("transaction", $"abort_gave_up code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+                Replace(producer);
+                return;
+            }
             catch (KafkaException e)
             {
                 throw Fatal(e);
