@@ -38,7 +38,11 @@ else
     p=$(num passed); f=$(( $(num failed) + $(num error) + $(num timeout) + $(num aborted) )); t=$(num total); e=$(num executed)
     s=$(( t - e ))
     record "$p" "$f" "$s"
-    [ "$f" = "0" ] || status=1
+    if [ "$f" != "0" ]; then
+      status=1
+      echo "== NUnit failures, with their messages"
+      grep -E -A 25 "^\s*Failed " "$out" | grep -v -E "^\s*Passed "
+    fi
   fi
   rm -rf "$trxdir"
   rm -f "$out"

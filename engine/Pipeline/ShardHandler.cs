@@ -166,9 +166,12 @@ public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
     // written is a hole in the state, so the shard stops at the end of the batch that sees it.
     private void CheckStateWrites()
     {
-        if ((Core.Clicks.IoErrors.LogWriteErrors | Core.Conversions.IoErrors.LogWriteErrors) != 0)
+        var clicks = Core.Clicks.IoErrors;
+        var conversions = Core.Conversions.IoErrors;
+        if ((clicks.LogWriteErrors | conversions.LogWriteErrors) != 0)
         {
-            string cause = Core.Clicks.IoErrors.LastError ?? Core.Conversions.IoErrors.LastError ?? "a write failed";
+            // The table that counted the error has its words set before its count (IoErrorLog.Record).
+            string cause = (clicks.LogWriteErrors != 0 ? clicks.LastError : conversions.LastError)!;
             Fail($"Shard {Index} stopped because its state could not be written: {cause}.", new IOException(cause));
         }
     }

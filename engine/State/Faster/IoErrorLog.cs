@@ -29,12 +29,13 @@ public sealed class IoErrorLog
 
     internal void Record(bool checkpoint, string file, uint errorCode, uint bytes, uint requested)
     {
-        Interlocked.Increment(ref checkpoint ? ref _checkpointWriteErrors : ref _logWriteErrors);
         // FASTER's devices pass no errno; the free space of the file's disk tells the likely cause in words.
         long free = FreeBytes(file);
+        // The words first, then the count: whoever sees the count (another thread) finds the words set.
         Volatile.Write(ref _last, free >= 0 && free < requested
             ? $"no space left on device: a write of {requested} bytes to '{file}' failed ({free} bytes free)"
             : $"a write of {requested} bytes to '{file}' failed with device error {unchecked((int)errorCode)} after {bytes} bytes");
+        Interlocked.Increment(ref checkpoint ? ref _checkpointWriteErrors : ref _logWriteErrors);
         if (!checkpoint)
         {
             LogWriteFailed?.Invoke(LastError!);
