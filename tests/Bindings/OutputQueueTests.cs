@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Attribution.Engine.Pipeline;
 using Attribution.Native;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 
 namespace Attribution.Tests.Bindings;
 

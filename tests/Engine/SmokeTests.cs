@@ -1,4 +1,4 @@
-namespace Attribution.Tests;
+namespace Attribution.Tests.Engine;
 
 public class SmokeTests
 {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Attribution.Engine.Events;
 using Attribution.Host.Kafka;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 using Attribution.Tests.Host.Run;
 using Confluent.Kafka;
 using static Attribution.Tests.Host.Run.RunTestKit;

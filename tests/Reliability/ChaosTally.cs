@@ -1,7 +1,7 @@
 using Attribution.Engine.Attribution;
 using Attribution.Host.Kafka;
-using Attribution.Tests.Attribution;
-using Attribution.Tests.Pipeline;
+using Attribution.Tests.Engine.Attribution;
+using Attribution.Tests.Engine.Pipeline;
 using static Attribution.Tests.Host.Run.RunTestKit;
 
 namespace Attribution.Tests.Reliability;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Attribution.Engine.Snapshots;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 using Attribution.Tests.Host.Replay;
 
 namespace Attribution.Tests.Reliability;
@@ -10,7 +10,7 @@ namespace Attribution.Tests.Reliability;
 /// <c>attribution replay --state-dir</c> (real FASTER files, a real tmpfs) when its state directory is read-only, when
 /// the disk fills up, and when a snapshot is corrupted on disk after the run: a clear one-line error or an exact
 /// result, never a crash, never a hang, never a wrong output file — and once the disk is fixed, an exact resume.
-/// Engine-level disk faults are in tests/Snapshots (SnapshotFailureTests, SnapshotFallbackTests) and not repeated here.
+/// Engine-level disk faults are in tests/Engine/Snapshots (SnapshotFailureTests, SnapshotFallbackTests) and not repeated here.
 /// </summary>
 [NonParallelizable]
 public class DiskFaultTests

@@ -53,7 +53,7 @@ public class KafkaCorpusTests
 
     private static void Run(List<CorpusRecord> records, string scenario, TimeSpan patience, bool messagePack = false)
     {
-        byte[] Good(byte[] json) => messagePack ? Codecs.CodecSamples.ToMessagePack(Codecs.CodecSamples.DecodeJson(Encoding.UTF8.GetString(json))) : json;
+        byte[] Good(byte[] json) => messagePack ? Engine.Codecs.CodecSamples.ToMessagePack(Engine.Codecs.CodecSamples.DecodeJson(Encoding.UTF8.GetString(json))) : json;
         var clock = Stopwatch.StartNew();
         using var cluster = StartCluster(1);
         var expectedLetters = new Dictionary<long, RejectReason>();

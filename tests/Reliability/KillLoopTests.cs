@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 using Attribution.Engine.Snapshots;
 using Attribution.Engine.State.Faster;
 using Attribution.Tests.Host.Replay;

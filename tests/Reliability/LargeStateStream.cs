@@ -1,5 +1,5 @@
 using Attribution.Engine.Attribution;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 
 namespace Attribution.Tests.Reliability;
 

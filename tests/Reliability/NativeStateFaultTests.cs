@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Attribution.Native;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 
 namespace Attribution.Tests.Reliability;
 

@@ -55,10 +55,10 @@ public sealed partial class ReliabilityReportWriter
         }
         page.AppendLine();
         page.AppendLine("Covered by earlier tests and not repeated here: a full tmpfs during a snapshot and an unwritable manifest");
-        page.AppendLine("(`tests/Snapshots/SnapshotFailureTests.cs`), damaged manifests and checkpoint files in the engine");
-        page.AppendLine("(`SnapshotFallbackTests.cs`), state 3× beyond a 1 MiB memory budget (`tests/Pipeline/EngineStateBoundsTests.cs`),");
+        page.AppendLine("(`tests/Engine/Snapshots/SnapshotFailureTests.cs`), damaged manifests and checkpoint files in the engine");
+        page.AppendLine("(`SnapshotFallbackTests.cs`), state 3× beyond a 1 MiB memory budget (`tests/Engine/Pipeline/EngineStateBoundsTests.cs`),");
         page.AppendLine("SIGKILL of `replay` (`tests/Host/Replay/ReplayCrashTests.cs`), SIGKILL and broker faults of `run`");
-        page.AppendLine("(`tests/Host/Run/RunExactlyOnceTests.cs`), one-second mutation fuzzing of both decoders (`tests/Codecs/CodecFuzzTests.cs`).");
+        page.AppendLine("(`tests/Host/Run/RunExactlyOnceTests.cs`), one-second mutation fuzzing of both decoders (`tests/Engine/Codecs/CodecFuzzTests.cs`).");
         File.WriteAllText(path, page.ToString());
         TestContext.Progress.WriteLine($"reliability table ({rows.Count} rows) written to {path}");
     }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 using Attribution.Tests.Host.Replay;
 
 namespace Attribution.Tests.Reliability;

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Attribution.Engine.Attribution;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 using Attribution.Tests.Host.Replay;
-using Attribution.Tests.Pipeline;
+using Attribution.Tests.Engine.Pipeline;
 
 namespace Attribution.Tests.Reliability;
 

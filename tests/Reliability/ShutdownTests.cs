@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Attribution.Engine.Attribution;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 using Attribution.Tests.Host.Run;
 using static Attribution.Tests.Host.Run.RunTestKit;
 

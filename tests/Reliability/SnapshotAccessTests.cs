@@ -1,7 +1,7 @@
 using System.Text;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Pipeline;
-using Attribution.Tests.Pipeline;
+using Attribution.Tests.Engine.Pipeline;
 
 namespace Attribution.Tests.Reliability;
 

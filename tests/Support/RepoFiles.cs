@@ -1,4 +1,4 @@
-namespace Attribution.Tests.Bindings;
+namespace Attribution.Tests.Support;
 
 /// <summary>Locates committed files of the repository from the test's output directory.</summary>
 internal static class RepoFiles

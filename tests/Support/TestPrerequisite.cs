@@ -1,4 +1,4 @@
-namespace Attribution.Tests;
+namespace Attribution.Tests.Support;
 
 /// <summary>
 /// What a test needs from the machine (a tool such as kcat, root for mounting a tmpfs). In CI (<c>CI=true</c>, set by

@@ -2,7 +2,7 @@ using System.Text;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>Every field of one attributed conversion (DESIGN §2 output) plus its partition; null = absent.</summary>
 public sealed record AttributedOutput(

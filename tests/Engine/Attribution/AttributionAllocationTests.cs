@@ -2,7 +2,7 @@ using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 using Attribution.Engine.State;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>The per-event path allocates nothing once the key set is warm (ZeroLog-style GC check).</summary>
 public class AttributionAllocationTests

@@ -1,4 +1,4 @@
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>The reference comparison of <see cref="AttributionPropertyTests"/>, with every event going through the real codecs.</summary>
 public class AttributionCodecPropertyTests

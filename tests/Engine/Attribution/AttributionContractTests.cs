@@ -1,6 +1,6 @@
 using Attribution.Engine.Attribution;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>DESIGN §3 rules 1–6, case by case, including the Flink job's behaviour (default 24 h window, 1 h lateness).</summary>
 public class AttributionContractTests

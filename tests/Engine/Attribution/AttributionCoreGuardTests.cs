@@ -3,7 +3,7 @@ using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 using Attribution.Engine.State;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>Misuse and damaged state are reported clearly; extreme but valid inputs are handled.</summary>
 public class AttributionCoreGuardTests

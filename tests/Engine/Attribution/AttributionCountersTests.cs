@@ -1,7 +1,7 @@
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 public class AttributionCountersTests
 {

@@ -1,6 +1,6 @@
 using Attribution.Engine.Attribution;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>Rules 5 and 6: bounded state by event time, and outputs that depend only on each partition's input.</summary>
 public class AttributionExpiryTests

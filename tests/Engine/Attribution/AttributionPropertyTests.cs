@@ -1,7 +1,7 @@
 using System.Text;
 using Attribution.Engine.Attribution;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>The core against <see cref="ReferenceModel"/> on random streams, with shrinking of failures.</summary>
 public class AttributionPropertyTests
@@ -111,7 +111,7 @@ public class AttributionPropertyTests
     {
         // Shifts every conversion by one millisecond: the window edges and same-millisecond cases must
         // expose it, and the shrinker must reduce the stream to a click and the conversion it mis-attributes.
-        static Engine.Events.RejectReason OffByOne(SimEvent item, ref Engine.Events.EventRecord record)
+        static global::Attribution.Engine.Events.RejectReason OffByOne(SimEvent item, ref global::Attribution.Engine.Events.EventRecord record)
         {
             var reason = SimEventDecoders.Direct(item, ref record);
             if (item.Kind == SimKind.Conversion)

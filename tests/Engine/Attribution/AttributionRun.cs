@@ -2,7 +2,7 @@ using System.Text;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>Runs a stream through the core or the reference model and compares the results.</summary>
 public static class AttributionRun

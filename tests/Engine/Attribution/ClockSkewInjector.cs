@@ -1,4 +1,4 @@
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>
 /// A producer whose clock jumps: copies of a few events of a stream, stamped far ahead of it (years, or the year

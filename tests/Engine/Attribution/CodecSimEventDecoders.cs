@@ -4,7 +4,7 @@ using System.Text.Json;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>
 /// Decoders that send every stream item through the real wire codecs: the item is written as an

@@ -1,7 +1,7 @@
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>A sink that keeps every output (tests only: it allocates).</summary>
 public struct CollectingSink : IAttributionSink

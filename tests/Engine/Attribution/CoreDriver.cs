@@ -2,7 +2,7 @@ using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 using Attribution.Engine.State;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>Feeds stream items to an <see cref="AttributionCore{TTable}"/> over in-memory tables and collects outputs.</summary>
 public sealed class CoreDriver : IDisposable

@@ -1,7 +1,7 @@
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>The event-time guard's rule (docs/SEMANTICS.md), one partition at a time.</summary>
 public class EventTimeGuardTests

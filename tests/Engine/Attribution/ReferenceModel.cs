@@ -1,7 +1,7 @@
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>
 /// The attribution contract (docs/SEMANTICS.md) written the obvious way, for comparison with the

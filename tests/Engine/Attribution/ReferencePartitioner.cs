@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>
 /// The test oracle's user → partition mapping, <c>XXH3_64(user_id, seed 0) mod P</c>, written out here from the xxHash

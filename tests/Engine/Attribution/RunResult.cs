@@ -1,7 +1,7 @@
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>Everything observable of one run: the step per item, outputs in order, counts.</summary>
 public sealed record RunResult(

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Attribution.Engine.Events;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>What a stream item is.</summary>
 public enum SimKind

@@ -1,7 +1,7 @@
 using System.Text;
 using Attribution.Engine.Events;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>
 /// Turns a stream item into the record the core processes, or says why it is rejected. Pluggable

@@ -1,4 +1,4 @@
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>
 /// Delta debugging over a failing stream: removes chunks (halving their size) and then single

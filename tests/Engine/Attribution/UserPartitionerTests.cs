@@ -2,7 +2,7 @@ using System.IO.Hashing;
 using System.Text;
 using Attribution.Engine.Attribution;
 
-namespace Attribution.Tests.Attribution;
+namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>The user → partition mapping must never change: state, snapshots and replays depend on it.</summary>
 public class UserPartitionerTests

@@ -4,9 +4,9 @@ using System.Text.Json;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
-using static Attribution.Tests.Codecs.CodecSamples;
+using static Attribution.Tests.Engine.Codecs.CodecSamples;
 
-namespace Attribution.Tests.Codecs;
+namespace Attribution.Tests.Engine.Codecs;
 
 public class AttributionJsonWriterTests
 {

@@ -2,9 +2,9 @@ using System.Buffers;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 using MessagePack;
-using static Attribution.Tests.Codecs.CodecSamples;
+using static Attribution.Tests.Engine.Codecs.CodecSamples;
 
-namespace Attribution.Tests.Codecs;
+namespace Attribution.Tests.Engine.Codecs;
 
 public class AttributionMessagePackWriterTests
 {

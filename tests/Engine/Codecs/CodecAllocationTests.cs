@@ -2,9 +2,9 @@ using System.Buffers;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
-using static Attribution.Tests.Codecs.CodecSamples;
+using static Attribution.Tests.Engine.Codecs.CodecSamples;
 
-namespace Attribution.Tests.Codecs;
+namespace Attribution.Tests.Engine.Codecs;
 
 /// <summary>
 /// Steady-state decoding and encoding allocate nothing: after a warm-up, a million decodes and a million writes are

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Text;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
-using static Attribution.Tests.Codecs.CodecSamples;
+using static Attribution.Tests.Engine.Codecs.CodecSamples;
 
-namespace Attribution.Tests.Codecs;
+namespace Attribution.Tests.Engine.Codecs;
 
 /// <summary>
 /// Seeded mutation fuzzing of both readers (about one second each): no input may throw, and every accepted record
@@ -45,7 +45,7 @@ public class CodecFuzzTests
 
     private static void Fuzz(byte[][] seeds, Reader read)
     {
-        var random = new Random(Seed());
+        var random = new Random(TestSeed.Get());
         var counts = new int[RejectReasons.Count];
         var clock = Stopwatch.StartNew();
         long cases = 0;

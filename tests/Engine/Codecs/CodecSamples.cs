@@ -4,7 +4,7 @@ using Attribution.Engine.Attribution;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 
-namespace Attribution.Tests.Codecs;
+namespace Attribution.Tests.Engine.Codecs;
 
 /// <summary>Sample wire records and helpers shared by the codec tests.</summary>
 internal static class CodecSamples
@@ -80,7 +80,4 @@ internal static class CodecSamples
     /// <summary>A click view over a decoded click record (the shape the attribution state hands to writers).</summary>
     public static ClickView ViewOf(in EventRecord click)
         => new(RecordFields.Get(click, click.EventId), RecordFields.Get(click, click.AdId), RecordFields.Get(click, click.Source), click.Timestamp);
-
-    /// <summary>The seed for randomised tests: the suite's one seed helper (ATTRIBUTION_SEED when set, else random; always printed).</summary>
-    public static int Seed() => global::Attribution.Tests.Attribution.TestSeed.Get();
 }

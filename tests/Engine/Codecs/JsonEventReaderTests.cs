@@ -1,10 +1,10 @@
 using System.Text;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
-using static Attribution.Tests.Codecs.CodecSamples;
-using static Attribution.Tests.Codecs.JsonObjectBuilder;
+using static Attribution.Tests.Engine.Codecs.CodecSamples;
+using static Attribution.Tests.Engine.Codecs.JsonObjectBuilder;
 
-namespace Attribution.Tests.Codecs;
+namespace Attribution.Tests.Engine.Codecs;
 
 public class JsonEventReaderTests
 {

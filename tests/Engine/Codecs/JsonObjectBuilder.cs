@@ -1,4 +1,4 @@
-namespace Attribution.Tests.Codecs;
+namespace Attribution.Tests.Engine.Codecs;
 
 /// <summary>Builds JSON event objects from (name, raw JSON value) pairs, to vary one field at a time.</summary>
 internal static class JsonObjectBuilder

@@ -1,7 +1,7 @@
 using System.Buffers;
 using MessagePack;
 
-namespace Attribution.Tests.Codecs;
+namespace Attribution.Tests.Engine.Codecs;
 
 /// <summary>Raw MessagePack bytes that <see cref="MessagePackBuilder"/> copies as they are (for hand-made encodings).</summary>
 internal sealed record RawPack(byte[] Bytes);

@@ -1,10 +1,10 @@
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 using MessagePack;
-using static Attribution.Tests.Codecs.CodecSamples;
-using static Attribution.Tests.Codecs.MessagePackBuilder;
+using static Attribution.Tests.Engine.Codecs.CodecSamples;
+using static Attribution.Tests.Engine.Codecs.MessagePackBuilder;
 
-namespace Attribution.Tests.Codecs;
+namespace Attribution.Tests.Engine.Codecs;
 
 public class MessagePackEventReaderTests
 {

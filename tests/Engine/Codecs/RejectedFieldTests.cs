@@ -2,7 +2,7 @@ using System.Text;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 
-namespace Attribution.Tests.Codecs;
+namespace Attribution.Tests.Engine.Codecs;
 
 /// <summary>A rejection about one field names it (for dead letters), in JSON and MessagePack alike; whole-record reasons name none.</summary>
 public class RejectedFieldTests

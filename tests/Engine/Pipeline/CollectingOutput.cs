@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Attribution.Engine.Pipeline;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 
-namespace Attribution.Tests.Pipeline;
+namespace Attribution.Tests.Engine.Pipeline;
 
 /// <summary>Keeps every delivered attribution (parsed back from its JSON) with its partition and shard.</summary>
 public sealed class CollectingOutput : IEngineOutput

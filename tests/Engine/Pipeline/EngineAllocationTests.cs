@@ -3,7 +3,7 @@ using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 using Attribution.Engine.Pipeline;
 
-namespace Attribution.Tests.Pipeline;
+namespace Attribution.Tests.Engine.Pipeline;
 
 /// <summary>
 /// Zero allocations per event in steady state on the whole engine path: decoding into ring slots on

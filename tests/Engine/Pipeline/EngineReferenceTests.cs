@@ -2,9 +2,9 @@ using System.Text;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 using Attribution.Engine.Pipeline;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 
-namespace Attribution.Tests.Pipeline;
+namespace Attribution.Tests.Engine.Pipeline;
 
 /// <summary>
 /// The whole engine (JSON bytes → ring → N shards over FASTER → JSON out) against the reference

@@ -2,9 +2,9 @@ using System.Text;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.State.Faster;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 
-namespace Attribution.Tests.Pipeline;
+namespace Attribution.Tests.Engine.Pipeline;
 
 /// <summary>State on FASTER through the whole engine: bounded by event time, correct beyond its memory budget.</summary>
 public class EngineStateBoundsTests

@@ -3,9 +3,9 @@ using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.Snapshots;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 
-namespace Attribution.Tests.Pipeline;
+namespace Attribution.Tests.Engine.Pipeline;
 
 /// <summary>The event-time guard through the whole engine (JSON bytes → Submit → ring → shards).</summary>
 public class EventTimeGuardEngineTests

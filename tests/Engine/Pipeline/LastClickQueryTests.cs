@@ -4,9 +4,9 @@ using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.State;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 
-namespace Attribution.Tests.Pipeline;
+namespace Attribution.Tests.Engine.Pipeline;
 
 /// <summary>The live last-click query, on the core and through the engine's ring.</summary>
 public class LastClickQueryTests

@@ -1,7 +1,7 @@
 using System.Text;
 using Attribution.Engine.Pipeline;
 
-namespace Attribution.Tests.Pipeline;
+namespace Attribution.Tests.Engine.Pipeline;
 
 /// <summary>A shard that falls far behind the ring still delivers its attributions in bounded batches.</summary>
 public class OutputBatchBoundTests

@@ -4,7 +4,7 @@ using Attribution.Engine.Pipeline;
 using Attribution.Engine.Snapshots;
 using Attribution.Tests.Reliability;
 
-namespace Attribution.Tests.Pipeline;
+namespace Attribution.Tests.Engine.Pipeline;
 
 /// <summary>
 /// A fault of the engine's own output or state stops it at once with its cause (the next Submit, Flush or snapshot

@@ -1,6 +1,6 @@
 using Attribution.Engine.Ring;
 
-namespace Attribution.Tests.Ring;
+namespace Attribution.Tests.Engine.Ring;
 
 public class BackPressureTests
 {
@@ -10,7 +10,7 @@ public class BackPressureTests
     {
         const int Size = 8;
         const long Events = 20_000;
-        int seed = RingTestSeed.Get();
+        int seed = TestSeed.Get();
         using var pipeline = new EventPipeline<TestEvent>(Size, type, new YieldingWaitStrategy());
         var processors = pipeline.HandleEventsWith("slow", new SlowVerifyingHandler(seed));
         Sequence consumed = processors[0].Sequence;

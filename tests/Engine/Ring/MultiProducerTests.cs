@@ -1,6 +1,6 @@
 using Attribution.Engine.Ring;
 
-namespace Attribution.Tests.Ring;
+namespace Attribution.Tests.Engine.Ring;
 
 public class MultiProducerTests
 {
@@ -10,7 +10,7 @@ public class MultiProducerTests
     public void Each_producers_events_arrive_once_and_in_its_order(int producers, int consumers)
     {
         const long PerProducer = 600_000;
-        int seed = RingTestSeed.Get();
+        int seed = TestSeed.Get();
         using var pipeline = new EventPipeline<TestEvent>(1024, ProducerType.Multi, new YieldingWaitStrategy());
         var handlers = new OrderCheckHandler[consumers];
         for (int i = 0; i < consumers; i++)

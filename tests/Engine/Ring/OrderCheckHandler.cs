@@ -1,6 +1,6 @@
 using Attribution.Engine.Ring;
 
-namespace Attribution.Tests.Ring;
+namespace Attribution.Tests.Engine.Ring;
 
 /// <summary>
 /// Checks every event it sees: the slot is intact and carries its own sequence, and each producer's

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Attribution.Engine.Ring;
 
-namespace Attribution.Tests.Ring;
+namespace Attribution.Tests.Engine.Ring;
 
 public class RingBufferTests
 {

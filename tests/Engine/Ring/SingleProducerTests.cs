@@ -1,6 +1,6 @@
 using Attribution.Engine.Ring;
 
-namespace Attribution.Tests.Ring;
+namespace Attribution.Tests.Engine.Ring;
 
 public class SingleProducerTests
 {
@@ -40,7 +40,7 @@ public class SingleProducerTests
     public void Batch_claims_are_delivered_like_single_claims()
     {
         const long Events = 1_000_000;
-        int seed = RingTestSeed.Get();
+        int seed = TestSeed.Get();
         using var pipeline = new EventPipeline<TestEvent>(256, ProducerType.Single, new YieldingWaitStrategy());
         var processors = pipeline.HandleEventsWith("consumer", new OrderCheckHandler(1), new OrderCheckHandler(1));
         pipeline.Start();

@@ -1,6 +1,6 @@
 using Attribution.Engine.Ring;
 
-namespace Attribution.Tests.Ring;
+namespace Attribution.Tests.Engine.Ring;
 
 /// <summary>
 /// Long runs of the ordering checks, not part of the quick suite. Run with
@@ -13,7 +13,7 @@ public class SoakTests
     [TestCase(ProducerType.Multi, 4, 4, 25_000_000)]
     public void Soak_every_event_arrives_once_and_in_order(ProducerType type, int producers, int consumers, long perProducer)
     {
-        int seed = RingTestSeed.Get();
+        int seed = TestSeed.Get();
         using var pipeline = new EventPipeline<TestEvent>(4096, type, new YieldingWaitStrategy());
         var handlers = new OrderCheckHandler[consumers];
         for (int i = 0; i < consumers; i++)

@@ -1,4 +1,4 @@
-namespace Attribution.Tests.Ring;
+namespace Attribution.Tests.Engine.Ring;
 
 /// <summary>A ring slot for tests: who wrote it, its place in that producer's stream, and a checksum over both.</summary>
 internal struct TestEvent

@@ -1,4 +1,4 @@
-namespace Attribution.Tests.Ring;
+namespace Attribution.Tests.Engine.Ring;
 
 /// <summary>Background threads for a test, joined with a timeout so a bug fails the test instead of hanging it.</summary>
 internal sealed class TestThreads

@@ -1,6 +1,6 @@
 using Attribution.Engine.Ring;
 
-namespace Attribution.Tests.Ring;
+namespace Attribution.Tests.Engine.Ring;
 
 /// <summary>The built-in wait strategies by name, for parameterised tests.</summary>
 internal static class WaitStrategies

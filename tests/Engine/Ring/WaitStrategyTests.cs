@@ -1,6 +1,6 @@
 using Attribution.Engine.Ring;
 
-namespace Attribution.Tests.Ring;
+namespace Attribution.Tests.Engine.Ring;
 
 public class WaitStrategyTests
 {
@@ -13,7 +13,7 @@ public class WaitStrategyTests
         // Busy-spinning consumers never give up their core; on a shared 2-core machine a smaller run keeps the test quick.
         long total = strategy == "busy-spin" ? 100_000 : 300_000;
         long perProducer = total / producers;
-        int seed = RingTestSeed.Get();
+        int seed = TestSeed.Get();
         using var pipeline = new EventPipeline<TestEvent>(1024, type, WaitStrategies.Create(strategy));
         var first = pipeline.HandleEventsWith("consumer", new OrderCheckHandler(producers), new OrderCheckHandler(producers));
         var last = pipeline.Then("chained", new OrderCheckHandler(producers));

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>Every file under a directory with its length, modification time and content hash: equal descriptions mean nothing was changed.</summary>
 internal static class DirectoryTree

@@ -1,8 +1,8 @@
 using System.Text;
 using Attribution.Engine.State.Faster;
-using Attribution.Tests.State.Faster;
+using Attribution.Tests.Engine.State.Faster;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>
 /// The split checkpoint the engine's snapshots rely on: <see cref="FasterStateTable.BeginCheckpoint"/>
@@ -15,7 +15,7 @@ public class FasterCheckpointCutTests
     [TestCase(1L << 20, 20_000)]  // spills to disk while the checkpoint is written
     public void Checkpoint_holds_the_table_as_of_begin_while_writes_continue(long memory, int keys)
     {
-        var seed = TestSeed.Next();
+        var seed = TestSeed.Get();
         var random = new Random(seed);
         using var dir = new TempStateDirectory();
         var options = new FasterStateTableOptions { Directory = dir.Path, Name = "cut", IndexBuckets = 1 << 12, MemoryBytes = memory, CompactionMinLogBytes = 0 };

@@ -1,9 +1,8 @@
 using Attribution.Engine.Snapshots;
 using Attribution.Engine.State.Faster;
-using Attribution.Tests.State.Faster;
-using TestSeed = Attribution.Tests.Attribution.TestSeed;
+using Attribution.Tests.Engine.State.Faster;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>
 /// What a crash leaves of a snapshot's clean-up is finished (or ignored) by the next start, and reading a checkpoint

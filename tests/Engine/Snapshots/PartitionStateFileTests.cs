@@ -2,10 +2,10 @@ using System.Text;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.Snapshots;
-using Attribution.Tests.Attribution;
-using Attribution.Tests.Pipeline;
+using Attribution.Tests.Engine.Attribution;
+using Attribution.Tests.Engine.Pipeline;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>A partition's state written by one engine and read by another (the state follows its partition to another host).</summary>
 public class PartitionStateFileTests

@@ -2,9 +2,9 @@ using System.Text;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.Snapshots;
-using Attribution.Tests.Pipeline;
+using Attribution.Tests.Engine.Pipeline;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>A partition state file in a shared directory has one writer at a time: a second export of it waits for nobody, fails naming the writer, and changes nothing.</summary>
 public class SharedStateEntryLockTests

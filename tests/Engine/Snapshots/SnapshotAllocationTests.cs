@@ -1,9 +1,8 @@
 using Attribution.Engine.Pipeline;
-using Attribution.Tests.Attribution;
-using Attribution.Tests.Pipeline;
-using TestSeed = Attribution.Tests.Attribution.TestSeed;
+using Attribution.Tests.Engine.Attribution;
+using Attribution.Tests.Engine.Pipeline;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 public class SnapshotAllocationTests
 {

@@ -2,10 +2,9 @@ using System.Diagnostics;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.Snapshots;
 using Attribution.Engine.State.Faster;
-using Attribution.Tests.Pipeline;
-using TestSeed = Attribution.Tests.Attribution.TestSeed;
+using Attribution.Tests.Engine.Pipeline;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>
 /// A snapshot that cannot be written fails with one sentence, leaves the previous snapshot

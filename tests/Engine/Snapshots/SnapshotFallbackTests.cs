@@ -1,10 +1,9 @@
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.Snapshots;
 using Attribution.Engine.State.Faster;
-using Attribution.Tests.Pipeline;
-using TestSeed = Attribution.Tests.Attribution.TestSeed;
+using Attribution.Tests.Engine.Pipeline;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>
 /// A damaged or unfinished snapshot is never loaded: recovery says which one is bad and why, and

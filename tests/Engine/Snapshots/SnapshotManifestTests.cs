@@ -1,7 +1,7 @@
 using System.Text;
 using Attribution.Engine.Snapshots;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 public class SnapshotManifestTests
 {

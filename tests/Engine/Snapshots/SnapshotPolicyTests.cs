@@ -3,11 +3,10 @@ using System.Globalization;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.Snapshots;
 using Attribution.Engine.State.Faster;
-using Attribution.Tests.Attribution;
-using Attribution.Tests.Pipeline;
-using TestSeed = Attribution.Tests.Attribution.TestSeed;
+using Attribution.Tests.Engine.Attribution;
+using Attribution.Tests.Engine.Pipeline;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>Settings checks, retention, periodic snapshots and extras captured at the cut.</summary>
 public class SnapshotPolicyTests

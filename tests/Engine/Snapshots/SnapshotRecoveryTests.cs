@@ -1,11 +1,10 @@
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.Snapshots;
-using Attribution.Tests.Attribution;
-using Attribution.Tests.Pipeline;
-using Attribution.Tests.State.Faster;
-using TestSeed = Attribution.Tests.Attribution.TestSeed;
+using Attribution.Tests.Engine.Attribution;
+using Attribution.Tests.Engine.Pipeline;
+using Attribution.Tests.Engine.State.Faster;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>
 /// Exact recovery (DESIGN §4): an engine that snapshots, runs on, "crashes", reopens from the

@@ -1,10 +1,10 @@
 using System.Text;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Pipeline;
-using Attribution.Tests.Attribution;
-using Attribution.Tests.Pipeline;
+using Attribution.Tests.Engine.Attribution;
+using Attribution.Tests.Engine.Pipeline;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>Shared pieces of the snapshot tests: small engines over a test directory, feeding generated streams.</summary>
 internal static class SnapshotRun

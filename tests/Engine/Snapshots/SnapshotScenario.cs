@@ -2,11 +2,11 @@ using System.Globalization;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.Snapshots;
-using Attribution.Tests.Attribution;
-using Attribution.Tests.Pipeline;
-using Attribution.Tests.State.Faster;
+using Attribution.Tests.Engine.Attribution;
+using Attribution.Tests.Engine.Pipeline;
+using Attribution.Tests.Engine.State.Faster;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>
 /// A generated stream with its uninterrupted outputs, and a state directory in which an engine

@@ -2,11 +2,10 @@ using System.Text;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.Snapshots;
 using Attribution.Native;
-using Attribution.Tests.Pipeline;
+using Attribution.Tests.Engine.Pipeline;
 using Attribution.Tests.Reliability;
-using TestSeed = Attribution.Tests.Attribution.TestSeed;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>
 /// One engine per state directory: a second one — through <see cref="AttributionEngine.Open"/>, the

@@ -2,7 +2,7 @@ using Attribution.Engine.Attribution;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.State;
 
-namespace Attribution.Tests.Snapshots;
+namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>
 /// Everything an engine's result depends on, read on the shard threads through a command: every

@@ -1,6 +1,6 @@
 using Attribution.Engine.State;
 
-namespace Attribution.Tests.State;
+namespace Attribution.Tests.Engine.State;
 
 public class InMemoryStateTableTests
 {

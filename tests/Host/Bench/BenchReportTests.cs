@@ -2,7 +2,7 @@ using Attribution.Bench.Kafka;
 using Attribution.Bench.Reporting;
 using HdrHistogram;
 
-namespace Attribution.Tests.Bench;
+namespace Attribution.Tests.Host.Bench;
 
 public class BenchReportTests
 {

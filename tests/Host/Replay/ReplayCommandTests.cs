@@ -197,7 +197,7 @@ public class ReplayCommandTests
     public void One_click_stamped_in_2100_in_a_single_partition_file_leaves_every_attribution_and_is_dead_lettered_as_clock_skew()
     {
         string input = Path.Combine(_dir, "skewed.jsonl");
-        File.WriteAllLines(input, global::Attribution.Tests.Pipeline.EventTimeGuardEngineTests.OneFutureClickStream());
+        File.WriteAllLines(input, global::Attribution.Tests.Engine.Pipeline.EventTimeGuardEngineTests.OneFutureClickStream());
         string output = Path.Combine(_dir, "out.jsonl");
         string bad = Path.Combine(_dir, "bad.jsonl");
         var (exit, _, stderr) = RunCli("", "replay", "--input", input, "--output", output, "--dead-letter", bad, "--partitions", "1");

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Attribution.Engine.Attribution;
-using Attribution.Tests.Attribution;
-using Attribution.Tests.Pipeline;
+using Attribution.Tests.Engine.Attribution;
+using Attribution.Tests.Engine.Pipeline;
 
 namespace Attribution.Tests.Host.Replay;
 

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Attribution.Engine.Snapshots;
 using Attribution.Host.Replay;
 using Attribution.Tests.Reliability;
-using Attribution.Tests.Snapshots;
+using Attribution.Tests.Engine.Snapshots;
 
 namespace Attribution.Tests.Host.Replay;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http;
 using Attribution.Host.Run;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 using static Attribution.Tests.Host.Run.RunTestKit;
 
 namespace Attribution.Tests.Host.Run;

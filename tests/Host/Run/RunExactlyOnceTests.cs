@@ -1,7 +1,7 @@
 using System.Net.Http;
 using System.Net.Sockets;
 using Attribution.Host.Kafka;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 using Confluent.Kafka;
 using static Attribution.Tests.Host.Run.RunTestKit;
 

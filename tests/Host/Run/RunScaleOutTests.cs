@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 using static Attribution.Tests.Host.Run.RunTestKit;
 
 namespace Attribution.Tests.Host.Run;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 using static Attribution.Tests.Host.Run.RunTestKit;
 
 namespace Attribution.Tests.Host.Run;

@@ -4,9 +4,9 @@ using System.Text.RegularExpressions;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Pipeline;
 using Attribution.Host.Run;
-using Attribution.Tests.Pipeline;
+using Attribution.Tests.Engine.Pipeline;
 using Attribution.Tests.Reliability;
-using Attribution.Tests.Snapshots;
+using Attribution.Tests.Engine.Snapshots;
 using static Attribution.Tests.Host.Run.RunTestKit;
 
 namespace Attribution.Tests.Host.Run;

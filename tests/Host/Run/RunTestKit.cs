@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Text;
 using Attribution.Engine.Attribution;
 using Attribution.Host.Kafka;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 using Attribution.Tests.Host.Kafka;
-using Attribution.Tests.Pipeline;
+using Attribution.Tests.Engine.Pipeline;
 using Confluent.Kafka;
 
 namespace Attribution.Tests.Host.Run;

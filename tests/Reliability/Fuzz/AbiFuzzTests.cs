@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 
 namespace Attribution.Tests.Reliability.Fuzz;
 

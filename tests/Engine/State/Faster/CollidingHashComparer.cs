@@ -1,6 +1,6 @@
 using FASTER.core;
 
-namespace Attribution.Tests.State.Faster;
+namespace Attribution.Tests.Engine.State.Faster;
 
 /// <summary>
 /// A key comparer whose hash is deliberately terrible (a constant, or just the key's length) while

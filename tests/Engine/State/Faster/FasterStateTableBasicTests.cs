@@ -2,7 +2,7 @@ using System.Text;
 using Attribution.Engine.State;
 using Attribution.Engine.State.Faster;
 
-namespace Attribution.Tests.State.Faster;
+namespace Attribution.Tests.Engine.State.Faster;
 
 public class FasterStateTableBasicTests
 {

@@ -2,7 +2,7 @@ using System.Text;
 using Attribution.Engine.State;
 using Attribution.Engine.State.Faster;
 
-namespace Attribution.Tests.State.Faster;
+namespace Attribution.Tests.Engine.State.Faster;
 
 public class FasterStateTableCheckpointTests
 {
@@ -19,7 +19,7 @@ public class FasterStateTableCheckpointTests
     [TestCase(1L << 20, 30_000)]   // mostly on disk
     public void Recovering_a_checkpoint_restores_exactly_its_contents_and_count(long memory, int entries)
     {
-        var seed = TestSeed.Next();
+        var seed = TestSeed.Get();
         var random = new Random(seed);
         using var dir = new TempStateDirectory();
         var options = Options(dir, memory);
@@ -58,7 +58,7 @@ public class FasterStateTableCheckpointTests
     [Test]
     public void Checkpoints_before_and_after_compaction_both_recover_until_the_older_is_removed()
     {
-        var seed = TestSeed.Next();
+        var seed = TestSeed.Get();
         var random = new Random(seed);
         using var dir = new TempStateDirectory();
         var options = Options(dir, 1L << 20);
@@ -107,7 +107,7 @@ public class FasterStateTableCheckpointTests
     [Test]
     public void Latest_checkpoint_stays_recoverable_after_compactions_that_follow_it()
     {
-        var seed = TestSeed.Next();
+        var seed = TestSeed.Get();
         var random = new Random(seed);
         using var dir = new TempStateDirectory();
         var options = Options(dir, 1L << 20);

@@ -2,7 +2,7 @@ using System.Text;
 using Attribution.Engine.State;
 using Attribution.Engine.State.Faster;
 
-namespace Attribution.Tests.State.Faster;
+namespace Attribution.Tests.Engine.State.Faster;
 
 public class FasterStateTableCollisionTests
 {
@@ -10,7 +10,7 @@ public class FasterStateTableCollisionTests
     [TestCase(true, 5000)]
     public void Keys_with_colliding_hashes_never_share_an_entry(bool lengthOnlyHash, int keys)
     {
-        var seed = TestSeed.Next();
+        var seed = TestSeed.Get();
         var random = new Random(seed);
         using var dir = new TempStateDirectory();
         var options = new FasterStateTableOptions { Directory = dir.Path, Name = "collide", IndexBuckets = 1 << 10, MemoryBytes = 32L << 20 };

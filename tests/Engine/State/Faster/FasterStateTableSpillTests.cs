@@ -3,7 +3,7 @@ using System.Text;
 using Attribution.Engine.State;
 using Attribution.Engine.State.Faster;
 
-namespace Attribution.Tests.State.Faster;
+namespace Attribution.Tests.Engine.State.Faster;
 
 public class FasterStateTableSpillTests
 {
@@ -11,7 +11,7 @@ public class FasterStateTableSpillTests
     public void Table_far_larger_than_memory_reads_updates_and_deletes_across_the_disk_boundary()
     {
         const int entries = 200_000;
-        var seed = TestSeed.Next();
+        var seed = TestSeed.Get();
         var random = new Random(seed);
         using var dir = new TempStateDirectory();
         var options = new FasterStateTableOptions

@@ -3,7 +3,7 @@ using System.Text;
 using Attribution.Engine.State;
 using Attribution.Engine.State.Faster;
 
-namespace Attribution.Tests.State.Faster;
+namespace Attribution.Tests.Engine.State.Faster;
 
 public class FasterStateTableSweepTests
 {
@@ -92,7 +92,7 @@ public class FasterStateTableSweepTests
         const int rounds = 40;
         const int perRound = 3_000;
         const int keepRounds = 3;
-        var seed = TestSeed.Next();
+        var seed = TestSeed.Get();
         var random = new Random(seed);
         using var dir = new TempStateDirectory();
         var options = new FasterStateTableOptions
