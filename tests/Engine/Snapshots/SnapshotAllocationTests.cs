@@ -20,12 +20,12 @@ public class SnapshotAllocationTests
             engine.Submit(lines[i].Line, i, lines[i].Partition);
         }
         engine.Flush();
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        long before = AllocationGate.ThreadBytes();
         for (int i = 1_000; i < lines.Length; i++)
         {
             engine.Submit(lines[i].Line, i, lines[i].Partition);
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.That(allocated, Is.Zero, $"{lines.Length - 1_000} submits allocated {allocated} bytes on the producer thread");
+        long allocated = AllocationGate.ThreadBytes() - before;
+        AllocationGate.AssertNone(allocated, $"{lines.Length - 1_000} submits on the producer thread");
     }
 }

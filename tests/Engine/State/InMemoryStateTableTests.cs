@@ -112,10 +112,10 @@ public class InMemoryStateTableTests
         }
         Span<byte> key = stackalloc byte[2];
         Exercise(t, key, value, 1_000); // warm up
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        long before = AllocationGate.ThreadBytes();
         long found = Exercise(t, key, value, 100_000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.That(allocated, Is.EqualTo(0));
+        long allocated = AllocationGate.ThreadBytes() - before;
+        AllocationGate.AssertNone(allocated, "100,000 rounds of reads and same-size upserts");
         Assert.That(found, Is.GreaterThan(0));
     }
 

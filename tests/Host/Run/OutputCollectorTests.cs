@@ -8,13 +8,6 @@ namespace Attribution.Tests.Host.Run;
 /// <summary>The hand-over of attributions from the shard threads to the transaction loop.</summary>
 public class OutputCollectorTests
 {
-    private sealed class ReadShardAllocations(int shards) : ShardCommand
-    {
-        public long[] Bytes { get; } = new long[shards];
-
-        public override void Execute(ShardHandler shard) => Bytes[shard.Index] = GC.GetAllocatedBytesForCurrentThread();
-    }
-
     // Fresh ids: a click then a conversion of the same user and campaign, attributed.
     private static List<byte[]> Lines(int pairs)
     {
@@ -97,20 +90,23 @@ public class OutputCollectorTests
         // Warm-up: both buffers grow to the largest batch, FASTER's page ring fills (its pages are allocated lazily).
         int warm = lines.Count / 4 * 3 / chunk * chunk;
         Run(0, warm);
-        var before = new ReadShardAllocations(options.Shards);
+        var before = new ShardThreadBytes(options.Shards);
         engine.Execute(before, TimeSpan.FromMinutes(1));
         long deliveredBefore = delivered;
-        long threadBefore = GC.GetAllocatedBytesForCurrentThread();
+        long threadBefore = AllocationGate.ThreadBytes();
         Run(warm, lines.Count);
-        long threadBytes = GC.GetAllocatedBytesForCurrentThread() - threadBefore;
-        var after = new ReadShardAllocations(options.Shards);
+        long threadBytes = AllocationGate.ThreadBytes() - threadBefore;
+        var after = new ShardThreadBytes(options.Shards);
         engine.Execute(after, TimeSpan.FromMinutes(1));
 
         long measured = delivered - deliveredBefore;
         TestContext.Out.WriteLine($"{measured} attributions handed over; shard threads allocated {string.Join(", ", after.Bytes.Zip(before.Bytes, (a, b) => a - b))} B; " +
             $"the submitting/taking thread {threadBytes} B (one flush command per chunk)");
         Assert.That(measured, Is.EqualTo((lines.Count - warm) / 2), "every conversion of the measured part attributed and handed over once");
-        Assert.That(after.Bytes.Zip(before.Bytes, (a, b) => a - b), Has.All.Zero, "shard threads: copying into the pending buffer allocates nothing");
+        for (int i = 0; i < options.Shards; i++)
+        {
+            AllocationGate.AssertNone(after.Bytes[i] - before.Bytes[i], $"the thread of shard {i}, copying into the pending buffer");
+        }
         Assert.That(threadBytes, Is.LessThan((lines.Count - warm) / 10), "the taking side allocates per batch at most, never per event");
     }
 

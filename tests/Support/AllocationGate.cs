@@ -1,0 +1,41 @@
+using System.Globalization;
+
+namespace Attribution.Tests.Support;
+
+/// <summary>
+/// The one allocation gate of the suite, used by every zero-allocation test: bytes are read from the measured thread's own
+/// allocation counter (<see cref="GC.GetAllocatedBytesForCurrentThread"/>), so other threads (the test runner, timers, the
+/// JIT's worker) never count, and a failure names the measured number.
+/// </summary>
+public static class AllocationGate
+{
+    /// <summary>Bytes allocated so far by the calling thread; read it twice on the thread being measured and subtract.</summary>
+    public static long ThreadBytes() => GC.GetAllocatedBytesForCurrentThread();
+
+    /// <summary>
+    /// Runs <paramref name="warmUp"/> (JIT tiers, pools, buffers grown to their final size), then returns the bytes the calling
+    /// thread allocated while <paramref name="measured"/> ran.
+    /// </summary>
+    public static long Measure(Action warmUp, Action measured)
+    {
+        ArgumentNullException.ThrowIfNull(warmUp);
+        ArgumentNullException.ThrowIfNull(measured);
+        warmUp();
+        long before = ThreadBytes();
+        measured();
+        return ThreadBytes() - before;
+    }
+
+    /// <summary>Runs <paramref name="action"/> once to warm it up, then returns the bytes the calling thread allocated in a second run.</summary>
+    public static long Measure(Action action) => Measure(action, action);
+
+    /// <summary>Prints <paramref name="bytes"/> and fails, with the number, unless it is zero.</summary>
+    /// <param name="bytes">What a measurement returned (never a literal).</param>
+    /// <param name="what">The measured work and thread, e.g. "1,000,000 decodes on the test thread".</param>
+    public static void AssertNone(long bytes, string what)
+    {
+        string measured = $"{what}: {bytes.ToString("N0", CultureInfo.InvariantCulture)} B allocated";
+        TestContext.Out.WriteLine(measured);
+        Assert.That(bytes, Is.Zero, measured + " (zero expected after warm-up)");
+    }
+}
