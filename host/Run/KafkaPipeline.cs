@@ -23,7 +23,7 @@ namespace Attribution.Host.Run;
 /// in-flight work first; lost partitions and aborted transactions rewind every owned partition to its
 /// committed offset (state dropped, rebuilt from input). A fenced or fatal producer stops the run.</para>
 /// </remarks>
-public sealed class KafkaPipeline : IDisposable
+public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
 {
     private static readonly TimeSpan EngineTimeout = TimeSpan.FromSeconds(60);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Attribution.Host.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -9,12 +10,14 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Prometheus;
 
 namespace Attribution.Host.Run;
 
 /// <summary>
-/// <c>GET /metrics</c> (Prometheus text format 0.0.4) and <c>GET /health</c> (200 when the pipeline owns its
-/// partitions and has not failed, else 503), served by Kestrel on one address and port, with bounded connections,
+/// <c>GET /metrics</c> (prometheus-net's exporter: text format 0.0.4, or OpenMetrics when the scraper asks for it) and
+/// <c>GET /health</c> (200 when the pipeline owns its partitions and has not failed, else 503), served by Kestrel on
+/// one address and port, with bounded connections,
 /// request sizes and idle times so that no client can exhaust the host. Kestrel runs on the thread pool; the
 /// pipeline's shard and source threads are its own and never serve a request.
 /// </summary>
@@ -54,15 +57,20 @@ public sealed class MetricsServer : IDisposable
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(2);
 
     private const string TextType = "text/plain; charset=utf-8";
-    private const string PrometheusType = "text/plain; version=0.0.4; charset=utf-8";
+
+    // The .NET runtime's own meter (GC, heap, thread pool, locks, exceptions, JIT): exported beside prometheus-net's
+    // process and dotnet figures. Kestrel's meters stay out: they would count every Kestrel server in the process.
+    private const string RuntimeMeter = "System.Runtime";
 
     private readonly WebApplication _app;
     private readonly MetricsConnectionLimit _connections;
+    private readonly IDisposable _runtimeMeters;
 
-    private MetricsServer(WebApplication app, MetricsConnectionLimit connections)
+    private MetricsServer(WebApplication app, MetricsConnectionLimit connections, IDisposable runtimeMeters)
     {
         _app = app;
         _connections = connections;
+        _runtimeMeters = runtimeMeters;
     }
 
     /// <summary>Connections closed so far because <see cref="ConnectionLimit"/> was reached.</summary>
@@ -72,14 +80,23 @@ public sealed class MetricsServer : IDisposable
     /// Starts serving on <paramref name="address"/> (127.0.0.1 unless the operator widens it) and
     /// <paramref name="port"/>; null, with the reason in <paramref name="problem"/>, when it cannot listen there.
     /// </summary>
-    public static MetricsServer? TryStart(IPAddress address, int port, KafkaPipeline pipeline, RunLog log, out string? problem)
+    public static MetricsServer? TryStart(IPAddress address, int port, IPipelineFigures pipeline, RunLog log, out string? problem)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(log);
+        CollectorRegistry registry = pipeline.Stats.Metrics;
+        DotNetStats.Register(registry);
+        PipelineMetrics.Register(registry, pipeline);
+        var runtimeMeters = MeterAdapter.StartListening(new MeterAdapterOptions
+        {
+            Registry = registry,
+            MetricFactory = Metrics.WithCustomRegistry(registry), // its default is the process-wide registry's factory
+            InstrumentFilterPredicate = instrument => instrument.Meter.Name == RuntimeMeter,
+        });
         var connections = new MetricsConnectionLimit(ConnectionLimit, log);
         var app = Build(address, port, connections);
-        MapEndpoints(app, pipeline, connections);
+        MapEndpoints(app, pipeline, registry, connections);
         try
         {
             app.StartAsync().GetAwaiter().GetResult();
@@ -87,12 +104,13 @@ public sealed class MetricsServer : IDisposable
         catch (Exception e) when (e is IOException or SocketException)
         {
             ((IDisposable)app).Dispose();
+            runtimeMeters.Dispose();
             problem = (e.InnerException ?? e).Message.TrimEnd('.');
             return null;
         }
         problem = null;
         log.Info("metrics", $"listening address={address} port={port} connection_limit={ConnectionLimit}");
-        return new MetricsServer(app, connections);
+        return new MetricsServer(app, connections, runtimeMeters);
     }
 
     // A bare Kestrel: no configuration sources, logging or console lifetime of the generic host, HTTP/1.1 only.
@@ -130,7 +148,7 @@ public sealed class MetricsServer : IDisposable
     }
 
     // One line per endpoint; a path none of them matches gets the old plain-text 404.
-    private static void MapEndpoints(WebApplication app, KafkaPipeline pipeline, MetricsConnectionLimit connections)
+    private static void MapEndpoints(WebApplication app, IPipelineFigures pipeline, CollectorRegistry registry, MetricsConnectionLimit connections)
     {
         app.Use(async (context, next) =>
         {
@@ -145,7 +163,7 @@ public sealed class MetricsServer : IDisposable
             }
             connections.Touch(context.Connection.Id);
         });
-        app.Map("/metrics", context => Write(context, 200, PrometheusType, MetricsText.Render(pipeline)));
+        app.MapMetrics("/metrics", registry);
         app.Map("/health", context =>
         {
             var (status, body) = Health(pipeline);
@@ -153,7 +171,7 @@ public sealed class MetricsServer : IDisposable
         });
     }
 
-    private static (int Status, string Body) Health(KafkaPipeline pipeline)
+    private static (int Status, string Body) Health(IPipelineFigures pipeline)
     {
         if (pipeline.FatalError is { } error)
         {
@@ -180,5 +198,6 @@ public sealed class MetricsServer : IDisposable
             _app.StopAsync(timeout.Token).GetAwaiter().GetResult();
         }
         ((IDisposable)_app).Dispose();
+        _runtimeMeters.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using HdrHistogram;
+using Prometheus;
 
 namespace Attribution.Host.Run;
 
@@ -9,18 +10,31 @@ namespace Attribution.Host.Run;
 /// </summary>
 public sealed class PipelineStats
 {
-    /// <summary>Upper bounds (ms) of the end-to-end latency buckets exported to Prometheus.</summary>
-    public static readonly long[] LatencyBucketsMs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000];
+    /// <summary>Upper bounds (seconds) of the end-to-end latency buckets exported to Prometheus.</summary>
+    public static readonly double[] LatencyBucketsSeconds = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
 
     private const long MaxLatencyMs = 3_600_000;
     private readonly object _latencyLock = new();
     private readonly LongHistogram _total = new(MaxLatencyMs, 3);
     private readonly LongHistogram _recent = new(MaxLatencyMs, 3);
-    private readonly long[] _bucketCounts = new long[LatencyBucketsMs.Length + 1];
-    private long _latencySumMs;
+    private readonly Histogram _latency;
     private long _consumed, _replayed, _rejected, _produced, _deadLetters, _commits, _aborts, _rewinds;
     private long _silent, _already, _unowned, _lag, _lastCommitMs, _offsetsCommitted;
     private Dictionary<int, long> _lagByPartition = new();
+
+    /// <summary>A run's figures, all at zero.</summary>
+    public PipelineStats()
+    {
+        _latency = Prometheus.Metrics.WithCustomRegistry(Metrics).CreateHistogram(
+            "attribution_end_to_end_latency_seconds", "Input record produce time to its attribution committed, in seconds.",
+            new HistogramConfiguration { Buckets = LatencyBucketsSeconds, ExemplarBehavior = ExemplarBehavior.NoExemplars() });
+    }
+
+    /// <summary>
+    /// This run's Prometheus registry (not the process-wide default, so two pipelines in one process keep apart):
+    /// the latency histogram is recorded into it, and the metrics server adds the other figures, read at scrape time.
+    /// </summary>
+    public CollectorRegistry Metrics { get; } = Prometheus.Metrics.NewCustomRegistry();
 
     /// <summary>Input records read from Kafka (replayed ones included).</summary>
     public long Consumed => Volatile.Read(ref _consumed);
@@ -137,13 +151,7 @@ public sealed class PipelineStats
                 long ms = Math.Clamp(raw, 0, MaxLatencyMs);
                 _total.RecordValue(ms);
                 _recent.RecordValue(ms);
-                _latencySumMs += ms;
-                int b = 0;
-                while (b < LatencyBucketsMs.Length && ms > LatencyBucketsMs[b])
-                {
-                    b++;
-                }
-                _bucketCounts[b]++;
+                _latency.Observe(ms / 1000.0);
             }
         }
     }
@@ -169,22 +177,6 @@ public sealed class PipelineStats
             long v = _recent.GetValueAtPercentile(percentile);
             _recent.Reset();
             return v;
-        }
-    }
-
-    /// <summary>Cumulative bucket counts (Prometheus style, last = +Inf), the sum in ms and the count.</summary>
-    public (long[] Cumulative, long SumMs, long Count) LatencyBuckets()
-    {
-        lock (_latencyLock)
-        {
-            var cumulative = new long[_bucketCounts.Length];
-            long run = 0;
-            for (int i = 0; i < cumulative.Length; i++)
-            {
-                run += _bucketCounts[i];
-                cumulative[i] = run;
-            }
-            return (cumulative, _latencySumMs, run);
         }
     }
 }

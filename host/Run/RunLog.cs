@@ -1,58 +1,67 @@
-using System.Globalization;
+using System.Collections.Concurrent;
+using Attribution.Host.Observability;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 
 namespace Attribution.Host.Run;
 
 /// <summary>
-/// Structured log lines on standard error: <c>time level component key=value …</c>, one event per line,
-/// so they grep and parse easily. Thread-safe. librdkafka's own warnings and errors come through <see cref="Kafka"/>.
+/// The host's log: one event per line on standard error, each under a component (the logger category). A thin
+/// facade over <see cref="ILogger"/> so callers write <c>Info("rebalance", "assigned partitions=0,1")</c>; the
+/// form (<c>time level component key=value …</c> or JSON) and the level threshold come from the factory.
+/// Thread-safe. librdkafka's own warnings and errors come through <see cref="Kafka"/>.
 /// </summary>
 public sealed class RunLog
 {
-    private readonly TextWriter _writer;
-    private readonly object _lock = new();
+    private readonly ConcurrentDictionary<string, ILogger> _loggers = new(StringComparer.Ordinal);
 
-    /// <summary>Logs to <paramref name="writer"/>; <paramref name="quiet"/> keeps only warnings and errors.</summary>
+    /// <summary>Text lines to <paramref name="writer"/>; <paramref name="quiet"/> keeps only warnings and errors.</summary>
     public RunLog(TextWriter writer, bool quiet = false)
+        : this(HostLogging.CreateFactory(writer, quiet ? LogLevel.Warning : LogLevel.Information, LogFormat.Text))
     {
-        _writer = writer;
-        Quiet = quiet;
     }
 
-    /// <summary>Whether informational lines are suppressed.</summary>
-    public bool Quiet { get; }
+    /// <summary>Logs through <paramref name="factory"/>, one logger per component.</summary>
+    public RunLog(ILoggerFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Factory = factory;
+    }
+
+    /// <summary>A log writing entries at <paramref name="minimum"/> and above to <paramref name="writer"/> in <paramref name="format"/>.</summary>
+    public static RunLog Create(TextWriter writer, LogLevel minimum, LogFormat format) => new(HostLogging.CreateFactory(writer, minimum, format));
+
+    /// <summary>The factory behind this log, for components that take an <see cref="ILoggerFactory"/>.</summary>
+    public ILoggerFactory Factory { get; }
+
+    /// <summary>The logger of <paramref name="component"/>.</summary>
+    public ILogger Logger(string component) => _loggers.GetOrAdd(component, static (name, factory) => factory.CreateLogger(name), Factory);
 
     /// <summary>An informational event.</summary>
-    public void Info(string component, string message)
-    {
-        if (!Quiet)
-        {
-            Write("info", component, message);
-        }
-    }
+    public void Info(string component, string message) => Write(LogLevel.Information, component, message);
 
     /// <summary>A warning.</summary>
-    public void Warn(string component, string message) => Write("warn", component, message);
+    public void Warn(string component, string message) => Write(LogLevel.Warning, component, message);
 
     /// <summary>An error.</summary>
-    public void Error(string component, string message) => Write("error", component, message);
+    public void Error(string component, string message) => Write(LogLevel.Error, component, message);
 
     /// <summary>A librdkafka log message (warnings and worse; the rest is noise for operators).</summary>
     public void Kafka(LogMessage m)
     {
+        ArgumentNullException.ThrowIfNull(m);
         if (m.Level <= SyslogLevel.Warning)
         {
-            Write(m.Level <= SyslogLevel.Error ? "error" : "warn", "kafka", $"client={m.Name} facility={m.Facility} message=\"{m.Message}\"");
+            Write(m.Level <= SyslogLevel.Error ? LogLevel.Error : LogLevel.Warning, "kafka", $"client={m.Name} facility={m.Facility} message=\"{m.Message}\"");
         }
     }
 
-    private void Write(string level, string component, string message)
+    private void Write(LogLevel level, string component, string message)
     {
-        string line = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {level} {component} {message}");
-        lock (_lock)
+        var logger = Logger(component);
+        if (logger.IsEnabled(level))
         {
-            _writer.WriteLine(line);
-            _writer.Flush();
+            logger.Log(level, default, new LogFields(message), null, LogFields.Format);
         }
     }
 }

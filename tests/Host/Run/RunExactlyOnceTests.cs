@@ -35,7 +35,9 @@ public class RunExactlyOnceTests
             string metrics = http.GetStringAsync($"http://127.0.0.1:{port}/metrics").GetAwaiter().GetResult();
             int attributed = s.Expected.Steps.Count(x => x == "Attributed");
             Assert.That(metrics, Does.Contain($"attribution_attributions_produced_total {attributed}\n"));
-            Assert.That(metrics, Does.Contain("# TYPE attribution_end_to_end_latency_ms histogram"));
+            Assert.That(metrics, Does.Contain("# TYPE attribution_end_to_end_latency_seconds histogram"));
+            Assert.That(metrics, Does.Match(@"\nattribution_end_to_end_latency_seconds_count [1-9]\d*\n"), "latencies of committed attributions");
+            Assert.That(metrics, Does.Contain("attribution_events_total{kind=\"click\"}").And.Contain("attribution_outcomes_total{outcome=").And.Contain("\nprocess_cpu_seconds_total "));
             Assert.That(metrics, Does.Contain("attribution_events_rejected_total{reason=\"invalid_json\"}"));
         }
         host.Terminate();
