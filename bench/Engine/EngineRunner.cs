@@ -118,10 +118,10 @@ internal static class EngineRunner
     private static string DescribeState(AttributionEngine engine)
     {
         var parts = new List<string>();
-        foreach (ShardHandler shard in engine.Shards)
+        foreach (ShardStateStats shard in engine.ShardStats())
         {
-            FasterStateTableStats clicks = shard.Core.Clicks.GetStats();
-            FasterStateTableStats ids = shard.Core.Conversions.GetStats();
+            FasterStateTableStats clicks = shard.Clicks;
+            FasterStateTableStats ids = shard.Conversions;
             parts.Add($"shard {shard.Index}: {clicks.Count:N0} click keys, log {Mib(clicks.LogBytes)} MiB " +
                       $"({Mib(Math.Max(0, clicks.LogHeadAddress - clicks.LogBeginAddress))} MiB below the memory head), " +
                       $"{ids.Count:N0} conversion ids, log {Mib(ids.LogBytes)} MiB ({Mib(Math.Max(0, ids.LogHeadAddress - ids.LogBeginAddress))} MiB below head), " +

@@ -47,6 +47,34 @@ internal static unsafe class Guard
         return true;
     }
 
+    /// <summary>
+    /// The frame of every export on an open engine: resolves <paramref name="handle"/>, keeps <c>attr_close</c> waiting
+    /// while <paramref name="call"/> runs, and turns any exception into a status and message, so none crosses the boundary.
+    /// </summary>
+    public static int Call<TCall>(nint handle, TCall call) where TCall : struct, IEngineCall
+    {
+        try
+        {
+            NativeEngine? engine = EngineHandles.Find(handle);
+            if (engine is null || !engine.TryEnter())
+            {
+                return InvalidHandle(handle);
+            }
+            try
+            {
+                return call.Run(engine);
+            }
+            finally
+            {
+                engine.Exit();
+            }
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+    }
+
     /// <summary>Sets the error for a NULL required pointer.</summary>
     public static int Null(string name) => LastError.Set(AttrStatus.InvalidArgument, $"{name} must not be NULL.");
 

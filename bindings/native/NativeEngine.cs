@@ -119,51 +119,66 @@ internal sealed class NativeEngine
     public SnapshotInfo Snapshot()
     {
         Task<SnapshotInfo> done;
-        if (_multiProducer)
+        bool gated = EnterCommand();
+        try
         {
             done = Engine.SnapshotAsync();
         }
-        else
+        finally
         {
-            EnterCommand();
-            try
-            {
-                done = Engine.SnapshotAsync();
-            }
-            finally
-            {
-                Volatile.Write(ref _gate, GateFree);
-            }
+            ExitCommand(gated);
         }
         return done.GetAwaiter().GetResult();
     }
 
-    /// <summary>Runs a command through the ring, serialised with submitters on a single-producer ring.</summary>
-    public void Execute(ShardCommand command, TimeSpan timeout)
+    /// <summary>Waits until everything submitted before is applied and its outputs delivered, serialised with submitters on a single-producer ring.</summary>
+    public void Flush(TimeSpan timeout)
     {
-        if (_multiProducer)
-        {
-            Engine.Execute(command, timeout);
-            return;
-        }
-        EnterCommand();
+        bool gated = EnterCommand();
         try
         {
-            Engine.Execute(command, timeout);
+            Engine.Flush(timeout);
         }
         finally
         {
-            Volatile.Write(ref _gate, GateFree);
+            ExitCommand(gated);
         }
     }
 
-    // Single-producer ring: waits until no submit or other command holds the producer side.
-    private void EnterCommand()
+    /// <summary>The newest live click of (user, campaign), or null; serialised with submitters on a single-producer ring.</summary>
+    public LastClick? FindLastClick(ReadOnlySpan<byte> userId, ReadOnlySpan<byte> campaignId, TimeSpan timeout)
     {
+        bool gated = EnterCommand();
+        try
+        {
+            return Engine.FindLastClick(userId, campaignId, timeout);
+        }
+        finally
+        {
+            ExitCommand(gated);
+        }
+    }
+
+    // Single-producer ring: waits until no submit or other command holds the producer side; false (nothing taken) with several producers.
+    private bool EnterCommand()
+    {
+        if (_multiProducer)
+        {
+            return false;
+        }
         var spinner = default(SpinWait);
         while (Interlocked.CompareExchange(ref _gate, GateCommand, GateFree) != GateFree)
         {
             spinner.SpinOnce();
+        }
+        return true;
+    }
+
+    private void ExitCommand(bool entered)
+    {
+        if (entered)
+        {
+            Volatile.Write(ref _gate, GateFree);
         }
     }
 }

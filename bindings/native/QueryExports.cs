@@ -22,127 +22,173 @@ public static unsafe class QueryExports
     [UnmanagedCallersOnly(EntryPoint = "attr_poll")]
     public static int Poll(nint engine, byte* buffer, nuint capacity, nuint* written, nuint* needed)
     {
-        try
+        if (written is not null)
         {
-            if (written is not null)
-            {
-                *written = 0;
-            }
-            if (needed is not null)
-            {
-                *needed = 0;
-            }
-            NativeEngine? e = EngineHandles.Find(engine);
-            if (e is null || !e.TryEnter())
-            {
-                return Guard.InvalidHandle(engine);
-            }
-            try
-            {
-                if (written is null)
-                {
-                    return Guard.Null("written");
-                }
-                if (!Guard.TryOutput(buffer, capacity, "buf", out Span<byte> destination, out int status))
-                {
-                    return status;
-                }
-                bool whole = e.Output.Poll(destination, out int copied, out long more);
-                *written = (nuint)copied;
-                if (needed is not null)
-                {
-                    *needed = (nuint)more;
-                }
-                return whole ? 0 : LastError.Set(AttrStatus.BufferTooSmall,
-                    $"The next attribution needs {more} bytes, but the buffer holds {capacity}.");
-            }
-            finally
-            {
-                e.Exit();
-            }
+            *written = 0;
         }
-        catch (Exception ex)
+        if (needed is not null)
         {
-            return Guard.Fail(ex);
+            *needed = 0;
         }
+        return Guard.Call(engine, new PollCall(buffer, capacity, written, needed));
     }
 
     /// <summary><c>int attr_flush(attr_engine*, int64_t timeout_ms)</c>: waits until everything submitted before is applied and its attributions are pollable.</summary>
     [UnmanagedCallersOnly(EntryPoint = "attr_flush")]
-    public static int Flush(nint engine, long timeoutMs)
-    {
-        try
-        {
-            NativeEngine? e = EngineHandles.Find(engine);
-            if (e is null || !e.TryEnter())
-            {
-                return Guard.InvalidHandle(engine);
-            }
-            try
-            {
-                e.Execute(new FlushCommand(), timeoutMs <= 0 ? DefaultFlushTimeout : TimeSpan.FromMilliseconds(Math.Min(timeoutMs, int.MaxValue)));
-                return 0;
-            }
-            finally
-            {
-                e.Exit();
-            }
-        }
-        catch (Exception ex)
-        {
-            return Guard.Fail(ex);
-        }
-    }
+    public static int Flush(nint engine, long timeoutMs) => Guard.Call(engine, new FlushCall(timeoutMs));
 
     /// <summary>
     /// <c>int attr_snapshot(attr_engine*, const char* dir, size_t dir_len)</c>: writes a consistent
     /// snapshot into the engine's state directory (dir empty, or naming that directory) and waits until it is durable.
     /// </summary>
     [UnmanagedCallersOnly(EntryPoint = "attr_snapshot")]
-    public static int Snapshot(nint engine, byte* directory, nuint length)
+    public static int Snapshot(nint engine, byte* directory, nuint length) => Guard.Call(engine, new SnapshotCall(directory, length));
+
+    /// <summary><c>int attr_counters(attr_engine*, attr_counters* out, size_t struct_size)</c>.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "attr_counters")]
+    public static int Counters(nint engine, CountersV1* counters, nuint structSize) => Guard.Call(engine, new CountersCall(counters, structSize));
+
+    /// <summary>
+    /// <c>int attr_last_click(attr_engine*, const char* user, size_t user_len, const char* campaign,
+    /// size_t campaign_len, uint8_t* buf, size_t cap, size_t* written)</c>.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "attr_last_click")]
+    public static int LastClick(nint engine, byte* user, nuint userLength, byte* campaign, nuint campaignLength, byte* buffer, nuint capacity, nuint* written)
     {
-        try
+        if (written is not null)
         {
-            NativeEngine? e = EngineHandles.Find(engine);
-            if (e is null || !e.TryEnter())
+            *written = 0;
+        }
+        return Guard.Call(engine, new LastClickCall(user, userLength, campaign, campaignLength, buffer, capacity, written));
+    }
+
+    private readonly struct PollCall(byte* buffer, nuint capacity, nuint* written, nuint* needed) : IEngineCall
+    {
+        public int Run(NativeEngine e)
+        {
+            if (written is null)
             {
-                return Guard.InvalidHandle(engine);
+                return Guard.Null("written");
+            }
+            if (!Guard.TryOutput(buffer, capacity, "buf", out Span<byte> destination, out int status))
+            {
+                return status;
+            }
+            bool whole = e.Output.Poll(destination, out int copied, out long more);
+            *written = (nuint)copied;
+            if (needed is not null)
+            {
+                *needed = (nuint)more;
+            }
+            return whole ? 0 : LastError.Set(AttrStatus.BufferTooSmall,
+                $"The next attribution needs {more} bytes, but the buffer holds {capacity}.");
+        }
+    }
+
+    private readonly struct FlushCall(long timeoutMs) : IEngineCall
+    {
+        public int Run(NativeEngine e)
+        {
+            e.Flush(timeoutMs <= 0 ? DefaultFlushTimeout : TimeSpan.FromMilliseconds(Math.Min(timeoutMs, int.MaxValue)));
+            return 0;
+        }
+    }
+
+    private readonly struct SnapshotCall(byte* directory, nuint length) : IEngineCall
+    {
+        public int Run(NativeEngine e)
+        {
+            if (!Guard.TryInput(directory, length, "dir", out ReadOnlySpan<byte> dir, out int status))
+            {
+                return status;
+            }
+            if (e.Config.Engine.StateDirectory is null)
+            {
+                // A private temporary directory is deleted on close: a snapshot there could never be recovered.
+                return LastError.Set(AttrStatus.Unsupported,
+                    "This engine has no state directory: open the engine with a state_dir to take snapshots."u8);
+            }
+            if (!dir.IsEmpty && !NamesStateDirectory(dir, e.Engine.StateDirectory))
+            {
+                return LastError.Set(AttrStatus.InvalidArgument,
+                    $"Snapshots are written into the engine's state_dir '{e.Engine.StateDirectory}': dir must be empty or name that directory.");
             }
             try
             {
-                if (!Guard.TryInput(directory, length, "dir", out ReadOnlySpan<byte> dir, out int status))
-                {
-                    return status;
-                }
-                if (e.Config.Engine.StateDirectory is null)
-                {
-                    // A private temporary directory is deleted on close: a snapshot there could never be recovered.
-                    return LastError.Set(AttrStatus.Unsupported,
-                        "This engine has no state directory: open the engine with a state_dir to take snapshots."u8);
-                }
-                if (!dir.IsEmpty && !NamesStateDirectory(dir, e.Engine.StateDirectory))
-                {
-                    return LastError.Set(AttrStatus.InvalidArgument,
-                        $"Snapshots are written into the engine's state_dir '{e.Engine.StateDirectory}': dir must be empty or name that directory.");
-                }
-                try
-                {
-                    e.Snapshot();
-                }
-                catch (SnapshotFailedException ex)
-                {
-                    return LastError.Set(AttrStatus.Error, ex.Message);
-                }
-                return 0;
+                e.Snapshot();
             }
-            finally
+            catch (SnapshotFailedException ex)
             {
-                e.Exit();
+                return LastError.Set(AttrStatus.Error, ex.Message);
             }
+            return 0;
         }
-        catch (Exception ex)
+    }
+
+    private readonly struct CountersCall(CountersV1* counters, nuint structSize) : IEngineCall
+    {
+        public int Run(NativeEngine e)
         {
-            return Guard.Fail(ex);
+            if (counters is null)
+            {
+                return Guard.Null("out");
+            }
+            if (structSize < 8 || structSize > Guard.MaxLength)
+            {
+                return LastError.Set(AttrStatus.InvalidArgument,
+                    $"struct_size must be sizeof(attr_counters) (at least 8 bytes), but it is {structSize}.");
+            }
+            int size = (int)Math.Min((ulong)structSize, (ulong)sizeof(CountersV1));
+            CountersV1 snapshot = Read(e);
+            snapshot.Size = (uint)size;
+            // Older callers pass a smaller struct: write only the prefix they know.
+            new ReadOnlySpan<byte>(&snapshot, size).CopyTo(new Span<byte>(counters, size));
+            return 0;
+        }
+    }
+
+    private readonly struct LastClickCall(byte* user, nuint userLength, byte* campaign, nuint campaignLength, byte* buffer, nuint capacity, nuint* written) : IEngineCall
+    {
+        public int Run(NativeEngine e)
+        {
+            if (written is null)
+            {
+                return Guard.Null("written");
+            }
+            if (!Guard.TryInput(user, userLength, "user", out ReadOnlySpan<byte> userId, out int status)
+                || !Guard.TryInput(campaign, campaignLength, "campaign", out ReadOnlySpan<byte> campaignId, out status)
+                || !Guard.TryOutput(buffer, capacity, "buf", out Span<byte> destination, out status))
+            {
+                return status;
+            }
+            if (!ValidId(userId) || !ValidId(campaignId))
+            {
+                return LastError.Set(AttrStatus.InvalidArgument,
+                    $"The user and campaign ids must be valid UTF-8 of 1 to {EventRecord.MaxIdBytes} bytes.");
+            }
+            if (e.FindLastClick(userId, campaignId, QueryTimeout) is not { } click)
+            {
+                return LastError.Set(AttrStatus.NotFound, "No live click of this user and campaign."u8);
+            }
+            var json = new ArrayBufferWriter<byte>(256);
+            using (var writer = new Utf8JsonWriter(json, QueryJson))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("click_id"u8, click.ClickId.Span);
+                writer.WriteString("ad_id"u8, click.AdId.Span);
+                writer.WriteString("source"u8, click.Source.Span);
+                writer.WriteNumber("timestamp"u8, click.Timestamp);
+                writer.WriteEndObject();
+            }
+            if (json.WrittenCount > destination.Length)
+            {
+                *written = (nuint)json.WrittenCount;
+                return LastError.Set(AttrStatus.BufferTooSmall,
+                    $"The click needs {json.WrittenCount} bytes, but the buffer holds {capacity} (*written holds the size needed).");
+            }
+            json.WrittenSpan.CopyTo(destination);
+            *written = (nuint)json.WrittenCount;
+            return 0;
         }
     }
 
@@ -155,118 +201,6 @@ public static unsafe class QueryExports
         }
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Encoding.UTF8.GetString(dir)));
         return string.Equals(full, Path.TrimEndingDirectorySeparator(Path.GetFullPath(stateDirectory)), StringComparison.Ordinal);
-    }
-
-    /// <summary><c>int attr_counters(attr_engine*, attr_counters* out, size_t struct_size)</c>.</summary>
-    [UnmanagedCallersOnly(EntryPoint = "attr_counters")]
-    public static int Counters(nint engine, CountersV1* counters, nuint structSize)
-    {
-        try
-        {
-            NativeEngine? e = EngineHandles.Find(engine);
-            if (e is null || !e.TryEnter())
-            {
-                return Guard.InvalidHandle(engine);
-            }
-            try
-            {
-                if (counters is null)
-                {
-                    return Guard.Null("out");
-                }
-                if (structSize < 8 || structSize > Guard.MaxLength)
-                {
-                    return LastError.Set(AttrStatus.InvalidArgument,
-                        $"struct_size must be sizeof(attr_counters) (at least 8 bytes), but it is {structSize}.");
-                }
-                int size = (int)Math.Min((ulong)structSize, (ulong)sizeof(CountersV1));
-                CountersV1 snapshot = Read(e);
-                snapshot.Size = (uint)size;
-                // Older callers pass a smaller struct: write only the prefix they know.
-                new ReadOnlySpan<byte>(&snapshot, size).CopyTo(new Span<byte>(counters, size));
-                return 0;
-            }
-            finally
-            {
-                e.Exit();
-            }
-        }
-        catch (Exception ex)
-        {
-            return Guard.Fail(ex);
-        }
-    }
-
-    /// <summary>
-    /// <c>int attr_last_click(attr_engine*, const char* user, size_t user_len, const char* campaign,
-    /// size_t campaign_len, uint8_t* buf, size_t cap, size_t* written)</c>.
-    /// </summary>
-    [UnmanagedCallersOnly(EntryPoint = "attr_last_click")]
-    public static int LastClick(nint engine, byte* user, nuint userLength, byte* campaign, nuint campaignLength, byte* buffer, nuint capacity, nuint* written)
-    {
-        try
-        {
-            if (written is not null)
-            {
-                *written = 0;
-            }
-            NativeEngine? e = EngineHandles.Find(engine);
-            if (e is null || !e.TryEnter())
-            {
-                return Guard.InvalidHandle(engine);
-            }
-            try
-            {
-                if (written is null)
-                {
-                    return Guard.Null("written");
-                }
-                if (!Guard.TryInput(user, userLength, "user", out ReadOnlySpan<byte> userId, out int status)
-                    || !Guard.TryInput(campaign, campaignLength, "campaign", out ReadOnlySpan<byte> campaignId, out status)
-                    || !Guard.TryOutput(buffer, capacity, "buf", out Span<byte> destination, out status))
-                {
-                    return status;
-                }
-                if (!ValidId(userId) || !ValidId(campaignId))
-                {
-                    return LastError.Set(AttrStatus.InvalidArgument,
-                        $"The user and campaign ids must be valid UTF-8 of 1 to {EventRecord.MaxIdBytes} bytes.");
-                }
-                var query = new LastClickQuery(userId, campaignId, e.Config.Engine.Attribution.Partitions, e.Config.Engine.Shards);
-                e.Execute(query, QueryTimeout);
-                if (!query.Found)
-                {
-                    return LastError.Set(AttrStatus.NotFound, "No live click of this user and campaign."u8);
-                }
-                var json = new ArrayBufferWriter<byte>(256);
-                using (var writer = new Utf8JsonWriter(json, QueryJson))
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("click_id"u8, query.ClickId);
-                    writer.WriteString("ad_id"u8, query.AdId);
-                    writer.WriteString("source"u8, query.Source);
-                    writer.WriteNumber("timestamp"u8, query.Timestamp);
-                    writer.WriteEndObject();
-                }
-                if (json.WrittenCount > destination.Length)
-                {
-                    *written = (nuint)json.WrittenCount;
-                    return LastError.Set(AttrStatus.BufferTooSmall,
-                        $"The click needs {json.WrittenCount} bytes, but the buffer holds {capacity} (*written holds the size needed).");
-                }
-                json.WrittenSpan.CopyTo(destination);
-                *written = (nuint)json.WrittenCount;
-                return 0;
-            }
-            finally
-            {
-                e.Exit();
-            }
-        }
-        catch (Exception ex)
-        {
-            return Guard.Fail(ex);
-        }
     }
 
     private static bool ValidId(ReadOnlySpan<byte> id) => !id.IsEmpty && id.Length <= EventRecord.MaxIdBytes && Utf8.IsValid(id);

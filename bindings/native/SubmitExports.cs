@@ -14,63 +14,11 @@ public static unsafe class SubmitExports
     [UnmanagedCallersOnly(EntryPoint = "attr_submit")]
     public static int Submit(nint engine, byte* record, nuint length, int format, long position, int* rejectReason)
     {
-        try
+        if (rejectReason is not null)
         {
-            if (rejectReason is not null)
-            {
-                *rejectReason = 0;
-            }
-            NativeEngine? e = EngineHandles.Find(engine);
-            if (e is null || !e.TryEnter())
-            {
-                return Guard.InvalidHandle(engine);
-            }
-            try
-            {
-                if (!Guard.TryInput(record, length, "record", out ReadOnlySpan<byte> span, out int status))
-                {
-                    return status;
-                }
-                if ((uint)format > (uint)WireFormat.MessagePack)
-                {
-                    return LastError.Set(AttrStatus.InvalidArgument, $"The format must be ATTR_FORMAT_JSON (0) or ATTR_FORMAT_MSGPACK (1), but it is {format}.");
-                }
-                if (e.Output.IsFull)
-                {
-                    return Backpressure();
-                }
-                if (e.EnterSubmit() != AttrStatus.Ok)
-                {
-                    return Busy();
-                }
-                RejectReason reason;
-                try
-                {
-                    reason = e.Engine.Submit(span, position, -1, (WireFormat)format);
-                }
-                finally
-                {
-                    e.ExitSubmit();
-                }
-                if (reason == RejectReason.None)
-                {
-                    return 0;
-                }
-                if (rejectReason is not null)
-                {
-                    *rejectReason = (int)reason;
-                }
-                return LastError.Set(AttrStatus.Rejected, Guard.RejectMessage(reason));
-            }
-            finally
-            {
-                e.Exit();
-            }
+            *rejectReason = 0;
         }
-        catch (Exception ex)
-        {
-            return Guard.Fail(ex);
-        }
+        return Guard.Call(engine, new SubmitCall(record, length, format, position, rejectReason));
     }
 
     /// <summary><c>int attr_submit_batch(attr_engine*, const uint8_t* ndjson, size_t len, int64_t first_position, attr_batch_result* out)</c>.</summary>
@@ -85,50 +33,80 @@ public static unsafe class SubmitExports
 
     private static int Batch(nint engine, byte* input, nuint length, long firstPosition, BatchResult* result, WireFormat format)
     {
-        try
+        if (result is not null)
         {
-            if (result is not null)
+            *result = new BatchResult { FirstRejected = -1 };
+        }
+        return Guard.Call(engine, new BatchCall(input, length, firstPosition, result, format));
+    }
+
+    private readonly struct SubmitCall(byte* record, nuint length, int format, long position, int* rejectReason) : IEngineCall
+    {
+        public int Run(NativeEngine e)
+        {
+            if (!Guard.TryInput(record, length, "record", out ReadOnlySpan<byte> span, out int status))
             {
-                *result = new BatchResult { FirstRejected = -1 };
+                return status;
             }
-            NativeEngine? e = EngineHandles.Find(engine);
-            if (e is null || !e.TryEnter())
+            if ((uint)format > (uint)WireFormat.MessagePack)
             {
-                return Guard.InvalidHandle(engine);
+                return LastError.Set(AttrStatus.InvalidArgument, $"The format must be ATTR_FORMAT_JSON (0) or ATTR_FORMAT_MSGPACK (1), but it is {format}.");
             }
+            if (e.Output.IsFull)
+            {
+                return Backpressure();
+            }
+            if (e.EnterSubmit() != AttrStatus.Ok)
+            {
+                return Busy();
+            }
+            RejectReason reason;
             try
             {
-                if (result is null)
-                {
-                    return Guard.Null("out");
-                }
-                if (!Guard.TryInput(input, length, format == WireFormat.Json ? "ndjson" : "frames", out ReadOnlySpan<byte> span, out int status))
-                {
-                    return status;
-                }
-                if (e.EnterSubmit() != AttrStatus.Ok)
-                {
-                    return Busy();
-                }
-                try
-                {
-                    return format == WireFormat.Json
-                        ? SubmitLines(e, span, firstPosition, ref *result)
-                        : SubmitFrames(e, span, firstPosition, ref *result);
-                }
-                finally
-                {
-                    e.ExitSubmit();
-                }
+                reason = e.Engine.Submit(span, position, -1, (WireFormat)format);
             }
             finally
             {
-                e.Exit();
+                e.ExitSubmit();
             }
+            if (reason == RejectReason.None)
+            {
+                return 0;
+            }
+            if (rejectReason is not null)
+            {
+                *rejectReason = (int)reason;
+            }
+            return LastError.Set(AttrStatus.Rejected, Guard.RejectMessage(reason));
         }
-        catch (Exception ex)
+    }
+
+    private readonly struct BatchCall(byte* input, nuint length, long firstPosition, BatchResult* result, WireFormat format) : IEngineCall
+    {
+        public int Run(NativeEngine e)
         {
-            return Guard.Fail(ex);
+            if (result is null)
+            {
+                return Guard.Null("out");
+            }
+            if (!Guard.TryInput(input, length, format == WireFormat.Json ? "ndjson" : "frames", out ReadOnlySpan<byte> span, out int status))
+            {
+                return status;
+            }
+            if (e.EnterSubmit() != AttrStatus.Ok)
+            {
+                return Busy();
+            }
+            try
+            {
+                return format == WireFormat.Json
+                    ? SubmitLines(e, span, firstPosition, ref *result)
+                    : SubmitFrames(e, span, firstPosition, ref *result);
+            }
+            finally
+            {
+                e.ExitSubmit();
+            }
         }
     }
 

@@ -11,7 +11,7 @@ namespace Attribution.Engine.Attribution;
 /// <see cref="Process{TSink}"/> call allocates nothing (the tables may, see their docs).
 /// </summary>
 /// <typeparam name="TTable">The table type; generic so the JIT calls it directly.</typeparam>
-public sealed class AttributionCore<TTable> where TTable : class, IStateTable
+internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
 {
     private readonly TTable _clicks;
     private readonly TTable _conversions;

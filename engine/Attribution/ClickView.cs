@@ -1,7 +1,7 @@
 namespace Attribution.Engine.Attribution;
 
 /// <summary>The stored click a conversion was attributed to, as spans over state bytes (valid only during the callback).</summary>
-public readonly ref struct ClickView
+internal readonly ref struct ClickView
 {
     /// <summary>Creates a view.</summary>
     public ClickView(ReadOnlySpan<byte> eventId, ReadOnlySpan<byte> adId, ReadOnlySpan<byte> source, long timestamp)

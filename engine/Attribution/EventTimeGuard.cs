@@ -10,7 +10,7 @@ namespace Attribution.Engine.Attribution;
 /// and up to J pending timestamps — is part of the partition's state: snapshots and partition files carry it.
 /// Owned by the submitting side; not thread-safe. <see cref="Judge"/> allocates nothing.
 /// </summary>
-public sealed class EventTimeGuard
+internal sealed class EventTimeGuard
 {
     private readonly long _skew;
     private readonly int _confirmations;

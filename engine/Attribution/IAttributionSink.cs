@@ -6,7 +6,7 @@ namespace Attribution.Engine.Attribution;
 /// Receives attributed conversions from <see cref="AttributionCore{TTable}.Process{TSink}"/>.
 /// Implement it as a struct: the core is generic over it, so the call is direct and allocation-free.
 /// </summary>
-public interface IAttributionSink
+internal interface IAttributionSink
 {
     /// <summary>
     /// Called once per attributed conversion, before the conversion id is remembered.

@@ -5,7 +5,7 @@ namespace Attribution.Engine.Attribution;
 /// attribution state (snapshots save and restore it with <see cref="Get"/>/<see cref="Set"/>).
 /// A growable array indexed by partition: it grows only when a new, higher partition appears.
 /// </summary>
-public sealed class PartitionWatermarks
+internal sealed class PartitionWatermarks
 {
     /// <summary>Watermark of a partition that has seen no event: nothing in it is expired.</summary>
     public const long None = long.MinValue;

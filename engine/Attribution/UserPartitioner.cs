@@ -7,7 +7,7 @@ namespace Attribution.Engine.Attribution;
 /// XXH3-64 with seed 0 is a published, platform-independent function, so the mapping is the
 /// same on every run and machine; state and snapshots depend on that.
 /// </summary>
-public static class UserPartitioner
+internal static class UserPartitioner
 {
     /// <summary>Returns <c>XXH3_64(userId) mod partitions</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="partitions"/> is not positive.</exception>

@@ -13,7 +13,7 @@ namespace Attribution.Engine.Codecs;
 /// Zero allocation: bytes are written directly (strings escaped for any valid UTF-8). Reusable, but not thread-safe:
 /// it caches the formatted window, so use one instance per writing thread.
 /// </remarks>
-public sealed class AttributionJsonWriter : IAttributionWriter
+internal sealed class AttributionJsonWriter : IAttributionWriter
 {
     // Field names, punctuation and the constant event type; strings and numbers are added per record.
     private const int FixedBytes = 256;

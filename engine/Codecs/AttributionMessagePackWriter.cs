@@ -12,7 +12,7 @@ namespace Attribution.Engine.Codecs;
 /// <c>attribution_window_hours</c> is an integer when whole (24), else a float64 (1.5), as JSON writes it.
 /// Uses the low-level <see cref="MessagePackWriter"/>; zero allocation, stateless, thread-safe.
 /// </summary>
-public sealed class AttributionMessagePackWriter : IAttributionWriter
+internal sealed class AttributionMessagePackWriter : IAttributionWriter
 {
     // Doubles beyond 2^53 are not all integers we could write exactly as int64; keep them float64.
     private const double MaxExactInteger = 9007199254740992d;

@@ -1,4 +1,5 @@
 using Attribution.Engine.Attribution;
+using Attribution.Engine.Events;
 using Attribution.Engine.Ring;
 using Attribution.Engine.Snapshots;
 
@@ -72,10 +73,25 @@ public sealed partial class AttributionEngine
         _guard.Restore(info.Partition, info.Watermark, info.PendingEventTimes);
     }
 
+    /// <summary>
+    /// The newest live click of (<paramref name="userId"/>, <paramref name="campaignId"/>) at this point of the stream
+    /// (every event submitted before the call is applied), or null when there is none. Same thread rules as <see cref="Submit"/>.
+    /// Allocates per call (not a per-event path).
+    /// </summary>
+    /// <exception cref="ArgumentException">An id is empty or longer than <see cref="EventRecord.MaxIdBytes"/> bytes.</exception>
+    /// <exception cref="TimeoutException">The owning shard did not answer within <paramref name="timeout"/> (default 1 minute).</exception>
+    /// <exception cref="ShardFailedException">A shard stopped because its output or state could not be written.</exception>
+    public LastClick? FindLastClick(ReadOnlySpan<byte> userId, ReadOnlySpan<byte> campaignId, TimeSpan? timeout = null)
+    {
+        var query = new LastClickQuery(userId, campaignId, _partitions, _shards.Length);
+        Execute(query, timeout ?? TimeSpan.FromMinutes(1));
+        return query.Found ? new LastClick(query.ClickId, query.AdId, query.Source, query.Timestamp) : null;
+    }
+
     /// <summary>Runs <paramref name="command"/> on every shard at this point of the stream and waits for it.</summary>
     /// <exception cref="TimeoutException">The shards did not all finish within <paramref name="timeout"/>.</exception>
     /// <exception cref="ShardFailedException">A shard stopped because its output or state could not be written.</exception>
-    public void Execute(ShardCommand command, TimeSpan timeout)
+    internal void Execute(ShardCommand command, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (Volatile.Read(ref _failure) is { } failure)

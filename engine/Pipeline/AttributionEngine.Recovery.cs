@@ -39,7 +39,7 @@ public sealed partial class AttributionEngine
     {
         var store = new SnapshotStore(options.StateDirectory!);
         IReadOnlyList<SnapshotEntry> entries = store.List();
-        SnapshotConfig current = SnapshotConfig.From(options);
+        SnapshotConfig current = options.ToSnapshotConfig();
         foreach (SnapshotEntry entry in entries)
         {
             SnapshotManifest manifest;

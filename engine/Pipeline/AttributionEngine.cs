@@ -7,13 +7,13 @@ namespace Attribution.Engine.Pipeline;
 
 /// <summary>
 /// The engine: a source thread submits records, which are decoded straight into preallocated ring
-/// slots; N shard threads (one <see cref="ShardHandler"/> each) apply the events of their partitions
+/// slots; N shard threads apply the events of their partitions
 /// to their FASTER state and hand attributions to an <see cref="IEngineOutput"/>.
 /// </summary>
 /// <remarks>
 /// Thread rules: <see cref="Submit"/> from one thread at a time unless <see cref="EngineOptions.MultiProducer"/>;
 /// <see cref="Snapshot"/>, <see cref="SnapshotAsync"/>, <see cref="SnapshotIfDue"/>,
-/// <see cref="SetSilentUntil"/>, <see cref="Flush"/> and <see cref="Execute"/> publish through the
+/// <see cref="SetSilentUntil"/>, <see cref="Flush"/>, <see cref="FindLastClick"/> and the partition commands publish through the
 /// ring too, so in single-producer mode call them from the submitting thread (or serialise them with
 /// it, as the C ABI does); periodic snapshots are started by <see cref="Submit"/> itself;
 /// <see cref="GetCounters"/> from any thread;
@@ -85,10 +85,10 @@ public sealed partial class AttributionEngine : IDisposable
             long nextSequence = existing.Count == 0 ? 1 : existing[0].Sequence + 1;
 
             // Recovery reopens the tables with the FASTER layout their checkpoints were written with.
-            SnapshotStorage storage = recover?.Storage ?? SnapshotStorage.From(options);
-            if (recover is not null && storage != SnapshotStorage.From(options))
+            SnapshotStorage storage = recover?.Storage ?? options.ToSnapshotStorage();
+            if (recover is not null && storage != options.ToSnapshotStorage())
             {
-                Log(options, $"Snapshot {recover.Sequence} was written with state table sizes {storage}; they are used instead of the configured {SnapshotStorage.From(options)}.");
+                Log(options, $"Snapshot {recover.Sequence} was written with state table sizes {storage}; they are used instead of the configured {options.ToSnapshotStorage()}.");
             }
 
             if (recover is null)
@@ -181,7 +181,19 @@ public sealed partial class AttributionEngine : IDisposable
     public EngineOptions Options { get; }
 
     /// <summary>The shards (their state may be read only while the engine is flushed and idle).</summary>
-    public IReadOnlyList<ShardHandler> Shards => _shards;
+    internal IReadOnlyList<ShardHandler> Shards => _shards;
+
+    /// <summary>Per shard: the sizes of its tables and what its sweeps removed; call while flushed and idle.</summary>
+    internal ShardStateStats[] ShardStats()
+    {
+        var stats = new ShardStateStats[_shards.Length];
+        for (int i = 0; i < stats.Length; i++)
+        {
+            ShardHandler s = _shards[i];
+            stats[i] = new ShardStateStats(s.Index, s.Core.Clicks.GetStats(), s.Core.Conversions.GetStats(), s.Sweeps, s.Expired);
+        }
+        return stats;
+    }
 
     /// <summary>The state directory in use.</summary>
     public string StateDirectory => _stateDirectory;

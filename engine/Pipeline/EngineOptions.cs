@@ -134,4 +134,30 @@ public sealed record EngineOptions
         }
         return null;
     }
+
+    /// <summary>The settings a snapshot records because state built under other values would give other results.</summary>
+    internal SnapshotConfig ToSnapshotConfig()
+    {
+        AttributionConfig a = Attribution;
+        return new SnapshotConfig
+        {
+            WindowMs = a.WindowMs,
+            AllowedLatenessMs = a.AllowedLatenessMs,
+            ConversionRetentionMs = a.EffectiveConversionRetentionMs,
+            Partitions = a.Partitions,
+            ClickHistory = a.ClickHistory,
+            MaxClockSkewMs = a.EffectiveMaxClockSkewMs,
+            ClockConfirmations = a.ClockConfirmations,
+            Shards = Shards,
+        };
+    }
+
+    /// <summary>The FASTER layout these options give the state tables (recorded in a snapshot, which must be read back with it).</summary>
+    internal SnapshotStorage ToSnapshotStorage() => new()
+    {
+        IndexBuckets = IndexBuckets,
+        ConversionIndexBuckets = ConversionIndexBuckets ?? IndexBuckets,
+        ClickMemoryBytes = ClickMemoryBytes,
+        ConversionMemoryBytes = ConversionMemoryBytes,
+    };
 }

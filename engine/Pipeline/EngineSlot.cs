@@ -3,7 +3,7 @@ using Attribution.Engine.Events;
 namespace Attribution.Engine.Pipeline;
 
 /// <summary>One preallocated ring slot: a decoded event or a control command. The source decodes straight into it.</summary>
-public struct EngineSlot
+internal struct EngineSlot
 {
     /// <summary>What the slot carries.</summary>
     public SlotKind Kind;

@@ -6,10 +6,9 @@ namespace Attribution.Engine.Pipeline;
 /// <summary>
 /// Live query: the newest live click of one (user, campaign), read on the shard that owns the user's
 /// partition at a consistent point of the stream (every event submitted before the query is applied).
-/// Run it with <see cref="AttributionEngine.Execute"/>, then read <see cref="Found"/> and the fields.
-/// Allocates per query (not a per-event path).
+/// Behind <see cref="AttributionEngine.FindLastClick"/>; allocates per query (not a per-event path).
 /// </summary>
-public sealed class LastClickQuery : ShardCommand
+internal sealed class LastClickQuery : ShardCommand
 {
     private readonly byte[] _userId;
     private readonly byte[] _campaignId;

@@ -7,7 +7,7 @@ namespace Attribution.Engine.Pipeline;
 /// the event stream (a consistent cut: everything before it is applied, nothing after). The caller
 /// waits for <see cref="Wait"/>; the last shard to finish signals it.
 /// </summary>
-public abstract class ShardCommand
+internal abstract class ShardCommand
 {
     // A monitor, not a ManualResetEventSlim, so a command needs no Dispose.
     private readonly object _gate = new();
@@ -101,14 +101,5 @@ public abstract class ShardCommand
             throw new InvalidOperationException($"A shard failed to execute {GetType().Name}: {e.Message}", e);
         }
         return done;
-    }
-}
-
-/// <summary>Flush: every shard delivers its outputs; once done, all events before it are applied and delivered.</summary>
-public sealed class FlushCommand : ShardCommand
-{
-    /// <inheritdoc/>
-    public override void Execute(ShardHandler shard)
-    {
     }
 }

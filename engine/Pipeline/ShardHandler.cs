@@ -13,7 +13,7 @@ namespace Attribution.Engine.Pipeline;
 /// attributions into its <see cref="OutputBatch"/> and delivers the batch at the end of each ring
 /// batch. No locks on this path: the ring's sequences are the only shared state.
 /// </summary>
-public sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
+internal sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
 {
     private readonly int _shards;
     private readonly IEngineOutput _output;

@@ -1,7 +1,7 @@
 namespace Attribution.Engine.Pipeline;
 
 /// <summary>What a ring slot carries.</summary>
-public enum SlotKind : byte
+internal enum SlotKind : byte
 {
     /// <summary>Nothing for the shards: a record the decoder rejected (counted by the producer).</summary>
     Skip = 0,

@@ -8,7 +8,7 @@ namespace Attribution.Engine.Ring;
 /// <see cref="Sequence"/> past the range (which frees the slots for producers or later stages).
 /// Generic over the handler so the per-event call is direct (inlined for struct handlers).
 /// </summary>
-public sealed class BatchEventProcessor<T, THandler> : IEventProcessor
+internal sealed class BatchEventProcessor<T, THandler> : IEventProcessor
     where T : struct
     where THandler : IEventHandler<T>
 {

@@ -5,7 +5,7 @@ namespace Attribution.Engine.Ring;
 /// of wake-up latency. Publishers pay a fence per publish and take the lock only while a consumer
 /// is actually waiting.
 /// </summary>
-public sealed class BlockingWaitStrategy : IWaitStrategy
+internal sealed class BlockingWaitStrategy : IWaitStrategy
 {
     private readonly object _gate = new();
     private int _waiters;

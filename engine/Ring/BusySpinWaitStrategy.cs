@@ -6,7 +6,7 @@ namespace Attribution.Engine.Ring;
 /// Spins on the dependents without ever giving up the core: the lowest hand-off latency, at the
 /// price of one core per waiting consumer. Use only with a core per thread.
 /// </summary>
-public readonly struct BusySpinWaitStrategy : IWaitStrategy
+internal readonly struct BusySpinWaitStrategy : IWaitStrategy
 {
     /// <inheritdoc />
     public bool IsBlocking => false;

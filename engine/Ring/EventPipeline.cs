@@ -15,7 +15,7 @@ namespace Attribution.Engine.Ring;
 /// pipeline.DrainAndStop(TimeSpan.FromSeconds(10));
 /// </code>
 /// </example>
-public sealed class EventPipeline<T> : IDisposable where T : struct
+internal sealed class EventPipeline<T> : IDisposable where T : struct
 {
     private const int Configuring = 0;
     private const int Started = 1;
@@ -44,9 +44,6 @@ public sealed class EventPipeline<T> : IDisposable where T : struct
 
     /// <summary>Every processor, stage by stage.</summary>
     public IReadOnlyList<IEventProcessor> Processors => _all;
-
-    /// <summary>Number of stages added.</summary>
-    public int StageCount => _stages.Count;
 
     /// <summary>The first fault that halted a processor (earliest stage first), or null.</summary>
     public HandlerFault? Fault
@@ -180,15 +177,6 @@ public sealed class EventPipeline<T> : IDisposable where T : struct
     {
         Interlocked.Exchange(ref _state, Stopped);
         return HaltAll(timeout);
-    }
-
-    /// <summary>Throws <see cref="ProcessorHaltedException"/> when a processor halted on a handler error.</summary>
-    public void ThrowIfFaulted()
-    {
-        if (Fault is { } fault)
-        {
-            throw new ProcessorHaltedException(fault);
-        }
     }
 
     /// <summary>Halts the processors (waiting up to 5 s); use <see cref="DrainAndStop"/> first for a clean stop.</summary>

@@ -1,7 +1,7 @@
 namespace Attribution.Engine.Ring;
 
 /// <summary>What a processor does after its handler threw.</summary>
-public enum FaultAction
+internal enum FaultAction
 {
     /// <summary>Skip the failed event and go on with the next one.</summary>
     Continue = 0,

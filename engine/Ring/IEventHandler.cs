@@ -6,7 +6,7 @@ namespace Attribution.Engine.Ring;
 /// (and inlines it for a struct). The hooks are required members, not default methods, because calling
 /// a default interface method on a struct boxes it; leave the ones you do not need empty.
 /// </summary>
-public interface IEventHandler<T> where T : struct
+internal interface IEventHandler<T> where T : struct
 {
     /// <summary>Handles one event in place. <paramref name="endOfBatch"/> is true on the last event
     /// currently available (a good moment to flush). Do not keep the reference after returning.</summary>

@@ -1,7 +1,7 @@
 namespace Attribution.Engine.Ring;
 
 /// <summary>A consumer of a ring that runs on its own thread (see <see cref="BatchEventProcessor{T, THandler}"/>).</summary>
-public interface IEventProcessor
+internal interface IEventProcessor
 {
     /// <summary>Name of the processor and of its thread.</summary>
     string Name { get; }

@@ -5,7 +5,7 @@ namespace Attribution.Engine.Ring;
 /// (or a sealed class) and each barrier is generic over its strategy, so the JIT compiles the
 /// wait loop per strategy with no interface call inside it.
 /// </summary>
-public interface IWaitStrategy
+internal interface IWaitStrategy
 {
     /// <summary>True when consumers may sleep on a signal, so publishers must call <see cref="SignalAllWhenBlocking"/>.</summary>
     bool IsBlocking { get; }

@@ -9,7 +9,7 @@ namespace Attribution.Engine.Ring;
 /// because claims complete out of order, each slot has an availability flag (the lap number of the
 /// sequence that last published into it), and consumers read only the contiguous published run.
 /// </summary>
-public sealed class MultiProducerSequencer : Sequencer
+internal sealed class MultiProducerSequencer : Sequencer
 {
     private readonly int[] _available;
     private readonly int _indexMask;
@@ -57,35 +57,6 @@ public sealed class MultiProducerSequencer : Sequencer
             spinner.SpinOnce();
         }
         _gateCache.Value = gate;
-    }
-
-    /// <inheritdoc />
-    public override bool TryNext(int n, out long hi)
-    {
-        if ((uint)(n - 1) >= (uint)BufferSize)
-        {
-            RingThrow.ClaimCountOutOfRange(n, BufferSize);
-        }
-        long current, next;
-        do
-        {
-            current = Cursor.Value;
-            next = current + n;
-            long wrapPoint = next - BufferSize;
-            if (wrapPoint > _gateCache.Value)
-            {
-                long gate = Sequence.Minimum(Gating, current);
-                _gateCache.Value = gate;
-                if (wrapPoint > gate)
-                {
-                    hi = 0;
-                    return false;
-                }
-            }
-        }
-        while (!Cursor.CompareAndSet(current, next));
-        hi = next;
-        return true;
     }
 
     /// <summary>Publishes one claimed sequence.</summary>

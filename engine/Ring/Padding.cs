@@ -5,7 +5,7 @@ namespace Attribution.Engine.Ring;
 /// thread and read by others gets <see cref="CacheLine"/> bytes of padding on each side, so no
 /// unrelated write can land in its cache line (false sharing).
 /// </summary>
-public static class Padding
+internal static class Padding
 {
     /// <summary>Assumed cache-line size in bytes (x64 and most ARM64 cores).</summary>
     public const int CacheLine = 64;

@@ -2,10 +2,10 @@ namespace Attribution.Engine.Ring;
 
 /// <summary>
 /// A processor stopped because its handler threw under a halting exception policy. Thrown to
-/// producers that would otherwise wait forever for the halted processor to free space, and by
-/// <see cref="EventPipeline{T}.ThrowIfFaulted"/>. The handler's exception is the inner exception.
+/// producers that would otherwise wait forever for the halted processor to free space.
+/// The handler's exception is the inner exception.
 /// </summary>
-public sealed class ProcessorHaltedException : Exception
+internal sealed class ProcessorHaltedException : Exception
 {
     /// <summary>Creates the exception for <paramref name="fault"/>.</summary>
     public ProcessorHaltedException(HandlerFault fault)

@@ -4,7 +4,7 @@ namespace Attribution.Engine.Ring;
 /// The default policy: counts and keeps the most recent faults, calls an optional callback, and lets the
 /// processor continue with the next event, so one bad event never stops a shard.
 /// </summary>
-public sealed class RecordAndContinuePolicy : IExceptionPolicy
+internal sealed class RecordAndContinuePolicy : IExceptionPolicy
 {
     /// <summary>How many recent faults are kept.</summary>
     public const int RecentCapacity = 32;

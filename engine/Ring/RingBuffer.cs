@@ -17,7 +17,7 @@ namespace Attribution.Engine.Ring;
 /// ring.Publish(seq);
 /// </code>
 /// </example>
-public sealed class RingBuffer<T> where T : struct
+internal sealed class RingBuffer<T> where T : struct
 {
     // Extra slots on both ends keep slot 0 and the last slot off cache lines shared with other heap objects.
     private static readonly int SlotPadding = Padding.CacheLine / Math.Max(1, Unsafe.SizeOf<T>()) + 1;
@@ -91,16 +91,6 @@ public sealed class RingBuffer<T> where T : struct
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long Next(int n) => _single is not null ? _single.Next(n) : _multi!.Next(n);
 
-    /// <summary>Claims the next slot only if one is free now; false when the ring is full.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryNext(out long sequence)
-        => _single is not null ? _single.TryNext(1, out sequence) : _multi!.TryNext(1, out sequence);
-
-    /// <summary>Claims <paramref name="n"/> slots only if they are free now; <paramref name="hi"/> is the highest.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryNext(int n, out long hi)
-        => _single is not null ? _single.TryNext(n, out hi) : _multi!.TryNext(n, out hi);
-
     /// <summary>Makes a claimed, written slot visible to consumers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Publish(long sequence)
@@ -134,7 +124,4 @@ public sealed class RingBuffer<T> where T : struct
 
     /// <summary>Adds consumer sequences producers must not lap (the last stage of a pipeline).</summary>
     public void AddGatingSequences(params Sequence[] sequences) => Sequencer.AddGatingSequences(sequences);
-
-    /// <summary>Removes a gating sequence; false when it was not there.</summary>
-    public bool RemoveGatingSequence(Sequence sequence) => Sequencer.RemoveGatingSequence(sequence);
 }

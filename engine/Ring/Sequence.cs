@@ -7,7 +7,7 @@ namespace Attribution.Engine.Ring;
 /// sharing. Reads are acquire, writes release: whatever a thread wrote to a slot before
 /// moving a sequence past it is visible to a thread that reads the new value.
 /// </summary>
-public sealed class Sequence
+internal sealed class Sequence
 {
     /// <summary>Value before anything is claimed or processed.</summary>
     public const long InitialValue = -1;
@@ -28,9 +28,6 @@ public sealed class Sequence
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         set => Volatile.Write(ref _slot.Value, value);
     }
-
-    /// <summary>Writes with a full fence, so later reads by this thread cannot move before the write.</summary>
-    public void SetWithFence(long value) => Interlocked.Exchange(ref _slot.Value, value);
 
     /// <summary>Atomically sets the value to <paramref name="next"/> when it equals <paramref name="expected"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

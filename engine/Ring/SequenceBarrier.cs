@@ -7,7 +7,7 @@ namespace Attribution.Engine.Ring;
 /// plus an alert flag used to stop the consumer. Create one per consumer with
 /// <see cref="RingBuffer{T}.NewBarrier"/>; its wait loop is compiled for the ring's wait strategy.
 /// </summary>
-public abstract class SequenceBarrier
+internal abstract class SequenceBarrier
 {
     private readonly Sequence _cursor;
     private readonly Sequence[] _dependents;

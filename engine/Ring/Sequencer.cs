@@ -6,7 +6,7 @@ namespace Attribution.Engine.Ring;
 /// Hands out ring sequences to producers and publishes them to consumers, never letting a producer
 /// pass the slowest gating sequence (the consumers at the end of the pipeline) by more than the ring size.
 /// </summary>
-public abstract class Sequencer
+internal abstract class Sequencer
 {
     private Sequence[] _gating = [];
     private HandlerFault? _consumerFault;
@@ -40,9 +40,6 @@ public abstract class Sequencer
 
     /// <summary>Claims the next <paramref name="n"/> slots, waiting while the ring is full; returns the highest claimed sequence.</summary>
     public abstract long Next(int n);
-
-    /// <summary>Claims <paramref name="n"/> slots if they are free now; false when the ring is full.</summary>
-    public abstract bool TryNext(int n, out long hi);
 
     /// <summary>Makes <paramref name="lo"/>..<paramref name="hi"/> (claimed, written) visible to consumers.</summary>
     public abstract void Publish(long lo, long hi);
@@ -83,26 +80,6 @@ public abstract class Sequencer
             }
         }
         while (Interlocked.CompareExchange(ref _gating, updated, current) != current);
-    }
-
-    /// <summary>Removes a gating sequence; false when it was not there.</summary>
-    public bool RemoveGatingSequence(Sequence sequence)
-    {
-        Sequence[] current, updated;
-        do
-        {
-            current = Gating;
-            int index = Array.IndexOf(current, sequence);
-            if (index < 0)
-            {
-                return false;
-            }
-            updated = new Sequence[current.Length - 1];
-            Array.Copy(current, 0, updated, 0, index);
-            Array.Copy(current, index + 1, updated, index, current.Length - index - 1);
-        }
-        while (Interlocked.CompareExchange(ref _gating, updated, current) != current);
-        return true;
     }
 
     /// <summary>Records that a consumer halted on an error, so producers stop waiting for it (first fault wins).</summary>

@@ -7,7 +7,7 @@ namespace Attribution.Engine.Ring;
 /// fields, publishing is one release store of the cursor. Not safe for concurrent producers;
 /// use <see cref="MultiProducerSequencer"/> for those.
 /// </summary>
-public sealed class SingleProducerSequencer : Sequencer
+internal sealed class SingleProducerSequencer : Sequencer
 {
     private ProducerPosition _position;
 
@@ -49,32 +49,6 @@ public sealed class SingleProducerSequencer : Sequencer
             spinner.SpinOnce();
         }
         _position.CachedGate = gate;
-    }
-
-    /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public override bool TryNext(int n, out long hi)
-    {
-        if ((uint)(n - 1) >= (uint)BufferSize)
-        {
-            RingThrow.ClaimCountOutOfRange(n, BufferSize);
-        }
-        long claimed = _position.Claimed;
-        long next = claimed + n;
-        long wrapPoint = next - BufferSize;
-        if (wrapPoint > _position.CachedGate)
-        {
-            long gate = Sequence.Minimum(Gating, claimed);
-            _position.CachedGate = gate;
-            if (wrapPoint > gate)
-            {
-                hi = 0;
-                return false;
-            }
-        }
-        _position.Claimed = next;
-        hi = next;
-        return true;
     }
 
     /// <summary>Publishes one claimed sequence.</summary>

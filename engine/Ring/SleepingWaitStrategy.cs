@@ -5,7 +5,7 @@ namespace Attribution.Engine.Ring;
 /// millisecond of hand-off latency after a quiet period. Suits background stages and embedders
 /// that value idle CPU over latency. Publishers never signal.
 /// </summary>
-public readonly struct SleepingWaitStrategy : IWaitStrategy
+internal readonly struct SleepingWaitStrategy : IWaitStrategy
 {
     /// <summary>Checks made with a pause before yielding.</summary>
     public const int SpinTries = 100;

@@ -6,7 +6,7 @@ namespace Attribution.Engine.Ring;
 /// Spins briefly, then yields the core between checks: near busy-spin latency when a core is free,
 /// and it lets other threads run when cores are oversubscribed. The default.
 /// </summary>
-public readonly struct YieldingWaitStrategy : IWaitStrategy
+internal readonly struct YieldingWaitStrategy : IWaitStrategy
 {
     /// <summary>Checks made with a pause before the strategy starts yielding.</summary>
     public const int SpinTries = 100;

@@ -1,6 +1,3 @@
-using Attribution.Engine.Attribution;
-using Attribution.Engine.Pipeline;
-
 namespace Attribution.Engine.Snapshots;
 
 /// <summary>The settings recorded in a manifest because state built under other values would give other results.</summary>
@@ -29,24 +26,6 @@ public sealed record SnapshotConfig
 
     /// <summary>Shards N (state of partition p lives in shard p mod N).</summary>
     public int Shards { get; init; }
-
-    /// <summary>The values in force for <paramref name="options"/>.</summary>
-    public static SnapshotConfig From(EngineOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        AttributionConfig a = options.Attribution;
-        return new SnapshotConfig
-        {
-            WindowMs = a.WindowMs,
-            AllowedLatenessMs = a.AllowedLatenessMs,
-            ConversionRetentionMs = a.EffectiveConversionRetentionMs,
-            Partitions = a.Partitions,
-            ClickHistory = a.ClickHistory,
-            MaxClockSkewMs = a.EffectiveMaxClockSkewMs,
-            ClockConfirmations = a.ClockConfirmations,
-            Shards = options.Shards,
-        };
-    }
 
     /// <summary>Null when <paramref name="current"/> equals this, else the first difference as "name: snapshot value vs current value".</summary>
     public string? Difference(SnapshotConfig current)

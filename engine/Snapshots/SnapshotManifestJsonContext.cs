@@ -11,4 +11,4 @@ namespace Attribution.Engine.Snapshots;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(SnapshotManifest))]
-public sealed partial class SnapshotManifestJsonContext : JsonSerializerContext;
+internal sealed partial class SnapshotManifestJsonContext : JsonSerializerContext;

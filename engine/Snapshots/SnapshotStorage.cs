@@ -1,5 +1,3 @@
-using Attribution.Engine.Pipeline;
-
 namespace Attribution.Engine.Snapshots;
 
 /// <summary>
@@ -20,17 +18,4 @@ public sealed record SnapshotStorage
 
     /// <summary>In-memory log budget of each conversion-id table.</summary>
     public long ConversionMemoryBytes { get; init; }
-
-    /// <summary>The values in force for <paramref name="options"/>.</summary>
-    public static SnapshotStorage From(EngineOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return new SnapshotStorage
-        {
-            IndexBuckets = options.IndexBuckets,
-            ConversionIndexBuckets = options.ConversionIndexBuckets ?? options.IndexBuckets,
-            ClickMemoryBytes = options.ClickMemoryBytes,
-            ConversionMemoryBytes = options.ConversionMemoryBytes,
-        };
-    }
 }

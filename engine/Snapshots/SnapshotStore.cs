@@ -10,7 +10,7 @@ namespace Attribution.Engine.Snapshots;
 /// verified or written, because those bytes never change while the engine runs and re-reading
 /// gigabytes of log for every snapshot would dominate its cost. Thread-safe.
 /// </summary>
-public sealed class SnapshotStore
+internal sealed class SnapshotStore
 {
     /// <summary>Folder of the manifests inside the state directory.</summary>
     public const string FolderName = "snapshots";

@@ -13,7 +13,7 @@ namespace Attribution.Engine.Snapshots;
 /// left by a killed process never blocks the next start. The file holds one line naming the holder
 /// (pid, host, command, since when) for the sentence a second opener gets; a second opener changes nothing.
 /// </summary>
-public sealed partial class StateDirectoryLock : IDisposable
+internal sealed partial class StateDirectoryLock : IDisposable
 {
     /// <summary>Name of the lock file inside the state directory.</summary>
     public const string FileName = "LOCK";

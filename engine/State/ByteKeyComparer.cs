@@ -5,7 +5,7 @@ namespace Attribution.Engine.State;
 /// with a <see cref="ReadOnlySpan{T}"/> so lookups need no key array. Hashes are per-process
 /// randomised (<see cref="HashCode"/>), so crafted user ids cannot force collisions.
 /// </summary>
-public sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+internal sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
 {
     /// <summary>The shared instance (stateless).</summary>
     public static ByteKeyComparer Instance { get; } = new();

@@ -6,7 +6,7 @@ namespace Attribution.Engine.State;
 /// them with an in-memory dictionary, Stage 2 with FASTER. Keys compare by exact bytes: two
 /// different keys never share an entry, whatever their hashes.
 /// </summary>
-public interface IStateTable : IDisposable
+internal interface IStateTable : IDisposable
 {
     /// <summary>Largest value a table accepts, in bytes.</summary>
     public const int MaxValueBytes = 2048;
@@ -38,7 +38,7 @@ public interface IStateTable : IDisposable
 }
 
 /// <summary>Decides, entry by entry, what <see cref="IStateTable.Sweep{TSweeper}"/> deletes.</summary>
-public interface IStateSweeper
+internal interface IStateSweeper
 {
     /// <summary>True to delete the entry.</summary>
     bool ShouldDelete(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);

@@ -71,7 +71,7 @@ public class EngineHandlesTests
         {
             Assert.That(e.EnterSubmit(), Is.EqualTo(AttrStatus.Ok));
             Assert.That(e.EnterSubmit(), Is.EqualTo(AttrStatus.Busy));
-            var flush = new Thread(() => e.Execute(new FlushCommand(), TimeSpan.FromSeconds(30)));
+            var flush = new Thread(() => e.Flush(TimeSpan.FromSeconds(30)));
             flush.Start();
             Assert.That(flush.Join(200), Is.False, "a flush must not claim the single-producer ring while a submit holds it");
             e.ExitSubmit();

@@ -8,4 +8,4 @@ namespace Attribution.Engine.State.Faster;
 /// <param name="Path">Absolute path of the file.</param>
 /// <param name="Length">Bytes that belong to the checkpoint, from the start of the file.</param>
 /// <param name="IsPrefix">True when the file may be longer than <paramref name="Length"/>.</param>
-public readonly record struct CheckpointFile(string Path, long Length, bool IsPrefix);
+internal readonly record struct CheckpointFile(string Path, long Length, bool IsPrefix);

@@ -5,7 +5,7 @@ using FASTER.core;
 
 namespace Attribution.Engine.State.Faster;
 
-public sealed partial class FasterStateTable
+internal sealed partial class FasterStateTable
 {
     private const uint CookieMagic = 0x46545341; // "ASTF"
     private const int CookieVersion = 1;

@@ -2,7 +2,7 @@ using FASTER.core;
 
 namespace Attribution.Engine.State.Faster;
 
-public sealed partial class FasterStateTable
+internal sealed partial class FasterStateTable
 {
     /// <summary>
     /// Compacts the read-only part of the log: live records there are copied to the tail, the

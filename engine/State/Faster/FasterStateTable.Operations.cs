@@ -2,7 +2,7 @@ using FASTER.core;
 
 namespace Attribution.Engine.State.Faster;
 
-public sealed unsafe partial class FasterStateTable
+internal sealed unsafe partial class FasterStateTable
 {
     /// <inheritdoc />
     public int Read(ReadOnlySpan<byte> key, Span<byte> destination)

@@ -2,7 +2,7 @@ using FASTER.core;
 
 namespace Attribution.Engine.State.Faster;
 
-public sealed unsafe partial class FasterStateTable
+internal sealed unsafe partial class FasterStateTable
 {
     // Keys a sweep selected, packed end to end; reused across sweeps.
     private byte[] _sweepKeys = new byte[64 * 1024];

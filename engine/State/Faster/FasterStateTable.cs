@@ -25,7 +25,7 @@ namespace Attribution.Engine.State.Faster;
 /// whose records are on disk (those operations then wait for one read I/O).
 /// </para>
 /// </summary>
-public sealed unsafe partial class FasterStateTable : IStateTable
+internal sealed unsafe partial class FasterStateTable : IStateTable
 {
     private readonly FasterStateTableOptions _options;
     private readonly IoErrorTrackingDevice _logDevice;

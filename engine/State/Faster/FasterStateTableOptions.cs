@@ -7,7 +7,7 @@ namespace Attribution.Engine.State.Faster;
 /// hash index and hybrid log may use. Sizes are in bytes and rounded down to powers of two, the
 /// unit FASTER works in; <see cref="Validate"/> explains any value it refuses in one sentence.
 /// </summary>
-public sealed class FasterStateTableOptions
+internal sealed class FasterStateTableOptions
 {
     /// <summary>Smallest accepted in-memory log budget (8 pages of 64 KiB).</summary>
     public const long MinMemoryBytes = 512 * 1024;

@@ -15,7 +15,7 @@ namespace Attribution.Engine.State.Faster;
 /// <param name="LogTailAddress">Next address to be written.</param>
 /// <param name="LogFileBytes">Bytes of the log segment files on disk.</param>
 /// <param name="LiveRecordBytes">Bytes of the live records as of the last sweep, or -1 before one.</param>
-public readonly record struct FasterStateTableStats(
+internal readonly record struct FasterStateTableStats(
     long Count,
     long IndexBytes,
     long OverflowBucketBytes,

@@ -5,7 +5,7 @@ namespace Attribution.Engine.State.Faster;
 /// disk) and carries on, so a checkpoint can "complete" with files that were never written; the
 /// table counts the errors here and refuses to call such a checkpoint durable. Thread-safe.
 /// </summary>
-public sealed class IoErrorLog
+internal sealed class IoErrorLog
 {
     private long _logWriteErrors;
     private long _checkpointWriteErrors;

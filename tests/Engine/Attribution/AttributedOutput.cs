@@ -19,7 +19,7 @@ public sealed record AttributedOutput(
     long ConversionTime)
 {
     /// <summary>Captures what the core hands a sink.</summary>
-    public static AttributedOutput From(ref EventRecord conversion, scoped in ClickView click) => new(
+    internal static AttributedOutput From(ref EventRecord conversion, scoped in ClickView click) => new(
         conversion.Partition,
         Text(ref conversion, conversion.EventId)!,
         Encoding.UTF8.GetString(click.EventId),

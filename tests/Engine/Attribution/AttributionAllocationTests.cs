@@ -1,3 +1,4 @@
+using Attribution.Testing.State;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 using Attribution.Engine.State;

@@ -1,4 +1,5 @@
 using System.Text;
+using Attribution.Testing.State;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 using Attribution.Engine.State;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Attribution.Testing.Codecs;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 

@@ -4,7 +4,7 @@ using Attribution.Engine.Events;
 namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>A sink that keeps every output (tests only: it allocates).</summary>
-public struct CollectingSink : IAttributionSink
+internal struct CollectingSink : IAttributionSink
 {
     /// <summary>Outputs in emission order.</summary>
     public List<AttributedOutput> Outputs;

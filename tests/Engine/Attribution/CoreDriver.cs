@@ -1,3 +1,4 @@
+using Attribution.Testing.State;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 using Attribution.Engine.State;
@@ -5,7 +6,7 @@ using Attribution.Engine.State;
 namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>Feeds stream items to an <see cref="AttributionCore{TTable}"/> over in-memory tables and collects outputs.</summary>
-public sealed class CoreDriver : IDisposable
+internal sealed class CoreDriver : IDisposable
 {
     private readonly SimEventDecoder _decoder;
     private CollectingSink _sink;

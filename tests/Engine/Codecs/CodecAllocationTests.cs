@@ -1,4 +1,5 @@
 using System.Buffers;
+using Attribution.Testing.Codecs;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;

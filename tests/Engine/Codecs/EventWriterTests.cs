@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Attribution.Testing.Codecs;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 using MessagePack;

@@ -1,4 +1,5 @@
 using System.Text;
+using Attribution.Testing.State;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;

@@ -74,10 +74,7 @@ public class RingBufferTests
         Assert.That(ring.Next(), Is.EqualTo(0));
         Assert.That(ring.Next(), Is.EqualTo(1));
         Assert.That(ring.Next(4), Is.EqualTo(5));
-        Assert.That(ring.TryNext(out long s), Is.True);
-        Assert.That(s, Is.EqualTo(6));
-        Assert.That(ring.TryNext(2, out long hi), Is.True);
-        Assert.That(hi, Is.EqualTo(8));
+        Assert.That(ring.Next(2), Is.EqualTo(7));
     }
 
     [TestCase(ProducerType.Single, 0)]
@@ -88,7 +85,6 @@ public class RingBufferTests
     {
         var ring = new RingBuffer<TestEvent>(16, type);
         Assert.Throws<ArgumentOutOfRangeException>(() => ring.Next(n));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ring.TryNext(n, out _));
     }
 
     [TestCase(ProducerType.Single)]
@@ -98,30 +94,6 @@ public class RingBufferTests
         var ring = new RingBuffer<TestEvent>(16, type);
         long hi = ring.Next(2);
         Assert.Throws<ArgumentException>(() => ring.Publish(hi, hi - 1));
-    }
-
-    [TestCase(ProducerType.Single)]
-    [TestCase(ProducerType.Multi)]
-    public void TryNext_returns_false_when_full_until_the_consumer_moves(ProducerType type)
-    {
-        var ring = new RingBuffer<TestEvent>(4, type);
-        var consumer = new Sequence();
-        ring.AddGatingSequences(consumer);
-        for (int i = 0; i < 4; i++)
-        {
-            Assert.That(ring.TryNext(out long seq), Is.True, $"claim {i}");
-            ring.Publish(seq);
-        }
-        Assert.That(ring.TryNext(out _), Is.False, "a fifth claim on a full ring of 4");
-        Assert.That(ring.TryNext(1, out _), Is.False);
-        Assert.That(ring.RemainingCapacity, Is.Zero);
-
-        consumer.Value = 0; // slot 0 consumed
-        Assert.That(ring.TryNext(2, out _), Is.False, "only one slot is free");
-        Assert.That(ring.TryNext(out long next), Is.True);
-        Assert.That(next, Is.EqualTo(4));
-        ring.Publish(next);
-        Assert.That(ring.TryNext(out _), Is.False);
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using Attribution.Testing.State;
 using Attribution.Engine.State;
 
 namespace Attribution.Tests.Engine.State;

@@ -1,6 +1,6 @@
-using Attribution.Engine.Pipeline;
+using Attribution.Engine.Snapshots;
 
-namespace Attribution.Engine.Snapshots;
+namespace Attribution.Engine.Pipeline;
 
 /// <summary>Makes the shard that owns a partition suppress outputs up to a position (silent replay after recovery).</summary>
 internal sealed class SilentUntilCommand(int partition, long position) : ShardCommand

@@ -1,6 +1,6 @@
-using Attribution.Engine.Pipeline;
+using Attribution.Engine.Snapshots;
 
-namespace Attribution.Engine.Snapshots;
+namespace Attribution.Engine.Pipeline;
 
 internal sealed partial class SnapshotCoordinator
 {

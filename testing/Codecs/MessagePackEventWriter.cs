@@ -1,8 +1,9 @@
 using System.Buffers;
+using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 using MessagePack;
 
-namespace Attribution.Engine.Codecs;
+namespace Attribution.Testing.Codecs;
 
 /// <summary>
 /// Writes input events in the MessagePack wire format: a map with the JSON field names, in the same order as

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Attribution.Engine.Pipeline;
+using Attribution.Engine.Snapshots;
 
-namespace Attribution.Engine.Snapshots;
+namespace Attribution.Engine.Pipeline;
 
 /// <summary>
 /// Takes an engine's snapshots. The producer thread publishes the cut (a <see cref="SnapshotCutCommand"/>

@@ -1,7 +1,7 @@
 using Attribution.Engine.Attribution;
-using Attribution.Engine.Pipeline;
+using Attribution.Engine.Snapshots;
 
-namespace Attribution.Engine.Snapshots;
+namespace Attribution.Engine.Pipeline;
 
 /// <summary>Writes one partition's state to a file on the shard that owns it (p mod N), at this point of the stream.</summary>
 internal sealed class ExportPartitionCommand(int partition, string path) : ShardCommand

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Attribution.Engine.Attribution;
-using Attribution.Engine.Pipeline;
+using Attribution.Engine.Snapshots;
 
-namespace Attribution.Engine.Snapshots;
+namespace Attribution.Engine.Pipeline;
 
 /// <summary>
 /// The cut of a snapshot: every shard, at the same point of the stream, records its partitions'

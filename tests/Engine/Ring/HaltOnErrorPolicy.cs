@@ -1,11 +1,13 @@
-namespace Attribution.Engine.Ring;
+using Attribution.Engine.Ring;
+
+namespace Attribution.Tests.Engine.Ring;
 
 /// <summary>
-/// Stops the processor at the first handler exception. The fault is kept by the processor
-/// (<see cref="IEventProcessor.Fault"/>), producers waiting for the halted processor get a
-/// <see cref="ProcessorHaltedException"/>, and <see cref="EventPipeline{T}.ThrowIfFaulted"/> throws it.
+/// Stops the processor at the first handler exception (the engine records and continues; tests use this to exercise
+/// the halt path). The fault is kept by the processor (<see cref="IEventProcessor.Fault"/>) and producers waiting
+/// for the halted processor get a <see cref="ProcessorHaltedException"/>.
 /// </summary>
-public sealed class HaltOnErrorPolicy : IExceptionPolicy
+internal sealed class HaltOnErrorPolicy : IExceptionPolicy
 {
     private readonly Action<HandlerFault>? _onFault;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Attribution.Engine.Pipeline;
+using Attribution.Engine.Snapshots;
 using Attribution.Engine.State.Faster;
 
-namespace Attribution.Engine.Snapshots;
+namespace Attribution.Engine.Pipeline;
 
 internal sealed partial class SnapshotCoordinator
 {
@@ -97,7 +97,7 @@ internal sealed partial class SnapshotCoordinator
             {
                 Sequence = sequence,
                 CreatedAt = createdAt,
-                Config = SnapshotConfig.From(_options),
+                Config = _options.ToSnapshotConfig(),
                 Storage = _storage,
                 LastSubmittedPosition = lastPosition,
                 Partitions = partitions,

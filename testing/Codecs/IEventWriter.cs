@@ -1,9 +1,9 @@
 using System.Buffers;
 using Attribution.Engine.Events;
 
-namespace Attribution.Engine.Codecs;
+namespace Attribution.Testing.Codecs;
 
-/// <summary>Encodes input events (clicks, conversions) in one wire format, for generators, tests and demo traffic.</summary>
+/// <summary>Encodes input events (clicks, conversions) in one wire format, for generators, tests and benchmarks.</summary>
 public interface IEventWriter
 {
     /// <summary>Writes <paramref name="record"/> (a decoded click or conversion) into <paramref name="output"/>.</summary>

@@ -1,14 +1,15 @@
 using System.Runtime.InteropServices;
+using Attribution.Engine.State;
 
-namespace Attribution.Engine.State;
+namespace Attribution.Testing.State;
 
 /// <summary>
-/// The Stage 1 <see cref="IStateTable"/>: a dictionary of byte arrays. Read and Delete probe
+/// An <see cref="IStateTable"/> for tests: a dictionary of byte arrays. Read and Delete probe
 /// with the span itself (no key array); Upsert of an existing key overwrites the stored value
 /// array in place when the length is unchanged, so a steady key set allocates nothing. A new key,
 /// or a value of a new length, allocates arrays. Owned by one thread.
 /// </summary>
-public sealed class InMemoryStateTable : IStateTable
+internal sealed class InMemoryStateTable : IStateTable
 {
     private readonly Dictionary<byte[], byte[]> _entries;
     private readonly Dictionary<byte[], byte[]>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
