@@ -12,11 +12,14 @@ public sealed class RunLog
     private readonly TextWriter _writer;
     private readonly object _lock = new();
 
-    /// <summary>Logs to <paramref name="writer"/>; <paramref name="quiet"/> keeps only warnings and errors.</summary>
-    public RunLog(TextWriter writer, bool quiet = false)
+    private readonly Observability.LogFormat _format;
+
+    /// <summary>Logs to <paramref name="writer"/>; <paramref name="quiet"/> keeps only warnings and errors; <paramref name="format"/> text or JSON lines.</summary>
+    public RunLog(TextWriter writer, bool quiet = false, Observability.LogFormat format = Observability.LogFormat.Text)
     {
         _writer = writer;
         Quiet = quiet;
+        _format = format;
     }
 
     /// <summary>Whether informational lines are suppressed.</summary>
@@ -48,7 +51,10 @@ public sealed class RunLog
 
     private void Write(string level, string component, string message)
     {
-        string line = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {level} {component} {message}");
+        string time = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        string line = _format == Observability.LogFormat.Json
+            ? $"{{\"time\":\"{time}\",\"level\":\"{level}\",\"component\":{System.Text.Json.JsonSerializer.Serialize(component)},\"message\":{System.Text.Json.JsonSerializer.Serialize(message)}}}"
+            : $"{time} {level} {component} {message}";
         lock (_lock)
         {
             _writer.WriteLine(line);
