@@ -7,19 +7,19 @@ namespace Attribution.Host.Cli;
 /// <summary>Turns System.CommandLine's parse errors into our one sentence, with a suggestion for a mistyped flag or command.</summary>
 internal static class ParseErrorSentence
 {
-    /// <summary>The sentence for the first problem of <paramref name="parse"/>.</summary>
-    public static string Of(ParseResult parse)
+    /// <summary>The sentence for the first problem of <paramref name="parse"/>; <paramref name="program"/> names the program in hints.</summary>
+    public static string Of(ParseResult parse, string program = "attribution")
     {
         Command command = parse.CommandResult.Command;
         bool root = command is RootCommand;
-        string name = root ? "attribution" : $"attribution {command.Name}";
+        string name = root ? program : $"{program} {command.Name}";
         if (parse.UnmatchedTokens.Count > 0)
         {
             string token = parse.UnmatchedTokens[0];
             if (root)
             {
                 string? closest = ClosestName.Of(token, command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
-                return $"'{token}' is not a command{Suggest(closest)}; run 'attribution --help' to list them.";
+                return $"'{token}' is not a command{Suggest(closest)}; run '{program} --help' to list them.";
             }
             if (!token.StartsWith('-'))
             {
