@@ -1,6 +1,9 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Diagnostics;
 using Attribution.Bench;
 using Attribution.Bench.Reporting;
+using Attribution.Host.Cli;
 
 var suites = typeof(IBenchSuite).Assembly.GetTypes()
     .Where(t => typeof(IBenchSuite).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
@@ -8,69 +11,82 @@ var suites = typeof(IBenchSuite).Assembly.GetTypes()
     .OrderBy(s => s.Name, StringComparer.Ordinal)
     .ToList();
 
-if (args.Length == 0 || args[0] is "-h" or "--help" or "list")
+// `SUITE --bdn [args]`: BenchmarkDotNet parses the rest with its own parser and writes its own artifacts.
+if (args.Length >= 2 && args[1] == "--bdn" && suites.FirstOrDefault(s => string.Equals(s.Name, args[0], StringComparison.OrdinalIgnoreCase)) is { } bdnSuite)
 {
-    Console.WriteLine("usage: dotnet run -c Release --project bench -- <suite> [--long] [--results DIR] [--no-report] [suite options]");
-    Console.WriteLine();
-    Console.WriteLine("Every run writes DIR/<suite>-<UTC time>/report.md with the machine, the command, the load average,");
-    Console.WriteLine("the suite's tables, HdrHistogram percentile tables and PNG plots (default DIR: bench/results).");
-    Console.WriteLine("--long scales the suite's default sizes up (the defaults take tens of seconds).");
-    Console.WriteLine();
-    Console.WriteLine("suites:");
+    return bdnSuite.RunBenchmarkDotNet(args[2..]) ?? Refuse($"bench {bdnSuite.Name}: the suite has no BenchmarkDotNet benchmarks.");
+}
+
+// Flags every suite shares.
+var longRun = new Option<bool>("--long") { Description = "scale the suite's default sizes up (the defaults take tens of seconds)", Recursive = true, Arity = ArgumentArity.Zero };
+var results = new Option<string?>("--results") { Description = "write DIR/<suite>-<UTC time>/report.md (default: bench/results)", HelpName = "DIR", Recursive = true };
+var noReport = new Option<bool>("--no-report") { Description = "print only, write no report", Recursive = true, Arity = ArgumentArity.Zero };
+var root = new RootCommand("The benchmark suites. Every run writes DIR/<suite>-<UTC time>/report.md with the machine, the command, the load average, the suite's tables, HdrHistogram percentile tables and PNG plots.")
+{
+    longRun, results, noReport,
+};
+root.SetAction(parse => root.Parse("--help").Invoke());
+var list = new Command("list", "list the suites");
+list.SetAction(_ =>
+{
     foreach (var s in suites)
     {
         Console.WriteLine($"  {s.Name,-12} {s.Description}");
     }
-    return 0;
+});
+root.Subcommands.Add(list);
+foreach (var suite in suites)
+{
+    var command = new Command(suite.Name, suite.Description) { TreatUnmatchedTokensAsErrors = !suite.TakesBenchmarkDotNetArguments };
+    foreach (var flag in suite.Flags)
+    {
+        command.Options.Add(flag);
+    }
+    command.SetAction(parse => RunSuite(suite, parse));
+    root.Subcommands.Add(command);
 }
 
-var suite = suites.FirstOrDefault(s => string.Equals(s.Name, args[0], StringComparison.OrdinalIgnoreCase));
-if (suite is null)
+var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction)
 {
-    Console.Error.WriteLine($"There is no benchmark suite named '{args[0]}'; run with --help to list them.");
+    string prefix = parsed.CommandResult.Command is RootCommand ? "bench" : $"bench {parsed.CommandResult.Command.Name}";
+    return Refuse($"{prefix}: {ParseErrorSentence.Of(parsed, "bench")}");
+}
+return parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+int RunSuite(IBenchSuite suite, ParseResult parse)
+{
+    BenchReport.Long = parse.GetValue(longRun);
+    if (parse.GetValue(noReport))
+    {
+        return suite.Run(parse);
+    }
+    string folder = Path.Combine(parse.GetValue(results) ?? Path.Combine(RepositoryRoot(), "bench", "results"), $"{suite.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+    string commandLine = $"dotnet run -c Release --project bench -- {string.Join(' ', args)}";
+    using var current = new BenchReport(suite.Name, commandLine, folder);
+    BenchReport.Current = current;
+    TextWriter console = Console.Out;
+    Console.SetOut(new TeeWriter(console, current.Body));
+    var clock = Stopwatch.StartNew();
+    int exit;
+    try
+    {
+        exit = suite.Run(parse);
+    }
+    finally
+    {
+        Console.SetOut(console);
+    }
+    string path = current.Write(exit, clock.Elapsed);
+    BenchProgress.Done($"report: {path}");
+    return exit;
+}
+
+static int Refuse(string sentence)
+{
+    Console.Error.WriteLine(sentence);
     return 2;
 }
-
-// Options every suite shares are taken out here; the rest goes to the suite.
-var rest = new List<string>();
-string? resultsRoot = null;
-bool report = true;
-for (int i = 1; i < args.Length; i++)
-{
-    switch (args[i])
-    {
-        case "--long": BenchReport.Long = true; break;
-        case "--no-report": report = false; break;
-        case "--results" when i + 1 < args.Length: resultsRoot = args[++i]; break;
-        default: rest.Add(args[i]); break;
-    }
-}
-bool bdn = rest.Count > 0 && rest[0] == "--bdn"; // BenchmarkDotNet writes its own artifacts
-if (!report || bdn)
-{
-    return suite.Run([.. rest]);
-}
-
-resultsRoot ??= Path.Combine(RepositoryRoot(), "bench", "results");
-string folder = Path.Combine(resultsRoot, $"{suite.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-string command = $"dotnet run -c Release --project bench -- {string.Join(' ', args)}";
-using var current = new BenchReport(suite.Name, command, folder);
-BenchReport.Current = current;
-TextWriter console = Console.Out;
-Console.SetOut(new TeeWriter(console, current.Body));
-var clock = Stopwatch.StartNew();
-int exit;
-try
-{
-    exit = suite.Run([.. rest]);
-}
-finally
-{
-    Console.SetOut(console);
-}
-string path = current.Write(exit, clock.Elapsed);
-BenchProgress.Done($"report: {path}");
-return exit;
 
 // The repository root (the folder with the solution), so results land in bench/results wherever dotnet run starts.
 static string RepositoryRoot()

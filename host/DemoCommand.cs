@@ -1,5 +1,6 @@
 using Attribution.Host.Cli;
 using Attribution.Host.Demo;
+using Attribution.Host.Settings;
 
 namespace Attribution.Host;
 
@@ -10,25 +11,32 @@ namespace Attribution.Host;
 /// </summary>
 public static class DemoCommand
 {
-    /// <summary>Runs the demo; returns the exit code (0 done, 1 failed, 2 bad flags).</summary>
+    /// <summary>Runs the demo with <c>demo</c>'s flags; returns the exit code (0 done, 1 failed, 2 bad flags).</summary>
     public static int Run(string[] args, TextWriter stderr)
+        => CliApp.Run(["demo", .. args], new CliContext(CliContext.ProcessEnvironment(), Console.Out, stderr, CancellationToken.None));
+
+    /// <summary>Runs the demo parsed by <see cref="CliApp"/>.</summary>
+    internal static int Execute(CommandSettings settings, System.CommandLine.ParseResult parse, CliContext context)
     {
-        ArgumentNullException.ThrowIfNull(stderr);
+        TextWriter stderr = context.Error;
         DemoOptions options;
+        SettingReader reader;
         try
         {
-            options = DemoOptions.Parse(args, out bool help);
-            if (help)
-            {
-                Console.Out.WriteLine(HelpText.Demo);
-                return 0;
-            }
+            reader = new SettingReader(settings.Load(parse, context.Environment));
+            options = DemoOptions.Read(reader);
         }
         catch (UsageException e)
         {
             stderr.WriteLine($"attribution demo: {e.Message}");
             return 2;
         }
+        var log = new Run.RunLog(stderr, quiet: options.LogLevel > Microsoft.Extensions.Logging.LogLevel.Information, options.LogFormat);
+        foreach (string warning in reader.Layers.Warnings)
+        {
+            log.Warn("config", $"message=\"{warning}\"");
+        }
+        log.Info("config", EffectiveConfiguration.Render(reader));
         return DemoRunner.Run(options, stderr, terminal: !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error));
     }
 }

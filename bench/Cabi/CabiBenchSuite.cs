@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -26,23 +27,18 @@ public sealed partial class CabiBenchSuite : IBenchSuite
     public string Description => "C ABI: libattribution.so (NativeAOT) from C, batches and single calls, vs the same engine in-process from C#";
 
     /// <inheritdoc />
-    public int Run(string[] args)
+    public IReadOnlyList<Option> Flags => [EventsFlag, BatchFlag, RepeatFlag];
+
+    private static readonly Option<long?> EventsFlag = BenchFlags.Whole("--events", "events (default 1000000, --long 4000000)", new(2, long.MaxValue));
+    private static readonly Option<long?> BatchFlag = BenchFlags.Whole("--batch", "NDJSON lines per attr_submit_batch (default 1000)", new(1, 1_000_000));
+    private static readonly Option<long?> RepeatFlag = BenchFlags.Whole("--repeat", "alternating runs per contender, best kept (default 2)", new(1, 100));
+
+    /// <inheritdoc />
+    public int Run(ParseResult flags)
     {
-        long events = BenchReport.Long ? 4_000_000 : 1_000_000;
-        int batch = 1000;
-        int repeat = 2;
-        for (int i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--events" when i + 1 < args.Length: events = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--batch" when i + 1 < args.Length: batch = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--repeat" when i + 1 < args.Length: repeat = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture)); break;
-                default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]}'. cabi options: --events N (default 1000000, --long 4000000) --batch N (NDJSON lines per attr_submit_batch, default 1000) --repeat N (alternating runs per contender, best kept, default 2)");
-                    return 2;
-            }
-        }
+        long events = flags.GetValue(EventsFlag) ?? (BenchReport.Long ? 4_000_000 : 1_000_000);
+        int batch = (int)(flags.GetValue(BatchFlag) ?? 1000);
+        int repeat = (int)(flags.GetValue(RepeatFlag) ?? 2);
         events -= events % 2;
         string root = RepositoryRoot();
         string library = Path.Combine(root, "bindings", "native", "bin", "Release", "net10.0", "linux-x64", "publish", "libattribution.so");

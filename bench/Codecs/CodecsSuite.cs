@@ -1,3 +1,4 @@
+using System.CommandLine;
 using BenchmarkDotNet.Running;
 
 namespace Attribution.Bench.Codecs;
@@ -12,7 +13,16 @@ public sealed class CodecsSuite : IBenchSuite
     public string Description => "JSON/MessagePack decode and output encode per event (BenchmarkDotNet, allocations)";
 
     /// <inheritdoc />
-    public int Run(string[] args)
+    public IReadOnlyList<Option> Flags => [];
+
+    /// <inheritdoc />
+    public bool TakesBenchmarkDotNetArguments => true;
+
+    /// <inheritdoc />
+    public int Run(ParseResult flags) => RunBenchmarkDotNet([.. flags.UnmatchedTokens]) ?? 0;
+
+    /// <inheritdoc />
+    public int? RunBenchmarkDotNet(string[] args)
     {
         var summary = BenchmarkRunner.Run<CodecBenchmarks>(args: args);
         return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;

@@ -1,4 +1,5 @@
-using System.Globalization;
+using System.CommandLine;
+using Attribution.Engine.Attribution;
 using Attribution.Engine.Pipeline;
 
 namespace Attribution.Bench.Engine;
@@ -6,13 +7,29 @@ namespace Attribution.Bench.Engine;
 /// <summary>Command-line options of the engine suite.</summary>
 internal sealed class EngineBenchOptions
 {
-    public const string Usage =
-        "engine options: --events N (default 1000000, --long 5000000) --shards N (the configured shard count, default = cores; 1 and 2 always run too) " +
-        "--users N (default 100000) --campaigns N (default 50) --seed N (default 20240601) " +
-        "--latency-events N (paced run, default = --events) --load F (paced rate as a fraction of the measured peak, default 0.5) --latency-shards N (default = --shards) " +
-        "--wait yielding|busyspin|sleeping|blocking (default yielding) --ring N (slots, default 8192) " +
-        "--click-mib N / --conversion-mib N (per-shard state memory, default 1024 / 256) --index-buckets N (per table, default 2^18) " +
-        "--skip-baseline; or --bdn [BenchmarkDotNet args]";
+    private static readonly Option<long?> EventsFlag = BenchFlags.Whole("--events", "events (default 1000000, --long 5000000)", new(1000, 100_000_000));
+    private static readonly Option<long?> ShardsFlag = BenchFlags.Whole("--shards", "the configured shard count (default = cores; 1 and 2 always run too)", global::Attribution.Engine.Pipeline.EngineOptions.ShardsRange);
+    private static readonly Option<long?> UsersFlag = BenchFlags.Whole("--users", "users (default 100000)", new(1, 10_000_000));
+    private static readonly Option<long?> CampaignsFlag = BenchFlags.Whole("--campaigns", "campaigns (default 50)", new(1, 80_000));
+    private static readonly Option<long?> SeedFlag = BenchFlags.Whole("--seed", "workload seed (default 20240601)", new(int.MinValue, int.MaxValue));
+    private static readonly Option<long?> LatencyEventsFlag = BenchFlags.Whole("--latency-events", "events of the paced run (default = --events)", new(1000, 100_000_000));
+    private static readonly Option<double?> LoadFlag = BenchFlags.Fraction("--load", "paced rate as a fraction of the measured peak (default 0.5)");
+    private static readonly Option<long?> LatencyShardsFlag = BenchFlags.Whole("--latency-shards", "shards of the paced run (default = --shards)", global::Attribution.Engine.Pipeline.EngineOptions.ShardsRange);
+    private static readonly Option<string?> WaitFlag = BenchFlags.Choice("--wait", "how idle shards wait (default yielding)", "yielding", "busyspin", "sleeping", "blocking");
+    private static readonly Option<long?> RingFlag = BenchFlags.PowerOfTwo("--ring", "ring slots (default 8192)", global::Attribution.Engine.Pipeline.EngineOptions.RingSizeRange);
+    private static readonly Option<long?> ClickMibFlag = BenchFlags.Whole("--click-mib", "per-shard click state memory in MiB (default 1024)", MemoryMiB);
+    private static readonly Option<long?> ConversionMibFlag = BenchFlags.Whole("--conversion-mib", "per-shard conversion state memory in MiB (default 256)", MemoryMiB);
+    private static readonly Option<long?> IndexBucketsFlag = BenchFlags.PowerOfTwo("--index-buckets", "index buckets per table (default 2^18)", global::Attribution.Engine.Pipeline.EngineOptions.IndexBucketsRange);
+    private static readonly Option<bool> SkipBaselineFlag = BenchFlags.Switch("--skip-baseline", "do not run the JsonSerializer+Dictionary baseline");
+
+    private static SettingRange MemoryMiB => new(global::Attribution.Engine.Pipeline.EngineOptions.MemoryBytesRange.Min >> 20, global::Attribution.Engine.Pipeline.EngineOptions.MemoryBytesRange.Max >> 20);
+
+    /// <summary>The suite's flags.</summary>
+    public static IReadOnlyList<Option> Flags =>
+    [
+        EventsFlag, ShardsFlag, UsersFlag, CampaignsFlag, SeedFlag, LatencyEventsFlag, LoadFlag, LatencyShardsFlag, WaitFlag, RingFlag,
+        ClickMibFlag, ConversionMibFlag, IndexBucketsFlag, SkipBaselineFlag,
+    ];
 
     // Defaults keep the suite to tens of seconds on 2 cores; --long (BenchReport.Long) gives the old full size.
     public int Events { get; private set; } = Attribution.Bench.Reporting.BenchReport.Long ? 5_000_000 : 1_000_000;
@@ -51,64 +68,30 @@ internal sealed class EngineBenchOptions
         IndexBuckets = IndexBuckets,
     };
 
-    public static EngineBenchOptions Parse(string[] args)
+    /// <summary>The options given by the parsed flags (defaults for the rest).</summary>
+    public static EngineBenchOptions From(ParseResult flags)
     {
         var o = new EngineBenchOptions();
-        for (int i = 0; i < args.Length; i++)
+        o.Events = (int)(flags.GetValue(EventsFlag) ?? o.Events);
+        o.Shards = (int)(flags.GetValue(ShardsFlag) ?? o.Shards);
+        o.Users = (int)(flags.GetValue(UsersFlag) ?? o.Users);
+        o.Campaigns = (int)(flags.GetValue(CampaignsFlag) ?? o.Campaigns);
+        o.Seed = (int)(flags.GetValue(SeedFlag) ?? o.Seed);
+        o.LatencyEventsOption = (int?)flags.GetValue(LatencyEventsFlag);
+        o.LatencyShardsOption = (int?)flags.GetValue(LatencyShardsFlag);
+        o.Load = flags.GetValue(LoadFlag) ?? o.Load;
+        o.Wait = flags.GetValue(WaitFlag) switch
         {
-            string name = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"Option {name} needs a value.");
-            long Number(long min, long max)
-            {
-                string text = Value();
-                if (!long.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) || v < min || v > max)
-                {
-                    throw new ArgumentException($"Option {name} needs a whole number from {min} to {max}; got '{text}'.");
-                }
-                return v;
-            }
-            long PowerOfTwo(long min, long max)
-            {
-                long v = Number(min, max);
-                return (v & (v - 1)) == 0 ? v : throw new ArgumentException($"Option {name} needs a power of two; got {v}.");
-            }
-            switch (name)
-            {
-                case "--events": o.Events = (int)Number(1000, 100_000_000); break;
-                case "--shards": o.Shards = (int)Number(1, 64); break;
-                case "--users": o.Users = (int)Number(1, 10_000_000); break;
-                case "--campaigns": o.Campaigns = (int)Number(1, 80_000); break;
-                case "--seed": o.Seed = (int)Number(int.MinValue, int.MaxValue); break;
-                case "--latency-events": o.LatencyEventsOption = (int)Number(1000, 100_000_000); break;
-                case "--latency-shards": o.LatencyShardsOption = (int)Number(1, 64); break;
-                case "--load":
-                    string text = Value();
-                    if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double load) || load is <= 0 or > 1)
-                    {
-                        throw new ArgumentException($"--load needs a fraction in (0, 1]; got '{text}'.");
-                    }
-                    o.Load = load;
-                    break;
-                case "--wait":
-                    string wait = Value();
-                    o.Wait = wait switch
-                    {
-                        "yielding" => WaitKind.Yielding,
-                        "busyspin" => WaitKind.BusySpin,
-                        "sleeping" => WaitKind.Sleeping,
-                        "blocking" => WaitKind.Blocking,
-                        _ => throw new ArgumentException($"--wait takes yielding, busyspin, sleeping or blocking; got '{wait}'."),
-                    };
-                    break;
-                case "--ring": o.RingSize = (int)PowerOfTwo(2, 1 << 22); break;
-                case "--click-mib": o.ClickMemoryBytes = Number(1, 1 << 16) << 20; break;
-                case "--conversion-mib": o.ConversionMemoryBytes = Number(1, 1 << 16) << 20; break;
-                case "--index-buckets": o.IndexBuckets = PowerOfTwo(64, 1L << 30); break;
-                case "--skip-baseline": o.SkipBaseline = true; break;
-                default:
-                    throw new ArgumentException($"Unknown option '{name}'.");
-            }
-        }
+            "busyspin" => WaitKind.BusySpin,
+            "sleeping" => WaitKind.Sleeping,
+            "blocking" => WaitKind.Blocking,
+            _ => WaitKind.Yielding,
+        };
+        o.RingSize = (int)(flags.GetValue(RingFlag) ?? o.RingSize);
+        o.ClickMemoryBytes = flags.GetValue(ClickMibFlag) is { } c ? c << 20 : o.ClickMemoryBytes;
+        o.ConversionMemoryBytes = flags.GetValue(ConversionMibFlag) is { } v ? v << 20 : o.ConversionMemoryBytes;
+        o.IndexBuckets = flags.GetValue(IndexBucketsFlag) ?? o.IndexBuckets;
+        o.SkipBaseline = flags.GetValue(SkipBaselineFlag);
         return o;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Attribution.Bench.Baseline;
@@ -30,24 +31,19 @@ public sealed class EngineBenchSuite : IBenchSuite
     public string Description => "end to end: engine (1/2/N shards) vs a JsonSerializer+Dictionary baseline, B/event, paced latency (--bdn: per-event ns and B/op)";
 
     /// <inheritdoc />
-    public int Run(string[] args)
+    public IReadOnlyList<Option> Flags => EngineBenchOptions.Flags;
+
+    /// <inheritdoc />
+    public int? RunBenchmarkDotNet(string[] args)
     {
-        if (args.Length > 0 && args[0] == "--bdn")
-        {
-            BenchmarkSwitcher.FromTypes([typeof(EnginePathBenchmarks)]).Run(args[1..]);
-            return 0;
-        }
-        EngineBenchOptions o;
-        try
-        {
-            o = EngineBenchOptions.Parse(args);
-        }
-        catch (ArgumentException ex)
-        {
-            Console.Error.WriteLine(ex.Message);
-            Console.Error.WriteLine(EngineBenchOptions.Usage);
-            return 2;
-        }
+        BenchmarkSwitcher.FromTypes([typeof(EnginePathBenchmarks)]).Run(args);
+        return 0;
+    }
+
+    /// <inheritdoc />
+    public int Run(ParseResult flags)
+    {
+        EngineBenchOptions o = EngineBenchOptions.From(flags);
         long needed = (long)o.Events * WorkloadGenerator.MaxLineBytes / 2;
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (needed > available / 4)

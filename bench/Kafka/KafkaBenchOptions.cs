@@ -1,4 +1,5 @@
-using System.Globalization;
+using System.CommandLine;
+using Attribution.Engine.Pipeline;
 using Attribution.Bench.Reporting;
 
 namespace Attribution.Bench.Kafka;
@@ -6,11 +7,25 @@ namespace Attribution.Bench.Kafka;
 /// <summary>Command-line options of the Kafka suite.</summary>
 internal sealed class KafkaBenchOptions
 {
-    public const string Usage =
-        "kafka options: --events N (engine throughput backlog, default 600000, --long 1500000) --naive-events N (default = --events) " +
-        "--partitions N (input and output topics, default 32) --shards N (engine shards, default 1 = cores - 1) " +
-        "--commit-ms N (transaction interval, default 25) --latency-seconds N (paced phase per pipeline, default 8, --long 30) " +
-        "--load F (paced rate as a fraction of each pipeline's measured peak, default 0.5) --seed N --users N (default 100000) --campaigns N (default 50) --property key=value (librdkafka setting for both pipelines, repeatable) --input-compression none|lz4|zstd (upstream batches, default lz4)";
+    private static readonly Option<long?> EventsFlag = BenchFlags.Whole("--events", "engine throughput backlog (default 600000, --long 1500000)", new(10_000, 20_000_000));
+    private static readonly Option<long?> NaiveEventsFlag = BenchFlags.Whole("--naive-events", "the naive pipeline's backlog (default = --events)", new(10_000, 20_000_000));
+    private static readonly Option<long?> PartitionsFlag = BenchFlags.Whole("--partitions", "partitions of the input and output topics (default 32)", new(1, 256));
+    private static readonly Option<long?> ShardsFlag = BenchFlags.Whole("--shards", "engine shards (default cores - 1)", EngineOptions.ShardsRange);
+    private static readonly Option<long?> CommitMsFlag = BenchFlags.Whole("--commit-ms", "transaction interval in ms (default 25)", new(1, 10_000));
+    private static readonly Option<long?> LatencySecondsFlag = BenchFlags.Whole("--latency-seconds", "paced phase per pipeline (default 8, --long 30)", new(1, 3600));
+    private static readonly Option<double?> LoadFlag = BenchFlags.Fraction("--load", "paced rate as a fraction of each pipeline's measured peak (default 0.5)");
+    private static readonly Option<long?> SeedFlag = BenchFlags.Whole("--seed", "workload seed (default 20240601)", new(int.MinValue, int.MaxValue));
+    private static readonly Option<long?> UsersFlag = BenchFlags.Whole("--users", "users (default 100000)", new(1, 10_000_000));
+    private static readonly Option<long?> CampaignsFlag = BenchFlags.Whole("--campaigns", "campaigns (default 50)", new(1, 80_000));
+    private static readonly Option<string[]> PropertyFlag = BenchFlags.Pairs("--property", "librdkafka setting for both pipelines, repeatable");
+    private static readonly Option<string?> CompressionFlag = BenchFlags.Choice("--input-compression", "compression of the upstream batches (default lz4)", "none", "lz4", "zstd");
+
+    /// <summary>The suite's flags.</summary>
+    public static IReadOnlyList<Option> Flags =>
+    [
+        EventsFlag, NaiveEventsFlag, PartitionsFlag, ShardsFlag, CommitMsFlag, LatencySecondsFlag, LoadFlag, SeedFlag, UsersFlag, CampaignsFlag,
+        PropertyFlag, CompressionFlag,
+    ];
 
     public int Events { get; private set; } = BenchReport.Long ? 1_500_000 : 600_000;
     /// <summary>The naive pipeline's backlog: the same as the engine's unless set (same workload, same state size).</summary>
@@ -29,63 +44,35 @@ internal sealed class KafkaBenchOptions
     /// <summary>librdkafka properties (`--property key=value`, repeatable) given to both pipelines' clients.</summary>
     public Dictionary<string, string> Properties { get; } = [];
 
-    public static KafkaBenchOptions Parse(string[] args)
+    /// <summary>The options given by the parsed flags (defaults for the rest).</summary>
+    /// <exception cref="ArgumentException">A --property is not key=value.</exception>
+    public static KafkaBenchOptions From(ParseResult flags)
     {
         var o = new KafkaBenchOptions();
-        for (int i = 0; i < args.Length; i++)
+        o.Events = (int)(flags.GetValue(EventsFlag) ?? o.Events);
+        o.NaiveEventsOption = (int?)flags.GetValue(NaiveEventsFlag);
+        o.Partitions = (int)(flags.GetValue(PartitionsFlag) ?? o.Partitions);
+        o.Shards = (int)(flags.GetValue(ShardsFlag) ?? o.Shards);
+        o.CommitMs = (int)(flags.GetValue(CommitMsFlag) ?? o.CommitMs);
+        o.LatencySeconds = (int)(flags.GetValue(LatencySecondsFlag) ?? o.LatencySeconds);
+        o.Load = flags.GetValue(LoadFlag) ?? o.Load;
+        o.Seed = (int)(flags.GetValue(SeedFlag) ?? o.Seed);
+        o.Users = (int)(flags.GetValue(UsersFlag) ?? o.Users);
+        o.Campaigns = (int)(flags.GetValue(CampaignsFlag) ?? o.Campaigns);
+        KafkaLoad.Compression = flags.GetValue(CompressionFlag) switch
         {
-            string name = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"Option {name} needs a value.");
-            int Number(int min, int max)
+            "none" => Confluent.Kafka.CompressionType.None,
+            "zstd" => Confluent.Kafka.CompressionType.Zstd,
+            _ => Confluent.Kafka.CompressionType.Lz4,
+        };
+        foreach (string pair in flags.GetValue(PropertyFlag) ?? [])
+        {
+            int eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
             {
-                string text = Value();
-                if (!int.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
-                {
-                    throw new ArgumentException($"Option {name} needs a whole number from {min} to {max}; got '{text}'.");
-                }
-                return v;
+                throw new ArgumentException($"--property needs key=value; got '{pair}'.");
             }
-            switch (name)
-            {
-                case "--events": o.Events = Number(10_000, 20_000_000); break;
-                case "--naive-events": o.NaiveEventsOption = Number(10_000, 20_000_000); break;
-                case "--partitions": o.Partitions = Number(1, 256); break;
-                case "--shards": o.Shards = Number(1, 64); break;
-                case "--commit-ms": o.CommitMs = Number(1, 10_000); break;
-                case "--latency-seconds": o.LatencySeconds = Number(1, 3600); break;
-                case "--seed": o.Seed = Number(int.MinValue, int.MaxValue); break;
-                case "--users": o.Users = Number(1, 10_000_000); break;
-                case "--campaigns": o.Campaigns = Number(1, 80_000); break;
-                case "--input-compression":
-                    string codec = Value();
-                    KafkaLoad.Compression = codec switch
-                    {
-                        "none" => Confluent.Kafka.CompressionType.None,
-                        "lz4" => Confluent.Kafka.CompressionType.Lz4,
-                        "zstd" => Confluent.Kafka.CompressionType.Zstd,
-                        _ => throw new ArgumentException($"--input-compression takes none, lz4 or zstd; got '{codec}'."),
-                    };
-                    break;
-                case "--property":
-                    string pair = Value();
-                    int eq = pair.IndexOf('=', StringComparison.Ordinal);
-                    if (eq <= 0)
-                    {
-                        throw new ArgumentException($"--property needs key=value; got '{pair}'.");
-                    }
-                    o.Properties[pair[..eq]] = pair[(eq + 1)..];
-                    break;
-                case "--load":
-                    string text = Value();
-                    if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double load) || load is <= 0 or > 1)
-                    {
-                        throw new ArgumentException($"--load needs a fraction in (0, 1]; got '{text}'.");
-                    }
-                    o.Load = load;
-                    break;
-                default:
-                    throw new ArgumentException($"Unknown option '{name}'.");
-            }
+            o.Properties[pair[..eq]] = pair[(eq + 1)..];
         }
         return o;
     }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Attribution.Bench.Engine;
@@ -31,17 +32,19 @@ public sealed class KafkaBenchSuite : IBenchSuite
     public string Description => "Kafka to Kafka on the embedded broker: exactly-once pipeline vs a naive consume-one/produce-one job, throughput and end-to-end latency";
 
     /// <inheritdoc />
-    public int Run(string[] args)
+    public IReadOnlyList<Option> Flags => KafkaBenchOptions.Flags;
+
+    /// <inheritdoc />
+    public int Run(ParseResult flags)
     {
         KafkaBenchOptions o;
         try
         {
-            o = KafkaBenchOptions.Parse(args);
+            o = KafkaBenchOptions.From(flags);
         }
         catch (ArgumentException ex)
         {
-            Console.Error.WriteLine(ex.Message);
-            Console.Error.WriteLine(KafkaBenchOptions.Usage);
+            Console.Error.WriteLine($"bench kafka: {ex.Message}");
             return 2;
         }
         Console.WriteLine("## Kafka to Kafka: exactly-once pipeline vs a naive pipeline, embedded broker");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -32,23 +33,18 @@ public sealed class Q18BenchSuite : IBenchSuite
     public string Description => "Nexmark q18-like dedup (latest click per user and campaign), per core, vs the naive job and Flink's published 53.7K/s/core";
 
     /// <inheritdoc />
-    public int Run(string[] args)
+    public IReadOnlyList<Option> Flags => [EventsFlag, BiddersFlag, AuctionsFlag];
+
+    private static readonly Option<long?> EventsFlag = BenchFlags.Whole("--events", "bids (default 2000000, --long 10000000)", new(1, int.MaxValue));
+    private static readonly Option<long?> BiddersFlag = BenchFlags.Whole("--bidders", "bidders (default 10000)", new(1, int.MaxValue));
+    private static readonly Option<long?> AuctionsFlag = BenchFlags.Whole("--auctions", "auctions (default 100)", new(1, int.MaxValue));
+
+    /// <inheritdoc />
+    public int Run(ParseResult flags)
     {
-        int events = BenchReport.Long ? 10_000_000 : 2_000_000;
-        int bidders = 10_000;
-        int auctions = 100;
-        for (int i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--events" when i + 1 < args.Length: events = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--bidders" when i + 1 < args.Length: bidders = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--auctions" when i + 1 < args.Length: auctions = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]}'. q18 options: --events N (default 2000000, --long 10000000) --bidders N (default 10000) --auctions N (default 100)");
-                    return 2;
-            }
-        }
+        int events = (int)(flags.GetValue(EventsFlag) ?? (BenchReport.Long ? 10_000_000 : 2_000_000));
+        int bidders = (int)(flags.GetValue(BiddersFlag) ?? 10_000);
+        int auctions = (int)(flags.GetValue(AuctionsFlag) ?? 100);
         Console.WriteLine("## Nexmark q18-like: last click per (user, campaign), per core");
         Console.WriteLine();
         BenchProgress.Step($"generating {events:N0} bids (clicks)");

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.CommandLine;
 using Attribution.Bench.Reporting;
 
 namespace Attribution.Bench.Ring;
@@ -6,10 +6,16 @@ namespace Attribution.Bench.Ring;
 /// <summary>Command-line options of the ring suite.</summary>
 internal sealed class RingBenchOptions
 {
-    public const string Usage =
-        "ring options: --events N (throughput events, default 5000000, --long 20000000) --size N (capacity, power of two, default 16384) " +
-        "--latency-events N (saturated, default 500000, --long 2000000) --paced-events N (default 100000, --long 200000) --rate N (paced events/s, default 200000) " +
-        "--repeat N (throughput runs, best kept, default 1) --only throughput|latency; or --bdn [BenchmarkDotNet args]";
+    private static readonly Option<long?> EventsFlag = BenchFlags.Whole("--events", "throughput events (default 5000000, --long 20000000)", new(1, long.MaxValue));
+    private static readonly Option<long?> SizeFlag = BenchFlags.PowerOfTwo("--size", "capacity, a power of two up to 2^30 (default 16384)", new(2, 1 << 30));
+    private static readonly Option<long?> LatencyEventsFlag = BenchFlags.Whole("--latency-events", "saturated latency events (default 500000, --long 2000000)", new(1, long.MaxValue));
+    private static readonly Option<long?> PacedEventsFlag = BenchFlags.Whole("--paced-events", "paced latency events (default 100000, --long 200000)", new(1, long.MaxValue));
+    private static readonly Option<long?> RateFlag = BenchFlags.Whole("--rate", "paced events/s (default 200000)", new(1, long.MaxValue));
+    private static readonly Option<long?> RepeatFlag = BenchFlags.Whole("--repeat", "throughput runs, best kept (default 1)", new(1, 100));
+    private static readonly Option<string?> OnlyFlag = BenchFlags.Choice("--only", "run one half only", "throughput", "latency");
+
+    /// <summary>The suite's flags.</summary>
+    public static IReadOnlyList<Option> Flags => [EventsFlag, SizeFlag, LatencyEventsFlag, PacedEventsFlag, RateFlag, RepeatFlag, OnlyFlag];
 
     // Defaults keep the suite to tens of seconds; --long (see BenchReport.Long) gives the full-size run.
     public long Events { get; private set; } = BenchReport.Long ? 20_000_000 : 5_000_000;
@@ -22,49 +28,20 @@ internal sealed class RingBenchOptions
     public bool Latency { get; private set; } = true;
     public long WarmUpEvents => Math.Min(1_000_000, Math.Max(10_000, Events / 10));
 
-    public static RingBenchOptions Parse(string[] args)
+    /// <summary>The options given by the parsed flags (defaults for the rest).</summary>
+    public static RingBenchOptions From(ParseResult flags)
     {
         var o = new RingBenchOptions();
-        for (int i = 0; i < args.Length; i++)
+        o.Events = flags.GetValue(EventsFlag) ?? o.Events;
+        o.Capacity = (int)(flags.GetValue(SizeFlag) ?? o.Capacity);
+        o.LatencyEvents = flags.GetValue(LatencyEventsFlag) ?? o.LatencyEvents;
+        o.PacedEvents = flags.GetValue(PacedEventsFlag) ?? o.PacedEvents;
+        o.Rate = flags.GetValue(RateFlag) ?? o.Rate;
+        o.Repeat = (int)(flags.GetValue(RepeatFlag) ?? o.Repeat);
+        if (flags.GetValue(OnlyFlag) is { } only)
         {
-            string name = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"Option {name} needs a value.");
-            long Number(long min)
-            {
-                string text = Value();
-                if (!long.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) || v < min)
-                {
-                    throw new ArgumentException($"Option {name} needs a whole number of at least {min}; got '{text}'.");
-                }
-                return v;
-            }
-            switch (name)
-            {
-                case "--events": o.Events = Number(1); break;
-                case "--size":
-                    long size = Number(2);
-                    if (size > 1 << 30 || (size & (size - 1)) != 0)
-                    {
-                        throw new ArgumentException($"--size must be a power of two up to 2^30; got {size}.");
-                    }
-                    o.Capacity = (int)size;
-                    break;
-                case "--latency-events": o.LatencyEvents = Number(1); break;
-                case "--paced-events": o.PacedEvents = Number(1); break;
-                case "--rate": o.Rate = Number(1); break;
-                case "--repeat": o.Repeat = (int)Math.Min(Number(1), 100); break;
-                case "--only":
-                    string what = Value();
-                    o.Throughput = what == "throughput";
-                    o.Latency = what == "latency";
-                    if (!o.Throughput && !o.Latency)
-                    {
-                        throw new ArgumentException($"--only takes 'throughput' or 'latency'; got '{what}'.");
-                    }
-                    break;
-                default:
-                    throw new ArgumentException($"Unknown option '{name}'.");
-            }
+            o.Throughput = only == "throughput";
+            o.Latency = only == "latency";
         }
         return o;
     }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -25,24 +26,19 @@ public sealed class RingBenchSuite : IBenchSuite
     public string Description => "ring buffer vs Channel vs BlockingCollection: throughput, hand-off latency (--bdn: BenchmarkDotNet 0 B/op)";
 
     /// <inheritdoc />
-    public int Run(string[] args)
+    public IReadOnlyList<Option> Flags => RingBenchOptions.Flags;
+
+    /// <inheritdoc />
+    public int? RunBenchmarkDotNet(string[] args)
     {
-        if (args.Length > 0 && args[0] == "--bdn")
-        {
-            BenchmarkSwitcher.FromTypes([typeof(RingPublishConsumeBenchmarks)]).Run(args[1..]);
-            return 0;
-        }
-        RingBenchOptions options;
-        try
-        {
-            options = RingBenchOptions.Parse(args);
-        }
-        catch (ArgumentException ex)
-        {
-            Console.Error.WriteLine(ex.Message);
-            Console.Error.WriteLine(RingBenchOptions.Usage);
-            return 2;
-        }
+        BenchmarkSwitcher.FromTypes([typeof(RingPublishConsumeBenchmarks)]).Run(args);
+        return 0;
+    }
+
+    /// <inheritdoc />
+    public int Run(ParseResult flags)
+    {
+        RingBenchOptions options = RingBenchOptions.From(flags);
 
         Console.WriteLine("## Ring hand-off benchmark");
         Console.WriteLine();

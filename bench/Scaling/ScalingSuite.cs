@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -23,19 +24,18 @@ public sealed partial class ScalingSuite : IBenchSuite
     public string Description => "1, 2, 3 host processes in one group: throughput, and partition move (rebuild) time vs state size";
 
     /// <inheritdoc/>
-    public int Run(string[] args)
+    public IReadOnlyList<Option> Flags => [EventsFlag, PartitionsFlag, HostsFlag];
+
+    private static readonly Option<long?> EventsFlag = BenchFlags.Whole("--events", "events (default 120000)", new(1, int.MaxValue));
+    private static readonly Option<long?> PartitionsFlag = BenchFlags.Whole("--partitions", "partitions of the topics (default 6)", new(1, 256));
+    private static readonly Option<long?> HostsFlag = BenchFlags.Whole("--hosts", "most host processes (default 3)", new(1, 16));
+
+    /// <inheritdoc/>
+    public int Run(ParseResult flags)
     {
-        int events = 120_000, partitions = 6, maxHosts = 3;
-        for (int i = 0; i + 1 < args.Length; i += 2)
-        {
-            switch (args[i])
-            {
-                case "--events": events = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--partitions": partitions = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--hosts": maxHosts = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                default: Console.Error.WriteLine($"scaling: unknown option {args[i]} (use --events, --partitions, --hosts)"); return 2;
-            }
-        }
+        int events = (int)(flags.GetValue(EventsFlag) ?? 120_000);
+        int partitions = (int)(flags.GetValue(PartitionsFlag) ?? 6);
+        int maxHosts = (int)(flags.GetValue(HostsFlag) ?? 3);
         string dll = Path.Combine(AppContext.BaseDirectory, "attribution.dll");
         if (!File.Exists(dll))
         {

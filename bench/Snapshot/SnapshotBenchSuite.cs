@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
@@ -23,33 +24,20 @@ public sealed class SnapshotBenchSuite : IBenchSuite
     public string Description => "snapshot duration, size and processing pause; restore (verify + recover) duration";
 
     /// <inheritdoc />
-    public int Run(string[] args)
+    public IReadOnlyList<Option> Flags => [ClicksFlag, ShardsFlag, MemoryFlag, DirFlag];
+
+    private static readonly Option<long[]?> ClicksFlag = BenchFlags.List("--clicks", "clicks in state, one run each (default 1000000)", 10_000);
+    private static readonly Option<long?> ShardsFlag = BenchFlags.Whole("--shards", "shards (default 2)", EngineOptions.ShardsRange);
+    private static readonly Option<long?> MemoryFlag = BenchFlags.Whole("--memory-mb", "per-shard click memory in MiB (default 64)", new(EngineOptions.MemoryBytesRange.Min >> 20, EngineOptions.MemoryBytesRange.Max >> 20));
+    private static readonly Option<string?> DirFlag = BenchFlags.Text("--dir", "working directory (default: a temporary one)");
+
+    /// <inheritdoc />
+    public int Run(ParseResult flags)
     {
-        var sizes = new List<long> { 1_000_000 };
-        int shards = 2;
-        long memoryMb = 64;
-        string root = Path.Combine(Path.GetTempPath(), "attribution-bench-snapshot");
-        for (int a = 0; a < args.Length; a++)
-        {
-            switch (args[a])
-            {
-                case "--clicks" when a + 1 < args.Length:
-                    sizes = [.. args[++a].Split(',').Select(s => long.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture))];
-                    break;
-                case "--shards" when a + 1 < args.Length:
-                    shards = int.Parse(args[++a], CultureInfo.InvariantCulture);
-                    break;
-                case "--memory-mb" when a + 1 < args.Length:
-                    memoryMb = long.Parse(args[++a], CultureInfo.InvariantCulture);
-                    break;
-                case "--dir" when a + 1 < args.Length:
-                    root = args[++a];
-                    break;
-                default:
-                    Console.Error.WriteLine($"snapshot: unknown argument '{args[a]}'; use --clicks N[,M], --shards N, --memory-mb M and --dir PATH.");
-                    return 2;
-            }
-        }
+        var sizes = flags.GetValue(ClicksFlag)?.ToList() ?? [1_000_000];
+        int shards = (int)(flags.GetValue(ShardsFlag) ?? 2);
+        long memoryMb = flags.GetValue(MemoryFlag) ?? 64;
+        string root = flags.GetValue(DirFlag) ?? Path.Combine(Path.GetTempPath(), "attribution-bench-snapshot");
         if (sizes.Any(n => n < 10_000) || shards < 1 || memoryMb < 1)
         {
             Console.Error.WriteLine("snapshot: --clicks must be at least 10000, --shards and --memory-mb at least 1.");

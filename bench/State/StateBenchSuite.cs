@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
@@ -29,25 +30,16 @@ public sealed class StateBenchSuite : IBenchSuite
     public string Description => "FASTER state table vs Dictionary<string, ClickClass>: ops/s and memory per click";
 
     /// <inheritdoc />
-    public int Run(string[] args)
+    public IReadOnlyList<Option> Flags => [KeysFlag, DirFlag];
+
+    private static readonly Option<long[]?> KeysFlag = BenchFlags.List("--keys", "keys in the table, one run each (default 1000000)", 1000);
+    private static readonly Option<string?> DirFlag = BenchFlags.Text("--dir", "working directory (default: a temporary one)");
+
+    /// <inheritdoc />
+    public int Run(ParseResult flags)
     {
-        var sizes = new List<long> { 1_000_000 };
-        var root = Path.Combine(Path.GetTempPath(), "attribution-bench-state");
-        for (var a = 0; a < args.Length; a++)
-        {
-            switch (args[a])
-            {
-                case "--keys" when a + 1 < args.Length:
-                    sizes = [.. args[++a].Split(',').Select(s => long.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture))];
-                    break;
-                case "--dir" when a + 1 < args.Length:
-                    root = args[++a];
-                    break;
-                default:
-                    Console.Error.WriteLine($"state: unknown argument '{args[a]}'; use --keys N[,M] and --dir PATH.");
-                    return 2;
-            }
-        }
+        var sizes = flags.GetValue(KeysFlag)?.ToList() ?? [1_000_000];
+        var root = flags.GetValue(DirFlag) ?? Path.Combine(Path.GetTempPath(), "attribution-bench-state");
         if (sizes.Any(n => n < 1000))
         {
             Console.Error.WriteLine("state: --keys must be at least 1000.");

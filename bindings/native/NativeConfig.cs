@@ -61,10 +61,10 @@ internal sealed record NativeConfig
                         engine = engine with { StateDirectory = reader.TokenType == JsonTokenType.Null ? null : String(ref reader, key) };
                         break;
                     case "shards":
-                        engine = engine with { Shards = (int)Integer(ref reader, key, 1, 256) };
+                        engine = engine with { Shards = (int)Integer(ref reader, key, EngineOptions.ShardsRange) };
                         break;
                     case "ring_size":
-                        engine = engine with { RingSize = (int)Integer(ref reader, key, 2, 1 << 22) };
+                        engine = engine with { RingSize = (int)Integer(ref reader, key, EngineOptions.RingSizeRange) };
                         break;
                     case "multi_producer":
                         engine = engine with { MultiProducer = Boolean(ref reader, key) };
@@ -76,13 +76,13 @@ internal sealed record NativeConfig
                         engine = engine with { OutputFormat = ParseFormat(String(ref reader, key)) };
                         break;
                     case "click_memory_bytes":
-                        engine = engine with { ClickMemoryBytes = Integer(ref reader, key, 1L << 20, 1L << 40) };
+                        engine = engine with { ClickMemoryBytes = Integer(ref reader, key, EngineOptions.MemoryBytesRange) };
                         break;
                     case "conversion_memory_bytes":
-                        engine = engine with { ConversionMemoryBytes = Integer(ref reader, key, 1L << 20, 1L << 40) };
+                        engine = engine with { ConversionMemoryBytes = Integer(ref reader, key, EngineOptions.MemoryBytesRange) };
                         break;
                     case "index_buckets":
-                        engine = engine with { IndexBuckets = Integer(ref reader, key, 64, 1L << 30) };
+                        engine = engine with { IndexBuckets = Integer(ref reader, key, EngineOptions.IndexBucketsRange) };
                         break;
                     case "expire_every_events":
                         engine = engine with { ExpireEveryEvents = Integer(ref reader, key, 1, long.MaxValue) };
@@ -97,25 +97,25 @@ internal sealed record NativeConfig
                         attribution = attribution with { ConversionRetentionMs = Integer(ref reader, key, 1, long.MaxValue / 4) };
                         break;
                     case "partitions":
-                        attribution = attribution with { Partitions = (int)Integer(ref reader, key, 1, 65535) };
+                        attribution = attribution with { Partitions = (int)Integer(ref reader, key, AttributionConfig.PartitionsRange) };
                         break;
                     case "click_history":
-                        attribution = attribution with { ClickHistory = (int)Integer(ref reader, key, 1, 4) };
+                        attribution = attribution with { ClickHistory = (int)Integer(ref reader, key, AttributionConfig.ClickHistoryRange) };
                         break;
                     case "max_record_bytes":
-                        attribution = attribution with { MaxRecordBytes = (int)Integer(ref reader, key, 256, 16 * 1024 * 1024) };
+                        attribution = attribution with { MaxRecordBytes = (int)Integer(ref reader, key, AttributionConfig.MaxRecordBytesRange) };
                         break;
                     case "max_clock_skew_ms":
                         attribution = attribution with { MaxClockSkewMs = Integer(ref reader, key, 1, long.MaxValue / 4) };
                         break;
                     case "clock_confirmations":
-                        attribution = attribution with { ClockConfirmations = (int)Integer(ref reader, key, 1, AttributionConfig.MaxClockConfirmations) };
+                        attribution = attribution with { ClockConfirmations = (int)Integer(ref reader, key, AttributionConfig.ClockConfirmationsRange) };
                         break;
                     case "snapshot_every_events":
                         engine = engine with { SnapshotEveryEvents = Integer(ref reader, key, 0, long.MaxValue) };
                         break;
                     case "snapshots_to_keep":
-                        engine = engine with { SnapshotsToKeep = (int)Integer(ref reader, key, 1, 1000) };
+                        engine = engine with { SnapshotsToKeep = (int)Integer(ref reader, key, EngineOptions.SnapshotsToKeepRange) };
                         break;
                     case "output_buffer_bytes":
                         outputBuffer = Integer(ref reader, key, 1024, 1L << 40);
@@ -155,6 +155,8 @@ internal sealed record NativeConfig
         error = engine.Validate();
         return error is null ? new NativeConfig { Engine = engine, OutputBufferBytes = outputBuffer } : null;
     }
+
+    private static long Integer(ref Utf8JsonReader reader, string key, SettingRange range) => Integer(ref reader, key, range.Min, range.Max);
 
     private static long Integer(ref Utf8JsonReader reader, string key, long min, long max)
     {

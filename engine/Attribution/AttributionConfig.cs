@@ -48,6 +48,18 @@ public sealed record AttributionConfig
     /// </summary>
     public int ClockConfirmations { get; init; } = 3;
 
+    /// <summary>Bounds of <see cref="Partitions"/>.</summary>
+    public static readonly SettingRange PartitionsRange = new(1, 65535);
+
+    /// <summary>Bounds of <see cref="ClickHistory"/>: the click-history format keeps at most four clicks per key.</summary>
+    public static readonly SettingRange ClickHistoryRange = new(1, 4);
+
+    /// <summary>Bounds of <see cref="MaxRecordBytes"/> (256 bytes to 16 MiB).</summary>
+    public static readonly SettingRange MaxRecordBytesRange = new(256, 16 * 1024 * 1024);
+
+    /// <summary>Bounds of <see cref="ClockConfirmations"/>.</summary>
+    public static readonly SettingRange ClockConfirmationsRange = new(1, MaxClockConfirmations);
+
     /// <summary>The window in hours as written in outputs' <c>attribution_window_hours</c>.</summary>
     public double WindowHours => WindowMs / (double)HourMs;
 
@@ -66,23 +78,23 @@ public sealed record AttributionConfig
         {
             return $"The conversion-id retention ({r} ms) must be at least the attribution window ({WindowMs} ms), or duplicates could be attributed twice.";
         }
-        if (Partitions is < 1 or > 65535)
+        if (!PartitionsRange.Contains(Partitions))
         {
-            return $"The partition count must be between 1 and 65535, but it is {Partitions}.";
+            return $"The partition count must be between {PartitionsRange.Min} and {PartitionsRange.Max}, but it is {Partitions}.";
         }
-        if (ClickHistory is < 1 or > 4)
+        if (!ClickHistoryRange.Contains(ClickHistory))
         {
-            return $"The click history per (user, campaign) must be between 1 and 4, but it is {ClickHistory}.";
+            return $"The click history per (user, campaign) must be between {ClickHistoryRange.Min} and {ClickHistoryRange.Max}, but it is {ClickHistory}.";
         }
         if (MaxClockSkewMs is { } skew && skew < EventTime.AddSpans(WindowMs, AllowedLatenessMs))
         {
             return $"The maximum clock skew ({skew} ms) must be at least the window plus the allowed lateness ({EventTime.AddSpans(WindowMs, AllowedLatenessMs)} ms), or events that can still be attributed would be rejected as clock outliers.";
         }
-        if (ClockConfirmations is < 1 or > MaxClockConfirmations)
+        if (!ClockConfirmationsRange.Contains(ClockConfirmations))
         {
             return $"The clock confirmations must be between 1 and {MaxClockConfirmations}, but it is {ClockConfirmations}.";
         }
-        if (MaxRecordBytes is < 256 or > 16 * 1024 * 1024)
+        if (!MaxRecordBytesRange.Contains(MaxRecordBytes))
         {
             return $"The record size limit must be between 256 bytes and 16 MiB, but it is {MaxRecordBytes} bytes.";
         }

@@ -19,6 +19,21 @@ public sealed record EngineOptions
     /// <summary>The default shard count for this machine.</summary>
     public static int DefaultShards => Math.Max(1, Environment.ProcessorCount - 1);
 
+    /// <summary>Bounds of <see cref="Shards"/>.</summary>
+    public static readonly SettingRange ShardsRange = new(1, 256);
+
+    /// <summary>Bounds of <see cref="RingSize"/> (also a power of two).</summary>
+    public static readonly SettingRange RingSizeRange = new(2, 1 << 22);
+
+    /// <summary>Bounds of each state table's memory budget in bytes (1 MiB to 1 TiB).</summary>
+    public static readonly SettingRange MemoryBytesRange = new(1L << 20, 1L << 40);
+
+    /// <summary>Bounds of <see cref="IndexBuckets"/> (also a power of two).</summary>
+    public static readonly SettingRange IndexBucketsRange = new(64, 1L << 30);
+
+    /// <summary>Bounds of <see cref="SnapshotsToKeep"/>.</summary>
+    public static readonly SettingRange SnapshotsToKeepRange = new(1, 1000);
+
     /// <summary>Ring slots (a power of two). Default 8192.</summary>
     public int RingSize { get; init; } = 8192;
 
@@ -96,33 +111,37 @@ public sealed record EngineOptions
         {
             return a;
         }
-        if (Shards is < 1 or > 256)
+        if (!ShardsRange.Contains(Shards))
         {
-            return $"The shard count must be between 1 and 256, but it is {Shards}.";
+            return $"The shard count must be between {ShardsRange.Min} and {ShardsRange.Max}, but it is {Shards}.";
         }
-        if (RingSize < 2 || (RingSize & (RingSize - 1)) != 0 || RingSize > 1 << 22)
+        if (!RingSizeRange.Contains(RingSize) || (RingSize & (RingSize - 1)) != 0)
         {
-            return $"The ring size must be a power of two between 2 and 4194304, but it is {RingSize}.";
+            return $"The ring size must be a power of two between {RingSizeRange.Min} and {RingSizeRange.Max}, but it is {RingSize}.";
         }
-        if (ClickMemoryBytes < 1L << 20 || ConversionMemoryBytes < 1L << 20)
+        if (ClickMemoryBytes < MemoryBytesRange.Min || ConversionMemoryBytes < MemoryBytesRange.Min)
         {
             return "Each shard's state memory budget must be at least 1 MiB.";
         }
-        if (IndexBuckets < 64 || (IndexBuckets & (IndexBuckets - 1)) != 0)
+        if (ClickMemoryBytes > MemoryBytesRange.Max || ConversionMemoryBytes > MemoryBytesRange.Max)
         {
-            return $"The index bucket count must be a power of two of at least 64, but it is {IndexBuckets}.";
+            return "Each shard's state memory budget must be at most 1 TiB.";
         }
-        if (ConversionIndexBuckets is { } c && (c < 64 || (c & (c - 1)) != 0))
+        if (!IndexBucketsRange.Contains(IndexBuckets) || (IndexBuckets & (IndexBuckets - 1)) != 0)
         {
-            return $"The conversion index bucket count must be a power of two of at least 64, but it is {c}.";
+            return $"The index bucket count must be a power of two between {IndexBucketsRange.Min} and {IndexBucketsRange.Max}, but it is {IndexBuckets}.";
+        }
+        if (ConversionIndexBuckets is { } c && (!IndexBucketsRange.Contains(c) || (c & (c - 1)) != 0))
+        {
+            return $"The conversion index bucket count must be a power of two between {IndexBucketsRange.Min} and {IndexBucketsRange.Max}, but it is {c}.";
         }
         if (ExpireEveryEvents < 1)
         {
             return "The expiry cadence must be at least one event.";
         }
-        if (SnapshotsToKeep < 1)
+        if (!SnapshotsToKeepRange.Contains(SnapshotsToKeep))
         {
-            return $"At least one snapshot must be kept, but SnapshotsToKeep is {SnapshotsToKeep}.";
+            return $"Between {SnapshotsToKeepRange.Min} and {SnapshotsToKeepRange.Max} snapshots must be kept, but SnapshotsToKeep is {SnapshotsToKeep}.";
         }
         if (SnapshotEveryEvents < 0 || SnapshotInterval < TimeSpan.Zero)
         {

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using Attribution.Host.Kafka;
 
 namespace Attribution.Host.Commands;
@@ -12,7 +14,7 @@ namespace Attribution.Host.Commands;
 /// Flags: <c>--brokers N</c> (default 1), <c>--partitions N</c> (default 8),
 /// <c>--topics a,b</c> (default raw-events,attributed-events,attribution-dead-letter).
 /// Hidden, for tests: <c>--run-for-ms N</c> stops by itself after N ms.
-/// Exit codes: 0 after a clean stop, 2 for bad flags, 1 when the broker cannot start.
+/// Exit codes: 0 after a clean stop, 2 for bad flags, 1 when the broker cannot start; errors are one sentence (<c>attribution broker: …</c>).
 /// </remarks>
 public static class BrokerCommand
 {
@@ -32,15 +34,68 @@ public static class BrokerCommand
     internal static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken stopToken)
     {
         ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(error);
+        return CliApp.Run(["broker", .. args], new Cli.CliContext(new Dictionary<string, string>(), output, error, stopToken));
+    }
 
-        if (!TryParse(args, out var options, out var problem))
+    /// <summary>The <c>broker</c> command; its values are checked while parsing, each with its own sentence.</summary>
+    internal static Command Definition(Cli.CliContext context)
+    {
+        var brokers = new Option<int>("--brokers")
         {
-            error.WriteLine($"error: {problem}");
-            return 2;
-        }
+            Description = $"brokers in the cluster, 1 to {EmbeddedKafkaCluster.MaxBrokers}",
+            HelpName = "N",
+            DefaultValueFactory = _ => 1,
+            CustomParser = r => Whole(r, 1, EmbeddedKafkaCluster.MaxBrokers, $"--brokers must be a whole number from 1 to {EmbeddedKafkaCluster.MaxBrokers}"),
+        };
+        var partitions = new Option<int>("--partitions")
+        {
+            Description = $"partitions of each topic, 1 to {MaxPartitions}",
+            HelpName = "N",
+            DefaultValueFactory = _ => DefaultPartitions,
+            CustomParser = r => Whole(r, 1, MaxPartitions, $"--partitions must be a whole number from 1 to {MaxPartitions}"),
+        };
+        var topics = new Option<IReadOnlyList<string>>("--topics")
+        {
+            Description = "topics to create, comma-separated",
+            HelpName = "a,b",
+            DefaultValueFactory = _ => DefaultTopics,
+            CustomParser = r =>
+            {
+                if (!TryParseTopics(r.Tokens[0].Value, out var list, out var problem))
+                {
+                    r.AddError(problem);
+                }
+                return list;
+            },
+        };
+        var runFor = new Option<int?>("--run-for-ms")
+        {
+            Hidden = true, // tests: stop by itself after N ms
+            CustomParser = r => Whole(r, 0, int.MaxValue, "--run-for-ms must be a whole number of milliseconds"),
+        };
+        var command = new Command("broker", "Start the embedded Kafka-protocol test broker with the pipeline's topics until Ctrl-C or SIGTERM; prints 'bootstrap: host:port' first. Exit codes: 0 after a clean stop, 1 it cannot start, 2 bad flags.")
+        {
+            brokers, partitions, topics, runFor,
+        };
+        command.SetAction(parse => Serve(
+            new Options(parse.GetValue(brokers), parse.GetValue(partitions), parse.GetValue(topics) ?? DefaultTopics, parse.GetValue(runFor)),
+            context.Output, context.Error, context.Stop));
+        return command;
+    }
 
+    private static int Whole(ArgumentResult r, int min, int max, string problem)
+    {
+        string text = r.Tokens[0].Value;
+        if (TryParseInt(text, min, max, out int value))
+        {
+            return value;
+        }
+        r.AddError($"{problem}, not '{text}'.");
+        return 0;
+    }
+
+    private static int Serve(Options options, TextWriter output, TextWriter error, CancellationToken stopToken)
+    {
         using var stop = new ManualResetEventSlim(false);
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -62,7 +117,7 @@ public static class BrokerCommand
             }
             catch (Exception e) when (e is DllNotFoundException or InvalidOperationException)
             {
-                error.WriteLine($"error: the embedded broker could not start: {e.Message}");
+                error.WriteLine($"attribution broker: the embedded broker could not start: {e.Message}");
                 return 1;
             }
 
@@ -77,7 +132,7 @@ public static class BrokerCommand
                 }
                 catch (InvalidOperationException e)
                 {
-                    error.WriteLine($"error: {e.Message}");
+                    error.WriteLine($"attribution broker: {e.Message}");
                     return 1;
                 }
                 output.WriteLine($"bootstrap: {cluster.BootstrapServers}");
@@ -103,63 +158,6 @@ public static class BrokerCommand
     }
 
     private sealed record Options(int Brokers, int Partitions, IReadOnlyList<string> Topics, int? RunForMs);
-
-    private static bool TryParse(string[] args, out Options options, out string problem)
-    {
-        var brokers = 1;
-        var partitions = DefaultPartitions;
-        IReadOnlyList<string> topics = DefaultTopics;
-        int? runFor = null;
-        options = new Options(brokers, partitions, topics, runFor);
-        problem = "";
-
-        for (var i = 0; i < args.Length; i++)
-        {
-            var flag = args[i];
-            if (flag is not ("--brokers" or "--partitions" or "--topics" or "--run-for-ms"))
-            {
-                problem = $"unknown option '{flag}'; expected --brokers N, --partitions N or --topics a,b.";
-                return false;
-            }
-            if (i + 1 >= args.Length)
-            {
-                problem = $"option {flag} needs a value.";
-                return false;
-            }
-            var value = args[++i];
-            switch (flag)
-            {
-                case "--brokers":
-                    if (!TryParseInt(value, 1, EmbeddedKafkaCluster.MaxBrokers, out brokers))
-                    {
-                        problem = $"--brokers must be a whole number from 1 to {EmbeddedKafkaCluster.MaxBrokers}, not '{value}'.";
-                        return false;
-                    }
-                    break;
-                case "--partitions":
-                    if (!TryParseInt(value, 1, MaxPartitions, out partitions))
-                    {
-                        problem = $"--partitions must be a whole number from 1 to {MaxPartitions}, not '{value}'.";
-                        return false;
-                    }
-                    break;
-                case "--topics":
-                    if (!TryParseTopics(value, out topics, out problem)) return false;
-                    break;
-                default:
-                    if (!TryParseInt(value, 0, int.MaxValue, out var ms))
-                    {
-                        problem = $"--run-for-ms must be a whole number of milliseconds, not '{value}'.";
-                        return false;
-                    }
-                    runFor = ms;
-                    break;
-            }
-        }
-
-        options = new Options(brokers, partitions, topics, runFor);
-        return true;
-    }
 
     private static bool TryParseInt(string text, int min, int max, out int value)
     {

@@ -1,5 +1,6 @@
 using Attribution.Engine.Attribution;
 using Attribution.Host.Cli;
+using Attribution.Host.Settings;
 
 namespace Attribution.Host.Demo;
 
@@ -7,7 +8,7 @@ namespace Attribution.Host.Demo;
 public sealed record DemoOptions
 {
     /// <summary>Flags that take a value.</summary>
-    public static readonly string[] ValueFlags = ["--events", "--rate", "--partitions", "--shards", "--seed", "--metrics-port", "--max-clock-skew", "--clock-confirmations"];
+    public static readonly string[] ValueFlags = [.. SettingsCatalog.For(SettingScope.Demo).Where(s => s.Kind != SettingKind.Switch).Select(s => s.Flag)];
 
     /// <summary>Events to generate.</summary>
     public long Events { get; init; } = 200_000;
@@ -36,24 +37,30 @@ public sealed record DemoOptions
     /// <summary>The attribution settings of the demo (defaults but for the event-time guard's flags).</summary>
     public AttributionConfig Attribution => new() { MaxClockSkewMs = MaxClockSkewMs, ClockConfirmations = ClockConfirmations };
 
-    /// <summary>Parses the demo's flags.</summary>
-    /// <exception cref="UsageException">A flag is unknown or out of range.</exception>
-    public static DemoOptions Parse(string[] args, out bool help)
+    /// <summary>Least severe log lines written.</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
+    /// <summary>How log lines are written.</summary>
+    public Observability.LogFormat LogFormat { get; init; } = Observability.LogFormat.Text;
+
+    /// <summary>Builds and validates the demo's options from its layered settings.</summary>
+    /// <exception cref="UsageException">A setting is out of range.</exception>
+    public static DemoOptions Read(SettingReader settings)
     {
-        var cl = CommandLine.Parse("demo", args, ValueFlags, ["--help"]);
-        help = cl.Has("--help");
+        ArgumentNullException.ThrowIfNull(settings);
         var d = new DemoOptions();
         var options = new DemoOptions
         {
-            // 2M events stay under the embedded broker's 5 MiB per partition (compressed) with 8 partitions.
-            Events = cl.GetLong("--events", d.Events, 1, 2_000_000),
-            Rate = cl.GetInt("--rate", d.Rate, 0, 10_000_000),
-            Partitions = cl.GetInt("--partitions", d.Partitions, 1, 256),
-            Shards = cl.GetInt("--shards", d.Shards, 1, 64),
-            Seed = cl.GetInt("--seed", d.Seed, 0, int.MaxValue),
-            MetricsPort = cl.GetInt("--metrics-port", 0, 0, 65535),
-            MaxClockSkewMs = cl.Has("--max-clock-skew") ? cl.GetDurationMs("--max-clock-skew", 0) : null,
-            ClockConfirmations = cl.GetInt("--clock-confirmations", d.ClockConfirmations, 1, AttributionConfig.MaxClockConfirmations),
+            Events = settings.Integer("events", d.Events),
+            Rate = (int)settings.Integer("rate", d.Rate),
+            Partitions = (int)settings.Integer("partitions", d.Partitions),
+            Shards = (int)settings.Integer("shards", d.Shards),
+            Seed = (int)settings.Integer("seed", d.Seed),
+            MetricsPort = (int)settings.Integer("metrics_port", 0),
+            MaxClockSkewMs = settings.OptionalDuration("max_clock_skew"),
+            ClockConfirmations = (int)settings.Integer("clock_confirmations", d.ClockConfirmations),
+            LogLevel = LogSettings.Level(settings),
+            LogFormat = LogSettings.Format(settings),
         };
         if (options.Attribution.Validate() is { } problem)
         {

@@ -5,6 +5,7 @@ using Attribution.Engine.Events;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.Snapshots;
 using Attribution.Host.Cli;
+using Attribution.Host.Settings;
 
 namespace Attribution.Host.Replay;
 
@@ -25,8 +26,9 @@ public static class ReplayCommand
     internal const string InputHashKey = "replay.input_hash";
     internal const string InputBytesKey = "replay.input_bytes";
 
-    /// <summary>Runs the command; returns the exit code (0 done, 1 could not run, 2 bad flags).</summary>
-    public static int Run(string[] args, TextWriter stderr) => Run(args, stderr, syncObserver: null);
+    /// <summary>Runs the command with <c>replay</c>'s flags on the process environment; returns the exit code (0 done, 1 could not run, 2 bad flags).</summary>
+    public static int Run(string[] args, TextWriter stderr)
+        => CliApp.Run(["replay", .. args], new CliContext(CliContext.ProcessEnvironment(), Console.Out, stderr, CancellationToken.None));
 
     /// <summary>Runs the command; <paramref name="syncObserver"/> sees what each snapshot made durable before its manifest (tests).</summary>
     internal static int Run(string[] args, TextWriter stderr, Action<ReplaySync>? syncObserver)
@@ -34,20 +36,45 @@ public static class ReplayCommand
         ReplayOptions options;
         try
         {
-            var cl = CommandLine.Parse("replay", args, ReplayOptions.ValueFlags, ReplayOptions.Switches);
-            if (cl.Has("--help"))
-            {
-                Console.Out.WriteLine(HelpText.Replay);
-                return 0;
-            }
-            options = ReplayOptions.Parse(cl);
+            options = ReplayOptionsReader.Read(args, CliContext.ProcessEnvironment());
         }
         catch (UsageException e)
         {
             stderr.WriteLine($"attribution replay: {e.Message}");
             return 2;
         }
+        return Run(options, stderr, syncObserver);
+    }
 
+    /// <summary>Runs the command parsed by <see cref="CliApp"/>.</summary>
+    internal static int Execute(CommandSettings settings, System.CommandLine.ParseResult parse, CliContext context)
+    {
+        ReplayOptions options;
+        SettingReader reader;
+        try
+        {
+            reader = new SettingReader(settings.Load(parse, context.Environment));
+            options = ReplayOptionsReader.Read(reader);
+        }
+        catch (UsageException e)
+        {
+            context.Error.WriteLine($"attribution replay: {e.Message}");
+            return 2;
+        }
+        foreach (string warning in reader.Layers.Warnings)
+        {
+            context.Error.WriteLine($"attribution replay: warning: {warning}");
+        }
+        // Debug, not information: replay's standard error is its summary or one sentence, which scripts read.
+        if (options.LogLevel <= Microsoft.Extensions.Logging.LogLevel.Debug)
+        {
+            new Run.RunLog(context.Error, format: options.LogFormat).Info("config", EffectiveConfiguration.Render(reader));
+        }
+        return Run(options, context.Error, syncObserver: null);
+    }
+
+    private static int Run(ReplayOptions options, TextWriter stderr, Action<ReplaySync>? syncObserver)
+    {
         try
         {
             RunSummary summary = options.StateDirectory is null ? RunStateless(options) : RunWithSnapshots(options, stderr, syncObserver);

@@ -1,18 +1,17 @@
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Pipeline;
-using Attribution.Host.Cli;
+using Attribution.Host.Settings;
 
 namespace Attribution.Host.Replay;
 
 /// <summary>Validated settings of the replay command.</summary>
 public sealed record ReplayOptions
 {
-    /// <summary>Flags that take a value.</summary>
-    public static readonly string[] ValueFlags =
-        ["--input", "--output", "--dead-letter", "--window-hours", "--allowed-lateness", "--partitions", "--max-record-bytes", "--shards", "--state-dir", "--snapshot-every", "--snapshots-to-keep", "--conversion-retention", "--click-history", "--max-clock-skew", "--clock-confirmations", "--memory-mb", "--expire-every"];
+    /// <summary>Flags that take a value (from the settings catalog).</summary>
+    public static readonly string[] ValueFlags = [.. SettingsCatalog.For(SettingScope.Replay).Where(s => s.Kind != SettingKind.Switch).Select(s => s.Flag)];
 
     /// <summary>Flags without a value.</summary>
-    public static readonly string[] Switches = ["--quiet", "--help"];
+    public static readonly string[] Switches = [.. SettingsCatalog.For(SettingScope.Replay).Where(s => s.Kind == SettingKind.Switch).Select(s => s.Flag)];
 
     /// <summary>Input path, or null for stdin.</summary>
     public string? InputPath { get; init; }
@@ -22,6 +21,12 @@ public sealed record ReplayOptions
     public string? DeadLetterPath { get; init; }
     /// <summary>Do not print the summary.</summary>
     public bool Quiet { get; init; }
+    /// <summary>Least severe log lines written; above information the summary is not printed.</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
+    /// <summary>How log lines are written.</summary>
+    public Observability.LogFormat LogFormat { get; init; } = Observability.LogFormat.Text;
+
     /// <summary>Attribution settings.</summary>
     public required AttributionConfig Config { get; init; }
 
@@ -57,51 +62,6 @@ public sealed record ReplayOptions
             ClickMemoryBytes = MemoryMiB is { } m ? (long)m << 20 : defaults.ClickMemoryBytes,
             ConversionMemoryBytes = MemoryMiB is { } c ? (long)c << 20 : defaults.ConversionMemoryBytes,
             ExpireEveryEvents = ExpireEveryEvents ?? defaults.ExpireEveryEvents,
-        };
-    }
-
-    /// <summary>Parses and validates the command line; throws <see cref="UsageException"/> with one sentence.</summary>
-    public static ReplayOptions Parse(CommandLine cl)
-    {
-        var defaults = new AttributionConfig();
-        var config = new AttributionConfig
-        {
-            WindowMs = cl.GetHoursAsMs("--window-hours", defaults.WindowMs),
-            AllowedLatenessMs = cl.GetDurationMs("--allowed-lateness", defaults.AllowedLatenessMs),
-            Partitions = cl.GetInt("--partitions", defaults.Partitions, 1, 65535),
-            MaxRecordBytes = cl.GetInt("--max-record-bytes", defaults.MaxRecordBytes, 256, 16 * 1024 * 1024),
-            ConversionRetentionMs = cl.Has("--conversion-retention") ? cl.GetDurationMs("--conversion-retention", 0) : null,
-            ClickHistory = cl.GetInt("--click-history", defaults.ClickHistory, 1, 4),
-            MaxClockSkewMs = cl.Has("--max-clock-skew") ? cl.GetDurationMs("--max-clock-skew", 0) : null,
-            ClockConfirmations = cl.GetInt("--clock-confirmations", defaults.ClockConfirmations, 1, AttributionConfig.MaxClockConfirmations),
-        };
-        if (config.Validate() is { } error)
-        {
-            throw new UsageException(error);
-        }
-        string? stateDir = cl.Get("--state-dir");
-        long snapshotEvery = cl.GetLong("--snapshot-every", 0, 0, long.MaxValue);
-        if (stateDir is null && cl.Has("--snapshot-every"))
-        {
-            throw new UsageException("--snapshot-every needs --state-dir, the directory the snapshots go to.");
-        }
-        if (stateDir is not null && (cl.Get("--output") is null or "-"))
-        {
-            throw new UsageException("--state-dir needs --output FILE: resuming cuts the output file back to the last snapshot, which standard output cannot do.");
-        }
-        return new ReplayOptions
-        {
-            StateDirectory = stateDir,
-            SnapshotEveryLines = snapshotEvery,
-            SnapshotsToKeep = cl.GetInt("--snapshots-to-keep", 3, 1, 1000),
-            InputPath = cl.Get("--input") is "-" ? null : cl.Get("--input"),
-            OutputPath = cl.Get("--output") is "-" ? null : cl.Get("--output"),
-            DeadLetterPath = cl.Get("--dead-letter"),
-            Quiet = cl.Has("--quiet"),
-            Shards = cl.GetInt("--shards", Engine.Pipeline.EngineOptions.DefaultShards, 1, 256),
-            MemoryMiB = cl.Has("--memory-mb") ? cl.GetInt("--memory-mb", 0, 1, 1 << 20) : null,
-            ExpireEveryEvents = cl.Has("--expire-every") ? cl.GetLong("--expire-every", 0, 1, long.MaxValue) : null,
-            Config = config,
         };
     }
 }

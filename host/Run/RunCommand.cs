@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Attribution.Host.Cli;
+using Attribution.Host.Settings;
 
 namespace Attribution.Host.Run;
 
@@ -11,7 +12,7 @@ namespace Attribution.Host.Run;
 public static class RunCommand
 {
     /// <summary>Runs the command on the process console and environment.</summary>
-    public static int Run(string[] args) => Run(args, RunOptionsReader.ProcessEnvironment(), Console.Error, CancellationToken.None, exitIfStuck: true);
+    public static int Run(string[] args) => CliApp.Run(["run", .. args]);
 
     /// <summary>
     /// How long a stop (Ctrl-C, SIGTERM) may take. A host waiting on Kafka (a broker down during a partition's
@@ -20,20 +21,23 @@ public static class RunCommand
     /// </summary>
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
 
-    /// <summary>Runs the command; <paramref name="stop"/> also stops it (tests).</summary>
+    /// <summary>Runs the command with <c>run</c>'s flags <paramref name="args"/>; <paramref name="stop"/> also stops it (tests).</summary>
     /// <param name="exitIfStuck">Whether to end the process when a stop takes longer than <see cref="StopGrace"/> (the binary; not in-process callers).</param>
     public static int Run(string[] args, IReadOnlyDictionary<string, string> environment, TextWriter stderr, CancellationToken stop, bool exitIfStuck = false)
+        => CliApp.Run(["run", .. args], new CliContext(environment, Console.Out, stderr, stop, exitIfStuck));
+
+    /// <summary>Runs the command parsed by <see cref="CliApp"/>.</summary>
+    internal static int Execute(CommandSettings settings, System.CommandLine.ParseResult parse, CliContext context)
     {
-        ArgumentNullException.ThrowIfNull(stderr);
+        TextWriter stderr = context.Error;
+        CancellationToken stop = context.Stop;
+        bool exitIfStuck = context.ExitIfStuck;
         RunOptions options;
+        SettingReader reader;
         try
         {
-            options = RunOptionsReader.Read(args, environment, out bool help);
-            if (help)
-            {
-                Console.Out.WriteLine(HelpText.Run);
-                return 0;
-            }
+            reader = new SettingReader(settings.Load(parse, context.Environment));
+            options = RunOptionsReader.Read(reader);
         }
         catch (UsageException e)
         {
@@ -48,12 +52,16 @@ public static class RunCommand
             cancel.Cancel();
         };
         Console.CancelKeyPress += onCancel;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
         {
-            context.Cancel = true;
+            signal.Cancel = true;
             cancel.Cancel();
         });
-        var log = new RunLog(stderr);
+        var log = RunLog.Create(stderr, options.LogLevel, options.LogFormat);
+        foreach (string warning in reader.Layers.Warnings)
+        {
+            log.Warn("config", $"message=\"{warning}\"");
+        }
         using var stuckTimer = new Timer(_ =>
         {
             log.Error("run", $"message=\"stop_not_finished seconds={StopGrace.TotalSeconds:F0}\"");
@@ -75,6 +83,7 @@ public static class RunCommand
                     stderr.WriteLine($"attribution run: the metrics endpoint {new System.Net.IPEndPoint(options.MetricsAddress, options.MetricsPort)} cannot be opened ({metricsProblem}).");
                     return 2;
                 }
+                log.Info("config", EffectiveConfiguration.Render(reader, options.KafkaProperties));
                 code = pipeline.Run(cancel.Token);
                 sentence = pipeline.FatalError;
             }

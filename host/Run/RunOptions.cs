@@ -89,6 +89,12 @@ public sealed record RunOptions
     /// <summary>Address the metrics endpoints listen on: loopback unless the operator widens it (0.0.0.0, ::, an interface's address).</summary>
     public System.Net.IPAddress MetricsAddress { get; init; } = System.Net.IPAddress.Loopback;
 
+    /// <summary>Least severe log lines written (<c>--log-level</c>, <c>logging:level</c>); default information.</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
+    /// <summary>How log lines are written (<c>--log-format</c>, <c>logging:format</c>); default text.</summary>
+    public Observability.LogFormat LogFormat { get; init; } = Observability.LogFormat.Text;
+
     /// <summary>librdkafka properties passed to every client (TLS, SASL, tuning).</summary>
     public IReadOnlyDictionary<string, string> KafkaProperties { get; init; } = new Dictionary<string, string>();
 

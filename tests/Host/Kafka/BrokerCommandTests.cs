@@ -48,8 +48,8 @@ public class BrokerCommandTests
         Assert.That(run.Result, Is.Zero);
     }
 
-    [TestCase(new[] { "--nope" }, "unknown option '--nope'")]
-    [TestCase(new[] { "--brokers" }, "--brokers needs a value")]
+    [TestCase(new[] { "--nope" }, "'--nope' is not a flag of 'broker'")]
+    [TestCase(new[] { "--brokers" }, "The flag --brokers needs a value")]
     [TestCase(new[] { "--brokers", "0" }, "--brokers must be a whole number")]
     [TestCase(new[] { "--brokers", "two" }, "--brokers must be a whole number")]
     [TestCase(new[] { "--partitions", "-3" }, "--partitions must be a whole number")]
@@ -69,7 +69,7 @@ public class BrokerCommandTests
         Assert.That(output.ToString(), Is.Empty, "no broker was started");
         var lines = error.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(1));
-        Assert.That(lines[0], Does.StartWith("error: ").And.Contain(expected).And.EndWith("."));
+        Assert.That(lines[0], Does.StartWith("attribution broker: ").And.Contain(expected).And.EndWith("."));
         Assert.That(Regex.Count(lines[0], @"\.\s"), Is.Zero, "a single sentence");
         Assert.That(clock.Elapsed, Is.LessThan(Patience));
     }

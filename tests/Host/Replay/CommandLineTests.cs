@@ -1,21 +1,23 @@
 using Attribution.Host.Cli;
+using Attribution.Host.Replay;
+using Attribution.Host.Settings;
 
 namespace Attribution.Tests.Host.Replay;
 
+/// <summary>The grammar of replay's flags (System.CommandLine) and the value rules every setting shares.</summary>
 public class CommandLineTests
 {
-    private static readonly string[] Values = ["--input", "--window-hours", "--allowed-lateness", "--partitions"];
-    private static readonly string[] Switches = ["--quiet"];
+    private static readonly Dictionary<string, string> NoEnvironment = new();
 
     [Test]
     public void Accepts_space_and_equals_forms()
     {
-        var cl = CommandLine.Parse("replay", ["--input", "a.jsonl", "--partitions=8", "--quiet"], Values, Switches);
+        var o = ReplayOptionsReader.Read(["--input", "a.jsonl", "--partitions=8", "--quiet"], NoEnvironment);
         Assert.Multiple(() =>
         {
-            Assert.That(cl.Get("--input"), Is.EqualTo("a.jsonl"));
-            Assert.That(cl.GetInt("--partitions", 64, 1, 100), Is.EqualTo(8));
-            Assert.That(cl.Has("--quiet"), Is.True);
+            Assert.That(o.InputPath, Is.EqualTo("a.jsonl"));
+            Assert.That(o.Config.Partitions, Is.EqualTo(8));
+            Assert.That(o.Quiet, Is.True);
         });
     }
 
@@ -24,7 +26,7 @@ public class CommandLineTests
     [TestCase("input.jsonl", "'input.jsonl' is not a flag of 'replay'")]
     public void Bad_flags_fail_with_a_sentence(string arg, string expected)
     {
-        var e = Assert.Throws<UsageException>(() => CommandLine.Parse("replay", [arg], Values, Switches));
+        var e = Assert.Throws<UsageException>(() => ReplayOptionsReader.Read([arg], NoEnvironment));
         Assert.That(e!.Message, Does.StartWith(expected));
     }
 
@@ -36,21 +38,21 @@ public class CommandLineTests
     [TestCase("0", 0L)]
     [TestCase("1.5h", 5_400_000L)]
     public void Durations_need_a_unit(string text, long ms)
-        => Assert.That(CommandLine.ParseDurationMs("--allowed-lateness", text), Is.EqualTo(ms));
+        => Assert.That(SettingReader.ParseDurationMs("--allowed-lateness", text), Is.EqualTo(ms));
 
     [TestCase("10")]
     [TestCase("-1h")]
     [TestCase("h")]
     [TestCase("1w")]
     public void Bad_durations_are_refused(string text)
-        => Assert.Throws<UsageException>(() => CommandLine.ParseDurationMs("--allowed-lateness", text));
+        => Assert.Throws<UsageException>(() => SettingReader.ParseDurationMs("--allowed-lateness", text));
 
     [TestCase("0")]
     [TestCase("-3")]
     [TestCase("abc")]
     public void Window_hours_must_be_positive(string text)
     {
-        var cl = CommandLine.Parse("replay", ["--window-hours", text], Values, Switches);
-        Assert.Throws<UsageException>(() => cl.GetHoursAsMs("--window-hours", 1));
+        var e = Assert.Throws<UsageException>(() => ReplayOptionsReader.Read(["--window-hours", text], NoEnvironment));
+        Assert.That(e!.Message, Does.StartWith("--window-hours needs a positive number of hours"));
     }
 }

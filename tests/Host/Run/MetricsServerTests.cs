@@ -59,7 +59,7 @@ public class MetricsServerTests
     [Test]
     public void The_default_address_is_loopback_only()
     {
-        var options = global::Attribution.Host.Run.RunOptionsReader.Read(["--bootstrap-servers", "x:1"], new Dictionary<string, string>(), out _);
+        var options = global::Attribution.Host.Run.RunOptionsReader.Read(["--bootstrap-servers", "x:1"], new Dictionary<string, string>());
         Assert.That(options.MetricsAddress, Is.EqualTo(IPAddress.Loopback));
         // 127.0.0.2 is this machine too, but not the address the server is bound to; a wildcard bind would accept it.
         using (var ok = new TcpClient())

@@ -1,0 +1,50 @@
+using System.Text;
+
+namespace Attribution.Host.Settings;
+
+/// <summary>
+/// The configuration a command starts with, for its first log line: every setting of the command with its
+/// value and where it came from (a flag, a variable, the file, or the default), secrets masked.
+/// </summary>
+public static class EffectiveConfiguration
+{
+    /// <summary>What a masked value is written as.</summary>
+    public const string Mask = "***";
+
+    // librdkafka properties that hold credentials or key material (sasl.password, ssl.key.password,
+    // ssl.keystore.password, sasl.oauthbearer.client.secret, ssl.key.pem, sasl.oauthbearer.config ...).
+    private static readonly string[] SecretParts = ["password", "secret", "key", "token", "credential", "jaas", "oauthbearer.config"];
+
+    /// <summary>Whether a property's value must not be logged.</summary>
+    public static bool IsSecret(string property)
+        => SecretParts.Any(p => property.Contains(p, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>One line: <c>key=value[source] …</c> for every setting of the command, then the Kafka properties.</summary>
+    public static string Render(SettingReader settings, IReadOnlyDictionary<string, string>? kafka = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var line = new StringBuilder("message=\"effective configuration\"");
+        foreach (var setting in SettingsCatalog.For(settings.Layers.Command))
+        {
+            if (setting.Kind == SettingKind.KafkaProperties)
+            {
+                continue;
+            }
+            var raw = settings.Layers.Get(setting);
+            Append(line, setting.JsonPath, raw?.Value ?? setting.Default, raw?.Source ?? "default");
+        }
+        foreach (var (property, value) in (kafka ?? settings.Layers.KafkaProperties()).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            Append(line, "kafka." + property, IsSecret(property) ? Mask : value, "kafka");
+        }
+        return line.ToString();
+    }
+
+    private static void Append(StringBuilder line, string key, string value, string source)
+    {
+        line.Append(' ').Append(key).Append('=');
+        bool quote = value.Length == 0 || value.Any(c => char.IsWhiteSpace(c) || c is '"' or '=' or '[');
+        line.Append(quote ? $"\"{value.Replace("\"", "\\\"", StringComparison.Ordinal)}\"" : value);
+        line.Append('[').Append(source).Append(']');
+    }
+}

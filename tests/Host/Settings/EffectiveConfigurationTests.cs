@@ -1,0 +1,53 @@
+using Attribution.Host.Run;
+using Attribution.Host.Settings;
+
+namespace Attribution.Tests.Host.Settings;
+
+/// <summary>The configuration a command starts with is logged once, with every source named and secrets masked.</summary>
+public class EffectiveConfigurationTests
+{
+    [TestCase("sasl.password", true)]
+    [TestCase("ssl.key.password", true)]
+    [TestCase("ssl.keystore.password", true)]
+    [TestCase("sasl.oauthbearer.client.secret", true)]
+    [TestCase("ssl.key.pem", true)]
+    [TestCase("sasl.oauthbearer.config", true)]
+    [TestCase("linger.ms", false)]
+    [TestCase("security.protocol", false)]
+    [TestCase("sasl.username", false)]
+    public void Secret_properties_are_recognised(string property, bool secret)
+        => Assert.That(EffectiveConfiguration.IsSecret(property), Is.EqualTo(secret));
+
+    [Test]
+    public void Run_logs_its_configuration_at_start_with_secrets_masked_and_sources_named()
+    {
+        var env = new Dictionary<string, string> { ["ATTRIBUTION_KAFKA_SSL_KEY_PASSWORD"] = "env-secret-42", ["ATTRIBUTION_SHARDS"] = "2" };
+        var stderr = new StringWriter();
+        int code = RunCommand.Run(
+            ["--bootstrap-servers", "127.0.0.1:1", "--startup-timeout", "1s", "--kafka", "sasl.password=flag-secret-17", "--kafka", "client.rack=r1"],
+            env, stderr, CancellationToken.None);
+        string text = stderr.ToString();
+        TestContext.Out.WriteLine(text);
+        Assert.That(code, Is.EqualTo(1), "no broker answers");
+        string line = text.Split('\n').Single(l => l.Contains("effective configuration", StringComparison.Ordinal));
+        Assert.Multiple(() =>
+        {
+            Assert.That(line, Does.Contain(" info config "));
+            Assert.That(line, Does.Contain("bootstrap_servers=127.0.0.1:1[--bootstrap-servers]"));
+            Assert.That(line, Does.Contain("shards=2[ATTRIBUTION_SHARDS]"));
+            Assert.That(line, Does.Contain("input_topic=raw-events[default]"));
+            Assert.That(line, Does.Contain("kafka.sasl.password=***"));
+            Assert.That(line, Does.Contain("kafka.ssl.key.password=***"));
+            Assert.That(line, Does.Contain("kafka.client.rack=r1"));
+            Assert.That(text, Does.Not.Contain("flag-secret-17").And.Not.Contain("env-secret-42"), "no secret anywhere on standard error");
+        });
+    }
+
+    [Test]
+    public void A_log_level_above_information_leaves_the_configuration_line_out()
+    {
+        var stderr = new StringWriter();
+        RunCommand.Run(["--bootstrap-servers", "127.0.0.1:1", "--startup-timeout", "1s", "--log-level", "warning"], new Dictionary<string, string>(), stderr, CancellationToken.None);
+        Assert.That(stderr.ToString(), Does.Not.Contain("effective configuration").And.Contain("attribution run: No Kafka broker answered"));
+    }
+}
