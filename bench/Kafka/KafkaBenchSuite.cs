@@ -3,7 +3,7 @@ using System.Globalization;
 using Attribution.Bench.Engine;
 using Attribution.Bench.Reporting;
 using Attribution.Engine.Pipeline;
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Attribution.Host.Run;
 using Confluent.Kafka;
 using HdrHistogram;

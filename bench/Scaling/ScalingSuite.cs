@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Attribution.Host.Demo;
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Confluent.Kafka;
 
 namespace Attribution.Bench.Scaling;

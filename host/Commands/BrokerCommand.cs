@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 
 namespace Attribution.Host.Commands;
 
@@ -174,7 +175,7 @@ public static class BrokerCommand
         foreach (var part in value.Split(','))
         {
             var name = part.Trim();
-            if (EmbeddedKafkaCluster.TopicNameProblem(name) is { } bad)
+            if (KafkaTopicName.Problem(name) is { } bad)
             {
                 problem = $"--topics has a bad {bad}";
                 return false;

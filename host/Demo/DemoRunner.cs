@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Attribution.Host.Run;
 using Confluent.Kafka;
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 
-namespace Attribution.Host.Kafka;
+namespace Attribution.Testing.Kafka;
 
 /// <summary>
 /// An in-process Kafka-protocol cluster: librdkafka's mock cluster, started by P/Invoke. Its
@@ -251,8 +251,8 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         if (TopicNameProblem(name) is { } problem) throw new ArgumentException(problem, nameof(name));
     }
 
-    /// <summary>Why <paramref name="name"/> is not a legal Kafka topic name, or null when it is.</summary>
-    internal static string? TopicNameProblem(string name)
+    /// <summary>Why <paramref name="name"/> is not a legal Kafka topic name, or null (the host's KafkaTopicName rule; this project cannot reference the host).</summary>
+    private static string? TopicNameProblem(string name)
     {
         // Kafka's own rule: 1..249 characters of [a-zA-Z0-9._-], and not "." or "..".
         if (name.Length is 0 or > 249 || name is "." or "..")
