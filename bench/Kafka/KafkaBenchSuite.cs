@@ -207,7 +207,8 @@ public sealed class KafkaBenchSuite : IBenchSuite
                 ["compression.type"] = "lz4",
             }.Concat(o.Properties).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value),
         };
-        using var pipeline = new KafkaPipeline(options, new RunLog(Console.Error, quiet: true));
+        var log = new RunLog(Console.Error, quiet: true);
+        using var pipeline = new KafkaPipeline(options, log, kafka: new Attribution.Host.Demo.EmbeddedBrokerSupplier(options, log));
         using var stop = new CancellationTokenSource();
         int exit = -1;
         var source = new Thread(() => exit = pipeline.Run(stop.Token)) { Name = "bench-kafka-source" };

@@ -4,7 +4,7 @@ using Attribution.Engine.Events;
 namespace Attribution.Engine.Codecs;
 
 /// <summary>
-/// Writes input events back as upstream JSON (DESIGN §2), for generators, tests and demo traffic.
+/// Writes input events back as upstream JSON (docs/SEMANTICS.md, wire formats), for generators, tests and demo traffic.
 /// Clicks: event_type, event_id, user_id, campaign_id, ad_id, source, timestamp. Conversions: event_type, event_id,
 /// user_id, campaign_id, then type, value, source when present, then timestamp. Zero allocation, stateless, thread-safe.
 /// </summary>

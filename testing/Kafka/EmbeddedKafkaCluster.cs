@@ -14,7 +14,7 @@ namespace Attribution.Testing.Kafka;
 /// to the newest 5 MiB or 100,000 message sets (hard-coded, not configurable); it answers the
 /// transaction protocol but keeps no transaction state, so read_committed consumers also see
 /// aborted and still-open transactional records, and offsets sent with
-/// SendOffsetsToTransaction are dropped (plain offset commits are stored); after a member leaves
+/// SendOffsetsToTransaction are dropped (plain offset commits are stored: <see cref="MockBrokerOffsets"/>); after a member leaves
 /// a group, the group re-forms only after the last joiner's session.timeout.ms minus 1 s.</para>
 /// <para>Thread rules: every member may be called from any thread. librdkafka hands each control
 /// call to the cluster's own I/O thread and waits for it (or takes the cluster's mutex for error
