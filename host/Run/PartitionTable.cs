@@ -123,8 +123,8 @@ internal sealed class PartitionTable
         foreach (int p in partitions)
         {
             _deadLetters.Discard(p);
-            // The engine encodes nothing for the rebuild range (always set: it also clears an earlier assignment's
-            // range); the collector's own check on Committed stays as the guard of the exactly-once contract.
+            // The one filter of silent replay: the engine encodes nothing for the rebuild range (always set: it
+            // also clears an earlier assignment's range), posted through the ring ahead of the replayed input.
             engine.SetSilentUntil(p, plan[p].Committed - 1);
             var slot = new PartitionSlot(p, plan[p]) { RecoveryStartedAt = started };
             _slots.Set(slot);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Attribution.Engine.Pipeline;
 using Confluent.Kafka;
 
 namespace Attribution.Host.Run;
@@ -50,9 +51,15 @@ internal sealed class PipelineObserver : IDisposable
         }
     }
 
-    /// <summary>Reads the high watermarks of the owned partitions (source thread, every 250 ms).</summary>
-    public void UpdateLag(IConsumer<RawValue, RawValue> consumer, PartitionTable table)
+    /// <summary>Reads the high watermarks of the owned partitions and the engine's silenced count (source thread, every 250 ms).</summary>
+    public void UpdateLag(IConsumer<RawValue, RawValue> consumer, PartitionTable table, AttributionEngine engine)
     {
+        long silenced = 0;
+        foreach (var shard in engine.Shards)
+        {
+            silenced += shard.SilencedOutputs;
+        }
+        _stats.SetSilenced(silenced);
         var lag = new Dictionary<int, long>();
         long total = 0;
         foreach (var slot in table.Owned())

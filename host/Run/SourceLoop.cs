@@ -54,7 +54,7 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
             snapshots.Tick();
             if (Environment.TickCount64 >= nextLag)
             {
-                observer.UpdateLag(consumer, table);
+                observer.UpdateLag(consumer, table, engine);
                 nextLag = Environment.TickCount64 + 250;
                 if (!ready.IsSet && table.Owned().Count > 0)
                 {
