@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Attribution.Bench.Baseline;
 
-/// <summary>The attributed-conversion output (DESIGN §2), serialized by <c>JsonSerializer</c>.</summary>
+/// <summary>The attributed-conversion output (docs/SEMANTICS.md, wire formats), serialized by <c>JsonSerializer</c>.</summary>
 public sealed class AttributedClass
 {
     /// <summary>Always attributed_conversion.</summary>

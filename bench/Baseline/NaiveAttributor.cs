@@ -6,7 +6,7 @@ namespace Attribution.Bench.Baseline;
 /// <summary>
 /// The attribution job written the way most teams would: one thread, <c>JsonSerializer</c> into a
 /// class per line, a <c>Dictionary</c> of last clicks, a <c>HashSet</c> of attributed conversion ids,
-/// <c>JsonSerializer</c> for each output. Same rules as the Flink job (DESIGN §1, §3 rules 1–3) without
+/// <c>JsonSerializer</c> for each output. Same rules as the Flink job (docs/SEMANTICS.md rules 1–3) without
 /// click history or expiry: it keeps only the latest click and remembers ids forever.
 /// </summary>
 public sealed class NaiveAttributor

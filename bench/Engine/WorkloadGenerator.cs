@@ -3,7 +3,7 @@ using System.Buffers.Text;
 namespace Attribution.Bench.Engine;
 
 /// <summary>
-/// Renders a deterministic stream of upstream JSON lines (DESIGN §2) from a seed. Users have a few
+/// Renders a deterministic stream of upstream JSON lines (docs/SEMANTICS.md, wire formats) from a seed. Users have a few
 /// favourite campaigns; a conversion mostly follows the user's last clicked campaign, so every
 /// outcome occurs (attributed, no click, outside the window, duplicate).
 /// </summary>

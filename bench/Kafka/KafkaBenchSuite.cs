@@ -4,7 +4,7 @@ using System.Globalization;
 using Attribution.Bench.Engine;
 using Attribution.Bench.Reporting;
 using Attribution.Engine.Pipeline;
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Attribution.Host.Run;
 using Confluent.Kafka;
 using HdrHistogram;
@@ -210,7 +210,8 @@ public sealed class KafkaBenchSuite : IBenchSuite
                 ["compression.type"] = "lz4",
             }.Concat(o.Properties).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value),
         };
-        using var pipeline = new KafkaPipeline(options, new RunLog(Console.Error, quiet: true));
+        var log = new RunLog(Console.Error, quiet: true);
+        using var pipeline = new KafkaPipeline(options, log, kafka: new Attribution.Host.Demo.EmbeddedBrokerSupplier(options, log));
         using var stop = new CancellationTokenSource();
         int exit = -1;
         var source = new Thread(() => exit = pipeline.Run(stop.Token)) { Name = "bench-kafka-source" };

@@ -5,7 +5,7 @@ using HdrHistogram;
 namespace Attribution.Bench.Kafka;
 
 /// <summary>
-/// A downstream consumer of an output topic (read_committed, as DESIGN §4 asks of consumers of
+/// A downstream consumer of an output topic (read_committed, as docs/ARCHITECTURE.md asks of consumers of
 /// exactly-once output): for every attributed conversion it records now − conversion_time, i.e.
 /// from the moment the paced producer meant to produce the input conversion to the moment its
 /// attribution is readable here. Both clocks are the wall clock of this machine; conversion_time

@@ -18,7 +18,7 @@ namespace Attribution.Bench.Nexmark;
 /// </summary>
 /// <remarks>
 /// The operation: every event is a click (bid) keyed by (user_id, campaign_id) ≈ (bidder, auction);
-/// the engine keeps the latest by event time (DESIGN §3 rule 1), so each event is decode + keyed read
+/// the engine keeps the latest by event time (docs/SEMANTICS.md, rule 1), so each event is decode + keyed read
 /// + conditional write, like q18's ROW_NUMBER() … ORDER BY dateTime DESC = 1 dedup.
 /// </remarks>
 public sealed class Q18BenchSuite : IBenchSuite

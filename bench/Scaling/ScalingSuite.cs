@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Attribution.Host.Demo;
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Confluent.Kafka;
 
 namespace Attribution.Bench.Scaling;
@@ -281,6 +281,7 @@ public sealed partial class ScalingSuite : IBenchSuite
             {
                 start.ArgumentList.Add(a);
             }
+            start.Environment[TestBrokerSwitch.Variable] = "1"; // the embedded broker drops transactional offsets: store them with a plain commit too
             return new Host(Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started"), input);
         }
 

@@ -21,7 +21,7 @@ public sealed record AttributionConfig
     /// <summary>Number of state partitions P when the partition is computed from user_id (replay, C ABI). Default 64.</summary>
     public int Partitions { get; init; } = 64;
 
-    /// <summary>Clicks kept per (user, campaign) for out-of-order conversions (DESIGN rule 4). Default 4.</summary>
+    /// <summary>Clicks kept per (user, campaign) for out-of-order conversions (docs/SEMANTICS.md, rule 4). Default 4.</summary>
     public int ClickHistory { get; init; } = 4;
 
     /// <summary>Largest accepted input record in bytes; larger ones are rejected as oversized. Default 64 KiB.</summary>

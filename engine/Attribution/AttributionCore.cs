@@ -4,7 +4,7 @@ using Attribution.Engine.State;
 namespace Attribution.Engine.Attribution;
 
 /// <summary>
-/// The attribution contract (DESIGN §3, docs/SEMANTICS.md) for the partitions one thread owns.
+/// The attribution contract (docs/SEMANTICS.md) for the partitions one thread owns.
 /// State lives only in two <see cref="IStateTable"/>s (click histories, attributed conversion ids)
 /// plus the <see cref="Watermarks"/>; expiry is decided at read time from event time, so when
 /// <see cref="Expire"/> runs never changes an output. Not thread-safe and not re-entrant; a

@@ -5,7 +5,7 @@ using Attribution.Engine.Events;
 namespace Attribution.Engine.Codecs;
 
 /// <summary>
-/// Writes attributed conversions as JSON (DESIGN §2), field order fixed:
+/// Writes attributed conversions as JSON (docs/SEMANTICS.md, wire formats), field order fixed:
 /// event_type, conversion_id, click_id, user_id, ad_id, campaign_id, source (the click's), conversion_type,
 /// value (exact number text), click_time, conversion_time, attribution_window_hours. No trailing newline.
 /// </summary>

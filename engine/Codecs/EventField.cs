@@ -1,6 +1,6 @@
 namespace Attribution.Engine.Codecs;
 
-/// <summary>The known fields of an input event (DESIGN §2); anything else is skipped.</summary>
+/// <summary>The known fields of an input event (docs/SEMANTICS.md, wire formats); anything else is skipped.</summary>
 internal enum EventField : byte
 {
     EventType = 0,

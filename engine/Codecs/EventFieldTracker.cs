@@ -12,7 +12,7 @@ internal struct FieldStates
 }
 
 /// <summary>
-/// Collects what a decoder saw while scanning one record, then applies the field rules of DESIGN §2 in a fixed
+/// Collects what a decoder saw while scanning one record, then applies the field rules of docs/SEMANTICS.md (wire formats) in a fixed
 /// order. Both wire formats share it, so JSON and MessagePack reject the same records for the same reasons.
 /// </summary>
 internal struct EventFieldTracker

@@ -5,7 +5,7 @@ using Attribution.Engine.Events;
 
 namespace Attribution.Engine.Codecs;
 
-/// <summary>Decodes one upstream JSON event (DESIGN §2) from UTF-8 bytes into an <see cref="EventRecord"/> without allocating.</summary>
+/// <summary>Decodes one upstream JSON event (docs/SEMANTICS.md, wire formats) from UTF-8 bytes into an <see cref="EventRecord"/> without allocating.</summary>
 /// <remarks>
 /// Checks, first failing one wins: size (<see cref="RejectReason.Oversized"/>), UTF-8 (<see cref="RejectReason.InvalidUtf8"/>),
 /// JSON syntax including trailing data, depth beyond <see cref="MaxDepth"/> and raw control characters in strings

@@ -19,7 +19,7 @@ public sealed record PartitionStateInfo(int Partition, long Position, long Water
 
 /// <summary>
 /// The state of one input partition as a single self-checking file, so that a partition's state can
-/// follow the partition to another host (DESIGN §4: a partition is the unit of ownership). Layout,
+/// follow the partition to another host (a partition is the unit of ownership; docs/SCALING.md). Layout,
 /// little-endian:
 /// <code>
 /// "ATTRPST2" | i32 partition | i64 position | i64 watermark | i64 window | i64 lateness | i64 retention | i32 click history

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 
 namespace Attribution.Host.Commands;
 
@@ -172,7 +173,7 @@ public static class BrokerCommand
         foreach (var part in value.Split(','))
         {
             var name = part.Trim();
-            if (EmbeddedKafkaCluster.TopicNameProblem(name) is { } bad)
+            if (KafkaTopicName.Problem(name) is { } bad)
             {
                 problem = $"--topics has a bad {bad}";
                 return false;

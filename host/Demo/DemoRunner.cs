@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Attribution.Host.Run;
 using Confluent.Kafka;
 
@@ -54,7 +54,7 @@ public static class DemoRunner
             },
         };
         var log = new RunLog(stderr, quiet: true);
-        using var pipeline = new KafkaPipeline(options, log);
+        using var pipeline = new KafkaPipeline(options, log, kafka: new EmbeddedBrokerSupplier(options, log));
         using var metrics = demo.MetricsPort > 0 ? MetricsServer.TryStart(System.Net.IPAddress.Loopback, demo.MetricsPort, pipeline, log, out _) : null;
         using var stop = new CancellationTokenSource();
         int pipelineExit = -1;

@@ -3,9 +3,10 @@ using Attribution.Engine.Pipeline;
 namespace Attribution.Host.Run;
 
 /// <summary>
-/// The engine's output: shard threads deliver attribution batches here, which are filtered (outputs of
-/// silently replayed input and outputs already in Kafka are dropped, outputs of partitions no longer
-/// owned too) and copied into a double-buffered <see cref="PendingOutputs"/> that the transaction loop takes.
+/// The engine's output: shard threads deliver attribution batches here, which are filtered (outputs already
+/// in Kafka are dropped, outputs of partitions no longer owned too) and copied into a double-buffered
+/// <see cref="PendingOutputs"/> that the transaction loop takes. Silently replayed input never gets here: the
+/// engine encodes nothing below the silent range the <see cref="PartitionTable"/> sets.
 /// </summary>
 internal sealed class OutputCollector : IEngineOutput
 {
@@ -25,7 +26,7 @@ internal sealed class OutputCollector : IEngineOutput
     /// <inheritdoc/>
     public void Deliver(OutputBatch batch)
     {
-        long silent = 0, already = 0, unowned = 0;
+        long already = 0, unowned = 0;
         lock (_lock)
         {
             for (int i = 0; i < batch.Count; i++)
@@ -35,10 +36,6 @@ internal sealed class OutputCollector : IEngineOutput
                 if (slot is null || !slot.Owned)
                 {
                     unowned++;
-                }
-                else if (e.Position < slot.Point.Committed)
-                {
-                    silent++;
                 }
                 else if (slot.Point.EmittedOutputs.Count > 0 && slot.Point.EmittedOutputs.Contains(e.Position))
                 {
@@ -50,7 +47,7 @@ internal sealed class OutputCollector : IEngineOutput
                 }
             }
         }
-        _stats.OutputsFiltered(silent, already, unowned);
+        _stats.OutputsFiltered(already, unowned);
     }
 
     /// <summary>Takes everything delivered so far; give it back with <see cref="Return"/> after producing it.</summary>

@@ -2,8 +2,9 @@ namespace Attribution.Host.Run;
 
 /// <summary>
 /// What this host knows about one input partition it owns: where recovery replays from, which of the
-/// re-read offsets already have outputs in Kafka, how far it consumed and committed. A new slot is
-/// installed at every (re)assignment; shard threads read it when outputs arrive.
+/// re-read offsets already have outputs in Kafka, how far it consumed and committed. Owned by the
+/// <see cref="PartitionTable"/>, which installs a new slot at every (re)assignment; the source thread
+/// advances <see cref="ConsumedNext"/>, the transaction loop <see cref="Committed"/>, shard threads read it.
 /// </summary>
 internal sealed class PartitionSlot
 {
@@ -22,7 +23,6 @@ internal sealed class PartitionSlot
         Point = point;
         _consumedNext = point.Start;
         Committed = point.Committed;
-        PlainCommitted = point.Committed;
         Array.Fill(_stampOffsets, -1L);
     }
 
@@ -38,11 +38,8 @@ internal sealed class PartitionSlot
     /// <summary>Offset after the last record handed to the engine (written by the source thread).</summary>
     public long ConsumedNext => Volatile.Read(ref _consumedNext);
 
-    /// <summary>The offset committed last (next offset to read after a restart); touched under the cycle lock only.</summary>
+    /// <summary>The offset committed last (next offset to read after a restart); written by the transaction loop only.</summary>
     public long Committed { get; set; }
-
-    /// <summary>The offset the last successful plain consumer commit stored (it may lag <see cref="Committed"/> after a refused commit).</summary>
-    public long PlainCommitted { get; set; }
 
     /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the moment recovery of this assignment began (planning included).</summary>
     public long RecoveryStartedAt { get; init; }
@@ -50,7 +47,7 @@ internal sealed class PartitionSlot
     /// <summary>The committed offset at the last export of this partition's state to the shared directory (-1: none).</summary>
     public long SharedExportedAt { get; set; } = -1;
 
-    /// <summary>Set once the rebuild range was consumed (the partition's move is complete); touched by the source thread only.</summary>
+    /// <summary>Set once the rebuild range was consumed (the partition's move is complete); by the source thread, or by the transaction loop while it installs the slot.</summary>
     public bool Rebuilt { get; set; }
 
     /// <summary>Marks the partition as given up: its late outputs are dropped.</summary>

@@ -52,7 +52,7 @@ public sealed class PipelineStats
     public long Aborts => Volatile.Read(ref _aborts);
     /// <summary>Times the host rewound its partitions to the committed offsets.</summary>
     public long Rewinds => Volatile.Read(ref _rewinds);
-    /// <summary>Outputs dropped because their input was replayed silently.</summary>
+    /// <summary>Attributions the engine did not encode because their input was replayed silently (sampled every 250 ms).</summary>
     public long OutputsSilenced => Volatile.Read(ref _silent);
     /// <summary>Outputs dropped because they were already in the output topic.</summary>
     public long OutputsAlreadyInKafka => Volatile.Read(ref _already);
@@ -78,11 +78,12 @@ public sealed class PipelineStats
 
     internal void RecordRejected() => Interlocked.Increment(ref _rejected);
 
-    internal void OutputsFiltered(long silent, long already, long unowned)
+    internal void SetSilenced(long total) => Volatile.Write(ref _silent, total);
+
+    internal void OutputsFiltered(long already, long unowned)
     {
-        if ((silent | already | unowned) != 0)
+        if ((already | unowned) != 0)
         {
-            Interlocked.Add(ref _silent, silent);
             Interlocked.Add(ref _already, already);
             Interlocked.Add(ref _unowned, unowned);
         }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 using Attribution.Engine.Pipeline;
+using Attribution.Host.Kafka;
 using Confluent.Kafka;
 
 namespace Attribution.Host.Run;
@@ -12,7 +13,7 @@ namespace Attribution.Host.Run;
 /// <item>the group's committed offset C of each partition;</item>
 /// <item>the rebuild start: the first offset whose record time is at or after (time of record C − 1) −
 /// lookback, found with ListOffsets by timestamp; state is a function of that much input
-/// (DESIGN §4). Where the broker cannot answer by timestamp (librdkafka's mock broker always answers
+/// (docs/SCALING.md). Where the broker cannot answer by timestamp (librdkafka's mock broker always answers
 /// −1) the rebuild starts at the first retained offset;</item>
 /// <item>which input offsets at or after C already have their output or dead letter in Kafka: the
 /// output and dead-letter topics are read (read_committed) from shortly before the first
@@ -29,15 +30,43 @@ internal sealed class RecoveryPlanner
 
     private readonly RunOptions _options;
     private readonly RunLog _log;
+    private readonly IKafkaSupplier _kafka;
     private readonly TimeSpan _timeout;
     private EventRecord _scratch;
 
     /// <summary>Creates a planner.</summary>
-    public RecoveryPlanner(RunOptions options, RunLog log)
+    public RecoveryPlanner(RunOptions options, RunLog log, IKafkaSupplier kafka)
     {
         _options = options;
         _log = log;
+        _kafka = kafka;
         _timeout = options.StartupTimeout < TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : options.StartupTimeout;
+    }
+
+    /// <summary>
+    /// <see cref="Plan"/>, retried while Kafka fails transiently (up to 2 minutes, not once the host is stopping);
+    /// null after a failure, which <paramref name="state"/> then holds as the run's fatal sentence.
+    /// </summary>
+    public Dictionary<int, RecoveryPoint>? PlanRetrying(IReadOnlyList<int> partitions, Func<IEnumerable<TopicPartition>, TimeSpan, List<TopicPartitionOffset>> committed, RunState state)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return Plan(partitions, committed);
+            }
+            catch (KafkaException e) when (!e.Error.IsFatal && clock.Elapsed < TimeSpan.FromMinutes(2) && !state.Stopping)
+            {
+                _log.Warn("recovery", $"retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+                Thread.Sleep(500);
+            }
+            catch (KafkaException e)
+            {
+                state.Fail($"The state of partitions {string.Join(",", partitions)} could not be recovered from Kafka: {Sentences.First(e.Error.Reason)}.");
+                return null;
+            }
+        }
     }
 
     /// <summary>Plans the given input partitions. <paramref name="committed"/> reads the group's committed offsets.</summary>
@@ -50,9 +79,8 @@ internal sealed class RecoveryPlanner
         {
             return result;
         }
-        using var reader = new ConsumerBuilder<Ignore, byte[]>(_options.ReaderConfig())
-            .SetLogHandler((_, m) => _log.Kafka(m))
-            .Build();
+        using var reader = _kafka.GetRestoreConsumer(new ConsumerBuilder<Ignore, byte[]>(_options.ReaderConfig())
+            .SetLogHandler((_, m) => _log.Kafka(m)));
         var tps = partitions.Select(p => new TopicPartition(_options.InputTopic, p)).ToList();
         var committedOffsets = committed(tps, _timeout).ToDictionary(o => o.Partition.Value, o => o.Offset);
 
@@ -249,7 +277,7 @@ internal sealed class RecoveryPlanner
 
     private List<int> OutputPartitions(string topic)
     {
-        using var admin = new AdminClientBuilder(_options.AdminConfig()).SetLogHandler((_, m) => _log.Kafka(m)).Build();
+        using var admin = _kafka.GetAdmin(new AdminClientBuilder(_options.AdminConfig()).SetLogHandler((_, m) => _log.Kafka(m)));
         var md = admin.GetMetadata(topic, _timeout);
         var t = md.Topics.FirstOrDefault(x => x.Topic == topic);
         if (t is null || t.Error.IsError)

@@ -135,7 +135,7 @@ public static class RunOptionsReader
         {
             return defaultValue;
         }
-        if (Kafka.EmbeddedKafkaCluster.TopicNameProblem(v.Value) is { } problem)
+        if (Kafka.KafkaTopicName.Problem(v.Value) is { } problem)
         {
             throw new UsageException($"{v.Source} has a bad {problem}");
         }

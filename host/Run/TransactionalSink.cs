@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Text;
+using Attribution.Host.Kafka;
 using Confluent.Kafka;
 
 namespace Attribution.Host.Run;
@@ -11,12 +12,13 @@ namespace Attribution.Host.Run;
 /// source-topic, source-partition, source-offset) and commits them with the input offsets in one Kafka
 /// transaction. Retriable errors are retried, abortable ones abort (the caller then redoes the work
 /// from the committed offsets), fatal ones (fenced, …) throw <see cref="FatalPipelineException"/>.
-/// Used under the pipeline's cycle lock, so by one thread at a time.
+/// Owned by the <see cref="TransactionLoop"/>: one thread calls it.
 /// </summary>
 internal sealed class TransactionalSink : IDisposable
 {
     private readonly RunOptions _options;
     private readonly RunLog _log;
+    private readonly IKafkaSupplier _kafka;
     private readonly PipelineStats _stats;
     private readonly Action<Error> _onError;
     private readonly TimeSpan _apiTimeout;
@@ -29,19 +31,26 @@ internal sealed class TransactionalSink : IDisposable
 
     /// <summary>Builds the producer (no connection yet). <paramref name="onError"/> sees the client's error events.</summary>
     /// <exception cref="ArgumentException">librdkafka rejected a setting.</exception>
-    public TransactionalSink(RunOptions options, RunLog log, PipelineStats stats, Action<Error> onError)
+    public TransactionalSink(RunOptions options, RunLog log, PipelineStats stats, IKafkaSupplier kafka, Action<Error> onError)
     {
         _options = options;
         _log = log;
+        _kafka = kafka;
         _stats = stats;
         _onError = onError;
         // Each transactional call gets a quarter of the transaction timeout; a call still blocked well past
         // its own timeout is a stuck producer (see Guarded).
-        _apiTimeout = TimeSpan.FromMilliseconds(Math.Clamp(options.TransactionTimeout.TotalMilliseconds / 4, 2_000, 30_000));
-        _apiWatchdog = _apiTimeout * 1.5 + TimeSpan.FromSeconds(1);
+        _apiTimeout = ApiTimeout(options);
+        _apiWatchdog = Watchdog(options);
         _inputTopic = Encoding.UTF8.GetBytes(options.InputTopic);
         _producer = Build();
     }
+
+    /// <summary>How long one transactional call may take: a quarter of the transaction timeout, within 2 to 30 s.</summary>
+    public static TimeSpan ApiTimeout(RunOptions options) => TimeSpan.FromMilliseconds(Math.Clamp(options.TransactionTimeout.TotalMilliseconds / 4, 2_000, 30_000));
+
+    /// <summary>How long a blocking client call is waited for before it counts as stuck.</summary>
+    public static TimeSpan Watchdog(RunOptions options) => ApiTimeout(options) * 1.5 + TimeSpan.FromSeconds(1);
 
     /// <summary>How a transaction ended.</summary>
     public enum Outcome
@@ -148,7 +157,7 @@ internal sealed class TransactionalSink : IDisposable
     /// down and up): such a producer is abandoned and replaced rather than waited for forever.
     /// </summary>
     /// <exception cref="StuckCallException">The call did not return in time (it goes on in the background).</exception>
-    public void Guarded(string what, Action call)
+    private void Guarded(string what, Action call)
     {
         var task = Task.Run(call);
         bool done;
@@ -169,20 +178,16 @@ internal sealed class TransactionalSink : IDisposable
         }
     }
 
-    /// <summary>Forgets a stuck call that needs no producer replacement (e.g. a consumer commit).</summary>
-    public void LeaveStuckCall() => _stuckCall = null;
-
     /// <summary>A blocking call that did not return within the watchdog time.</summary>
-    public sealed class StuckCallException : Exception;
+    private sealed class StuckCallException : Exception;
 
     private IProducer<byte[], byte[]> Build()
     {
         var config = _options.ProducerConfig();
         config.EnableDeliveryReports = false; // failures surface at CommitTransaction
-        return new ProducerBuilder<byte[], byte[]>(config)
+        return _kafka.GetProducer(new ProducerBuilder<byte[], byte[]>(config)
             .SetLogHandler((_, m) => _log.Kafka(m))
-            .SetErrorHandler((_, e) => _onError(e))
-            .Build();
+            .SetErrorHandler((_, e) => _onError(e)));
     }
 
     private static void Produce(IProducer<byte[], byte[]> producer, string topic, Message<byte[], byte[]> message)

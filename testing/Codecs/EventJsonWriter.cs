@@ -1,11 +1,10 @@
 using System.Buffers;
-using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 
-namespace Attribution.Testing.Codecs;
+namespace Attribution.Engine.Codecs;
 
 /// <summary>
-/// Writes input events back as upstream JSON, for generators, tests and benchmarks.
+/// Writes input events back as upstream JSON (docs/SEMANTICS.md, wire formats), for generators, tests and demo traffic.
 /// Clicks: event_type, event_id, user_id, campaign_id, ad_id, source, timestamp. Conversions: event_type, event_id,
 /// user_id, campaign_id, then type, value, source when present, then timestamp. Zero allocation, stateless, thread-safe.
 /// </summary>

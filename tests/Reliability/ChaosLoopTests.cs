@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Attribution.Engine.Events;
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Attribution.Tests.Engine.Attribution;
 using Attribution.Tests.Host.Run;
 using Confluent.Kafka;

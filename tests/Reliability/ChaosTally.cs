@@ -1,5 +1,5 @@
 using Attribution.Engine.Attribution;
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Attribution.Tests.Engine.Attribution;
 using Attribution.Tests.Engine.Pipeline;
 using static Attribution.Tests.Host.Run.RunTestKit;

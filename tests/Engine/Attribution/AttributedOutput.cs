@@ -4,7 +4,7 @@ using Attribution.Engine.Events;
 
 namespace Attribution.Tests.Engine.Attribution;
 
-/// <summary>Every field of one attributed conversion (DESIGN §2 output) plus its partition; null = absent.</summary>
+/// <summary>Every field of one attributed conversion (docs/SEMANTICS.md, wire formats) plus its partition; null = absent.</summary>
 public sealed record AttributedOutput(
     int Partition,
     string ConversionId,

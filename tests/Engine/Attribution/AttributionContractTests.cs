@@ -2,7 +2,7 @@ using Attribution.Engine.Attribution;
 
 namespace Attribution.Tests.Engine.Attribution;
 
-/// <summary>DESIGN §3 rules 1–6, case by case, including the Flink job's behaviour (default 24 h window, 1 h lateness).</summary>
+/// <summary>docs/SEMANTICS.md rules 1–6, case by case, including the Flink job's behaviour (default 24 h window, 1 h lateness).</summary>
 public class AttributionContractTests
 {
     private const long T0 = 1_678_886_400_000;

@@ -7,7 +7,7 @@ using Attribution.Tests.Engine.State.Faster;
 namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>
-/// Exact recovery (DESIGN §4): an engine that snapshots, runs on, "crashes", reopens from the
+/// Exact recovery (docs/SNAPSHOTS.md): an engine that snapshots, runs on, "crashes", reopens from the
 /// snapshot and replays the input from the snapshot's positions — silently up to the crash point —
 /// delivers per partition exactly the outputs of an uninterrupted run, and ends in the same state.
 /// </summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Confluent.Kafka;
 using static Attribution.Tests.Host.Kafka.KafkaTestClients;
 

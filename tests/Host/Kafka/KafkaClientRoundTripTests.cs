@@ -1,4 +1,4 @@
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Confluent.Kafka;
 using static Attribution.Tests.Host.Kafka.KafkaTestClients;
 

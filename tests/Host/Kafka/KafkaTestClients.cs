@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Confluent.Kafka;
 
 namespace Attribution.Tests.Host.Kafka;

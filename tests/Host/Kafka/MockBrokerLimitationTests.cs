@@ -10,7 +10,7 @@ namespace Attribution.Tests.Host.Kafka;
 /// succeed) but keeps no transaction state: no abort markers, no last-stable-offset, and
 /// TxnOffsetCommit offsets are dropped; and it trims each partition to the newest 5 MiB. These
 /// tests pin that down, so an upgrade that changes any of it fails here and tells us to revisit
-/// DESIGN §6 and the host's embedded mode.
+/// Attribution.Testing.Kafka.MockBrokerOffsets and docs/ARCHITECTURE.md.
 /// </summary>
 public class MockBrokerLimitationTests
 {

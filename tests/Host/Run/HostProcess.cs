@@ -55,6 +55,9 @@ internal sealed class HostProcess : IDisposable
         {
             start.Environment.Remove(key);
         }
+        // Every child host here talks to the embedded test broker, which drops offsets sent in a transaction:
+        // the switch makes `run` store them once more with a plain commit (Attribution.Testing.Kafka.MockBrokerOffsets).
+        start.Environment[global::Attribution.Host.Demo.TestBrokerSwitch.Variable] = "1";
         foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
         {
             if (v is null)

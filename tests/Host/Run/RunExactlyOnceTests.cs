@@ -1,6 +1,6 @@
 using System.Net.Http;
 using System.Net.Sockets;
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Attribution.Tests.Engine.Attribution;
 using Confluent.Kafka;
 using static Attribution.Tests.Host.Run.RunTestKit;

@@ -60,7 +60,7 @@ public class RunGroupTests
         using (var first = HostProcess.Start(HostArgs(cluster, s.Config, "fenced")))
         {
             Assert.That(WaitForCommitted(cluster, Ends(s, half), Catchup, first), Is.True, () => first.StderrText);
-            cluster.PushRequestErrors(global::Attribution.Host.Kafka.KafkaApiKey.EndTxn, Confluent.Kafka.ErrorCode.ProducerFenced);
+            cluster.PushRequestErrors(global::Attribution.Testing.Kafka.KafkaApiKey.EndTxn, Confluent.Kafka.ErrorCode.ProducerFenced);
             ProduceWithKcat(kcat, cluster, s, half, s.Items.Count);
             Assert.That(first.WaitForExit(TimeSpan.FromSeconds(60)), Is.EqualTo(1), () => first.StderrText);
             TestContext.Out.WriteLine(first.Stderr[^1]);

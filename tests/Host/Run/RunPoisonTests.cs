@@ -118,7 +118,7 @@ public class RunPoisonTests
 
     private sealed record Letter(long Offset, byte[]? Key, byte[]? Value, Dictionary<string, string> Headers);
 
-    private static List<Letter> ReadDeadLetters(global::Attribution.Host.Kafka.EmbeddedKafkaCluster cluster)
+    private static List<Letter> ReadDeadLetters(global::Attribution.Testing.Kafka.EmbeddedKafkaCluster cluster)
     {
         var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("letters"));
         config.EnablePartitionEof = true;

@@ -21,7 +21,7 @@ public class RunStopTests
 
         // Every EndTxn is answered with a retriable error from now on: the next transaction cannot commit, and the
         // host keeps retrying it (up to the transaction timeout, 60 s) — a stop must not wait for that.
-        cluster.PushRequestErrors(global::Attribution.Host.Kafka.KafkaApiKey.EndTxn, Enumerable.Repeat(Confluent.Kafka.ErrorCode.GroupLoadInProgress, 3000).ToArray());
+        cluster.PushRequestErrors(global::Attribution.Testing.Kafka.KafkaApiKey.EndTxn, Enumerable.Repeat(Confluent.Kafka.ErrorCode.GroupLoadInProgress, 3000).ToArray());
         ProduceWithKcat(kcat, cluster, s, s.Items.Count / 2, s.Items.Count);
         var waiting = Stopwatch.StartNew();
         while (!host.Stderr.Any(l => l.Contains("commit_retry", StringComparison.Ordinal) || l.Contains("txn", StringComparison.OrdinalIgnoreCase) && l.Contains("warn", StringComparison.Ordinal)) && waiting.Elapsed < TimeSpan.FromSeconds(30))
@@ -33,7 +33,7 @@ public class RunStopTests
         host.Terminate();
         int code = host.WaitForExit(global::Attribution.Host.Run.RunCommand.StopGrace + TimeSpan.FromSeconds(15));
         TestContext.Out.WriteLine($"exit {code} after {clock.Elapsed.TotalSeconds:F1} s: {host.Stderr[^1]}");
-        cluster.ClearRequestErrors(global::Attribution.Host.Kafka.KafkaApiKey.EndTxn);
+        cluster.ClearRequestErrors(global::Attribution.Testing.Kafka.KafkaApiKey.EndTxn);
         Assert.That(code, Is.EqualTo(1), () => host.StderrText);
         Assert.That(clock.Elapsed, Is.LessThan(global::Attribution.Host.Run.RunCommand.StopGrace + TimeSpan.FromSeconds(10)));
         Assert.That(host.Stderr[^1], Does.StartWith("attribution run: The host did not finish stopping within 20 s"));

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Attribution.Engine.Attribution;
-using Attribution.Host.Kafka;
+using Attribution.Testing.Kafka;
 using Attribution.Tests.Engine.Attribution;
 using Attribution.Tests.Host.Kafka;
 using Attribution.Tests.Engine.Pipeline;

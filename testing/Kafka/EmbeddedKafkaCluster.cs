@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 
-namespace Attribution.Host.Kafka;
+namespace Attribution.Testing.Kafka;
 
 /// <summary>
 /// An in-process Kafka-protocol cluster: librdkafka's mock cluster, started by P/Invoke. Its
@@ -14,7 +14,7 @@ namespace Attribution.Host.Kafka;
 /// to the newest 5 MiB or 100,000 message sets (hard-coded, not configurable); it answers the
 /// transaction protocol but keeps no transaction state, so read_committed consumers also see
 /// aborted and still-open transactional records, and offsets sent with
-/// SendOffsetsToTransaction are dropped (plain offset commits are stored); after a member leaves
+/// SendOffsetsToTransaction are dropped (plain offset commits are stored: <see cref="MockBrokerOffsets"/>); after a member leaves
 /// a group, the group re-forms only after the last joiner's session.timeout.ms minus 1 s.</para>
 /// <para>Thread rules: every member may be called from any thread. librdkafka hands each control
 /// call to the cluster's own I/O thread and waits for it (or takes the cluster's mutex for error
@@ -251,8 +251,8 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         if (TopicNameProblem(name) is { } problem) throw new ArgumentException(problem, nameof(name));
     }
 
-    /// <summary>Why <paramref name="name"/> is not a legal Kafka topic name, or null when it is.</summary>
-    internal static string? TopicNameProblem(string name)
+    /// <summary>Why <paramref name="name"/> is not a legal Kafka topic name, or null (the host's KafkaTopicName rule; this project cannot reference the host).</summary>
+    private static string? TopicNameProblem(string name)
     {
         // Kafka's own rule: 1..249 characters of [a-zA-Z0-9._-], and not "." or "..".
         if (name.Length is 0 or > 249 || name is "." or "..")

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Attribution.Host.Kafka;
+namespace Attribution.Testing.Kafka;
 
 /// <summary>
 /// The librdkafka C functions the embedded broker needs (rdkafka.h and rdkafka_mock.h of 2.16).

@@ -1,4 +1,4 @@
-namespace Attribution.Host.Kafka;
+namespace Attribution.Testing.Kafka;
 
 /// <summary>
 /// Kafka protocol request types (ApiKey) that fault injection can target; the values are the

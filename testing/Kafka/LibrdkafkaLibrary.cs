@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace Attribution.Host.Kafka;
+namespace Attribution.Testing.Kafka;
 
 /// <summary>
 /// Binds our own P/Invokes (<see cref="LibrdkafkaNative"/>) to the very librdkafka file that

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Globalization;
+using Attribution.Engine.Pipeline;
+using Confluent.Kafka;
+
+namespace Attribution.Host.Run;
+
+/// <summary>
+/// Observability of the run: where each host thread is (stall reports every 5 s), consumer lag, end-to-end
+/// latency of committed attributions, and the end of each partition's move. Writes <see cref="PipelineStats"/>
+/// and the log; owns no pipeline state.
+/// </summary>
+internal sealed class PipelineObserver : IDisposable
+{
+    private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(10);
+
+    private readonly RunOptions _options;
+    private readonly RunLog _log;
+    private readonly PipelineStats _stats;
+    private long[] _latencies = new long[1024];
+    private Timer? _stallTimer;
+
+    /// <summary>Creates the observer of a run.</summary>
+    public PipelineObserver(RunOptions options, RunLog log, PipelineStats stats)
+    {
+        _options = options;
+        _log = log;
+        _stats = stats;
+    }
+
+    /// <summary>Where the source thread is.</summary>
+    public StageClock Source { get; } = new("source");
+
+    /// <summary>Where the transaction loop's thread is.</summary>
+    public StageClock Transactions { get; } = new("transactions");
+
+    /// <summary>Starts the stall reports (a timer thread reads the two stage clocks).</summary>
+    public void StartStallReports()
+    {
+        _stallTimer ??= new Timer(_ => ReportStalls(), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+    }
+
+    private void ReportStalls()
+    {
+        foreach (var clock in new[] { Source, Transactions })
+        {
+            if (clock.Stalled(StallLimit) is { } stall)
+            {
+                _log.Warn("stall", $"thread={clock.Thread} stage={stall.Stage} seconds={stall.Duration.TotalSeconds:F0}");
+            }
+        }
+    }
+
+    /// <summary>Reads the high watermarks of the owned partitions and the engine's silenced count (source thread, every 250 ms).</summary>
+    public void UpdateLag(IConsumer<RawValue, RawValue> consumer, PartitionTable table, AttributionEngine engine)
+    {
+        long silenced = 0;
+        foreach (var shard in engine.Shards)
+        {
+            silenced += shard.SilencedOutputs;
+        }
+        _stats.SetSilenced(silenced);
+        var lag = new Dictionary<int, long>();
+        long total = 0;
+        foreach (var slot in table.Owned())
+        {
+            var marks = consumer.GetWatermarkOffsets(new TopicPartition(_options.InputTopic, slot.Partition));
+            if (marks.High.Value >= 0)
+            {
+                long l = Math.Max(0, marks.High.Value - slot.ConsumedNext);
+                lag[slot.Partition] = l;
+                total += l;
+            }
+        }
+        _stats.SetLag(total, lag);
+    }
+
+    /// <summary>Counts a committed transaction and the latency of its attributions (transaction loop).</summary>
+    public void Committed(PendingOutputs outputs, int deadLetters, long offsetsAdvanced, PartitionTable table)
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        _stats.RecordCommit(outputs.Count, deadLetters, offsetsAdvanced, now);
+        if (_latencies.Length < outputs.Count)
+        {
+            _latencies = new long[Math.Max(outputs.Count, _latencies.Length * 2)];
+        }
+        int n = 0;
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            ref readonly PendingOutput o = ref outputs[i];
+            if (table.Get(o.Partition) is { } slot && slot.TimestampOf(o.Offset) is var ts && ts > 0)
+            {
+                _latencies[n++] = now - ts;
+            }
+        }
+        _stats.RecordLatencies(_latencies.AsSpan(0, n));
+    }
+
+    /// <summary>Logs the end of a partition's move: the state is rebuilt up to the committed offset and new input follows.</summary>
+    public void Rebuilt(PartitionSlot slot)
+    {
+        slot.Rebuilt = true;
+        double ms = Stopwatch.GetElapsedTime(slot.RecoveryStartedAt).TotalMilliseconds;
+        long records = Math.Max(0, slot.Point.Committed - slot.Point.Start);
+        _log.Info("recovery", string.Create(CultureInfo.InvariantCulture, $"partition={slot.Partition} rebuilt records={records} ms={ms:F0}"));
+        _stats.RecordPartitionMove(ms / 1000.0, records);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _stallTimer?.Dispose();
+}

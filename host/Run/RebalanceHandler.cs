@@ -1,0 +1,65 @@
+using Confluent.Kafka;
+
+namespace Attribution.Host.Run;
+
+/// <summary>
+/// The consumer's rebalance callbacks (on the source thread, inside Consume). It only delegates: each change
+/// runs on the transaction loop between two cycles, and the callback waits for it.
+/// </summary>
+internal sealed class RebalanceHandler(RunOptions options, RunLog log, TransactionLoop transactions, PartitionTable table, PipelineObserver observer, RunState state)
+{
+    /// <summary>Recovers the assigned partitions; returns where each starts.</summary>
+    public IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<RawValue, RawValue> consumer, List<TopicPartition> assigned)
+    {
+        var partitions = assigned.Where(tp => tp.Topic == options.InputTopic).Select(tp => tp.Partition.Value).ToList();
+        observer.Source.Enter("assigned:wait_transactions");
+        return transactions.Invoke<IEnumerable<TopicPartitionOffset>>(() =>
+        {
+            if (!state.Failed)
+            {
+                log.Info("rebalance", $"assigned partitions={string.Join(",", partitions)}");
+                if (table.Assign(partitions, consumer) is { } plan)
+                {
+                    return partitions.Select(p => new TopicPartitionOffset(options.InputTopic, p, plan[p].Start)).ToList();
+                }
+            }
+            return assigned.Select(tp => new TopicPartitionOffset(tp, Offset.Unset)).ToList();
+        });
+    }
+
+    /// <summary>Commits the in-flight work of the revoked partitions, then gives them up.</summary>
+    public void OnRevoked(IConsumer<RawValue, RawValue> consumer, List<TopicPartitionOffset> revoked)
+    {
+        var partitions = revoked.Select(r => r.Partition.Value).ToList();
+        observer.Source.Enter("revoked:wait_transactions");
+        transactions.Invoke(() =>
+        {
+            log.Info("rebalance", $"revoked partitions={string.Join(",", partitions)}");
+            if (!state.Failed && !transactions.RewindPending)
+            {
+                try
+                {
+                    transactions.Cycle();
+                }
+                catch (FatalPipelineException e)
+                {
+                    state.Fail(e.Message);
+                }
+            }
+            table.Release(partitions, export: !state.Failed && !transactions.RewindPending);
+        });
+    }
+
+    /// <summary>Forgets lost partitions and asks for a rewind of the rest (their uncommitted work shares the pending buffers).</summary>
+    public void OnLost(IConsumer<RawValue, RawValue> consumer, List<TopicPartitionOffset> lost)
+    {
+        var partitions = lost.Select(l => l.Partition.Value).ToList();
+        observer.Source.Enter("lost:wait_transactions");
+        transactions.Invoke(() =>
+        {
+            log.Warn("rebalance", $"lost partitions={string.Join(",", partitions)}");
+            table.Lose(partitions);
+            transactions.RequestRewind();
+        });
+    }
+}

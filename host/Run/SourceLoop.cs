@@ -1,0 +1,131 @@
+using Attribution.Engine.Events;
+using Attribution.Engine.Pipeline;
+using Confluent.Kafka;
+
+namespace Attribution.Host.Run;
+
+/// <summary>
+/// The source loop, on the thread that calls <see cref="KafkaPipeline.Run"/>: polls the group consumer and hands
+/// each record to the engine straight from the deserializer's buffer (no copy); queues rejected records as dead
+/// letters; between records, rewinds when the transaction loop asks, cuts snapshots when due and reports lag.
+/// The consumer's rebalance callbacks also run here, inside Consume (<see cref="RebalanceHandler"/>).
+/// </summary>
+internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats stats, AttributionEngine engine, PartitionTable table,
+    DeadLetterQueue deadLetters, TransactionLoop transactions, SnapshotScheduler snapshots, PipelineObserver observer, RunState state,
+    RawValueDeserializer keys, RawValueDeserializer values)
+{
+    /// <summary>Polls until <paramref name="stop"/> is cancelled or the run failed; sets <paramref name="ready"/> once partitions are owned.</summary>
+    public void Run(IConsumer<RawValue, RawValue> consumer, ManualResetEventSlim ready, CancellationToken stop)
+    {
+        var stage = observer.Source;
+        long nextLag = 0;
+        while (!stop.IsCancellationRequested && !state.Failed)
+        {
+            if (transactions.RewindPending)
+            {
+                stage.Enter("rewind:wait_transactions");
+                foreach (var start in transactions.Rewind(consumer))
+                {
+                    SeekWithRetry(consumer, start);
+                }
+                continue;
+            }
+            ConsumeResult<RawValue, RawValue>? r;
+            try
+            {
+                stage.Enter("idle:consume");
+                r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                stage.Enter("handle");
+            }
+            catch (ConsumeException e)
+            {
+                if (e.Error.IsFatal)
+                {
+                    state.Fail($"The Kafka consumer failed fatally: {e.Error.Reason}.");
+                    break;
+                }
+                log.Warn("consumer", $"code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+                continue;
+            }
+            if (r is not null && !r.IsPartitionEOF)
+            {
+                Handle(r);
+            }
+            snapshots.Tick();
+            if (Environment.TickCount64 >= nextLag)
+            {
+                observer.UpdateLag(consumer, table, engine);
+                nextLag = Environment.TickCount64 + 250;
+                if (!ready.IsSet && table.Owned().Count > 0)
+                {
+                    ready.Set();
+                }
+            }
+        }
+    }
+
+    private void Handle(ConsumeResult<RawValue, RawValue> r)
+    {
+        int p = r.Partition.Value;
+        long offset = r.Offset.Value;
+        PartitionSlot? slot = table.Get(p);
+        if (slot is null || !slot.Owned || offset < slot.ConsumedNext)
+        {
+            return; // not (or no longer) ours, or a record from before a seek
+        }
+        bool replay = offset < slot.Point.Committed;
+        RawValue value = r.Message.Value;
+        RejectReason reason;
+        RecordField field = RecordField.None;
+        if (value.IsNull || value.Length == 0)
+        {
+            reason = RejectReason.InvalidJson;
+            engine.CountRejected(reason);
+        }
+        else
+        {
+            try
+            {
+                reason = engine.SubmitReportingField(values.Buffer.AsSpan(0, value.Length), out field, offset, p, options.InputFormat);
+            }
+            catch (ShardFailedException e)
+            {
+                throw TransactionLoop.Stopped(e);
+            }
+        }
+        if (reason != RejectReason.None && !replay)
+        {
+            stats.RecordRejected();
+            if (!slot.Point.EmittedDeadLetters.Contains(offset))
+            {
+                RawValue key = r.Message.Key;
+                deadLetters.Add(DeadLetter.Of(p, offset, RejectReasons.Name(reason),
+                    keys.Buffer.AsSpan(0, key.IsNull ? 0 : key.Length), key.IsNull,
+                    values.Buffer.AsSpan(0, value.IsNull ? 0 : value.Length), value.IsNull) with { Field = RecordFieldNames.Name(field) });
+            }
+        }
+        slot.Consumed(offset, r.Message.Timestamp.UnixTimestampMs);
+        stats.RecordConsumed(replay);
+        if (!slot.Rebuilt && offset + 1 >= slot.Point.Committed)
+        {
+            observer.Rebuilt(slot);
+        }
+    }
+
+    private void SeekWithRetry(IConsumer<RawValue, RawValue> consumer, TopicPartitionOffset to)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                consumer.Seek(to);
+                return;
+            }
+            catch (KafkaException e) when (attempt < 50)
+            {
+                log.Warn("rewind", $"seek_retry partition={to.Partition.Value} reason=\"{e.Error.Reason}\"");
+                Thread.Sleep(100);
+            }
+        }
+    }
+}

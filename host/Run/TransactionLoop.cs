@@ -1,0 +1,327 @@
+using System.Runtime.ExceptionServices;
+using Attribution.Engine.Pipeline;
+using Confluent.Kafka;
+
+namespace Attribution.Host.Run;
+
+/// <summary>
+/// The transaction loop: one thread that owns the producer (<see cref="TransactionalSink"/>) and runs a cycle
+/// every <see cref="RunOptions.CommitInterval"/>: one Kafka transaction holding everything complete since the
+/// last one. Other threads never enter a cycle: they hand work to this thread (<see cref="Invoke{T}"/>: a
+/// rebalance, a rewind, a snapshot cut, the stop) and wait for it, so partition state changes between cycles.
+/// </summary>
+/// <remarks>
+/// Which offsets a transaction may commit: the loop reads each partition's consumed position, then flushes the
+/// engine (every event submitted before is applied and its outputs delivered), then takes the delivered
+/// outputs. Offsets up to the position read are complete; an output at a later offset also proves everything of
+/// its partition before it complete (a partition lives on one shard, which applies and delivers in order).
+/// An aborted transaction asks the source loop for a rewind: every owned partition restarts from its commit.
+/// </remarks>
+internal sealed class TransactionLoop : IDisposable
+{
+    private static readonly TimeSpan EngineTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly RunOptions _options;
+    private readonly RunLog _log;
+    private readonly AttributionEngine _engine;
+    private readonly TransactionalSink _sink;
+    private readonly OutputCollector _collector;
+    private readonly DeadLetterQueue _deadLetters;
+    private readonly PartitionTable _table;
+    private readonly PipelineObserver _observer;
+    private readonly PipelineStats _stats;
+    private readonly RunState _state;
+    private readonly object _gate = new();
+    private readonly Queue<WorkItem> _work = new();
+    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly List<PartitionSlot> _owned = new();
+    private long[] _commitPoints = new long[64];
+    private long _faultsSeen;
+    private bool _closed = true; // until started, and again once the thread ended: work then runs on the caller
+    private volatile bool _ending;
+    private volatile bool _rewindPending;
+    private Thread? _thread;
+    private IConsumer<RawValue, RawValue>? _consumer;
+
+    /// <summary>Creates the loop (no thread until <see cref="Start"/>).</summary>
+    public TransactionLoop(RunOptions options, RunLog log, AttributionEngine engine, TransactionalSink sink, OutputCollector collector,
+        DeadLetterQueue deadLetters, PartitionTable table, PipelineObserver observer, PipelineStats stats, RunState state)
+    {
+        _options = options;
+        _log = log;
+        _engine = engine;
+        _sink = sink;
+        _collector = collector;
+        _deadLetters = deadLetters;
+        _table = table;
+        _observer = observer;
+        _stats = stats;
+        _state = state;
+    }
+
+    /// <summary>Set after an aborted transaction or lost partitions until the source loop rewinds (cycles wait for it).</summary>
+    public bool RewindPending => _rewindPending;
+
+    /// <summary>Starts the thread; <paramref name="consumer"/> gives the group metadata each transaction carries.</summary>
+    public void Start(IConsumer<RawValue, RawValue> consumer)
+    {
+        _consumer = consumer;
+        _thread = new Thread(Loop) { Name = "attribution-transactions", IsBackground = true };
+        lock (_gate)
+        {
+            _closed = false;
+        }
+        _thread.Start();
+    }
+
+    /// <summary>Ends the thread after the work in hand and waits for it.</summary>
+    public void Stop()
+    {
+        _ending = true;
+        _wake.Set();
+        if (_thread is { } t && t != Thread.CurrentThread)
+        {
+            t.Join();
+        }
+    }
+
+    /// <summary>Stops the thread and frees its signal.</summary>
+    public void Dispose()
+    {
+        Stop();
+        _wake.Dispose();
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the loop's thread between cycles and returns its result (its exception is rethrown here).</summary>
+    public T Invoke<T>(Func<T> work)
+    {
+        T result = default!;
+        Invoke(() => { result = work(); });
+        return result;
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the loop's thread between cycles and waits for it.</summary>
+    public void Invoke(Action work)
+    {
+        var item = new WorkItem(work);
+        bool queued = false;
+        if (Thread.CurrentThread != _thread)
+        {
+            lock (_gate)
+            {
+                if (!_closed)
+                {
+                    _work.Enqueue(item);
+                    queued = true;
+                }
+            }
+        }
+        if (!queued)
+        {
+            item.Run(); // the loop's own thread, or no loop thread (not started, or ended): the caller is the only one left
+        }
+        else
+        {
+            _wake.Set();
+            item.Done.Wait();
+        }
+        item.Done.Dispose();
+        item.Error?.Throw();
+    }
+
+    /// <summary>Asks for a rewind (lost partitions; uncommitted work of every partition shares the pending buffers).</summary>
+    public void RequestRewind() => _rewindPending = true;
+
+    /// <summary>
+    /// Drops all uncommitted work and recovers every owned partition from its committed offset again; returns
+    /// where the consumer must seek. Called by the source loop (which seeks) when <see cref="RewindPending"/>.
+    /// </summary>
+    public List<TopicPartitionOffset> Rewind(IConsumer<RawValue, RawValue> consumer) => Invoke(() =>
+    {
+        _stats.RecordRewind();
+        _engine.Flush();
+        _collector.Discard();
+        _deadLetters.Discard();
+        var partitions = _table.RemoveAll();
+        _rewindPending = false;
+        _log.Warn("rewind", $"partitions={string.Join(",", partitions)} reason=uncommitted_work_discarded");
+        if (partitions.Count == 0 || _table.Assign(partitions, consumer) is not { } plan)
+        {
+            return new List<TopicPartitionOffset>();
+        }
+        return partitions.Select(p => new TopicPartitionOffset(_options.InputTopic, p, plan[p].Start)).ToList();
+    });
+
+    private void Loop()
+    {
+        long next = Environment.TickCount64 + (long)_options.CommitInterval.TotalMilliseconds;
+        try
+        {
+            while (!_ending)
+            {
+                _observer.Transactions.Enter("idle:wait");
+                _wake.Wait(TimeSpan.FromMilliseconds(Math.Max(0, next - Environment.TickCount64)));
+                _wake.Reset();
+                RunQueued();
+                if (!_ending && Environment.TickCount64 >= next)
+                {
+                    if (!_state.Failed)
+                    {
+                        Cycle();
+                    }
+                    next = Environment.TickCount64 + (long)_options.CommitInterval.TotalMilliseconds;
+                }
+            }
+        }
+        catch (FatalPipelineException e)
+        {
+            _state.Fail(e.Message);
+            _log.Error("transaction", $"message=\"{e.Message}\"");
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _closed = true;
+            }
+            RunQueued(); // work queued before the close still runs here
+        }
+    }
+
+    private void RunQueued()
+    {
+        while (true)
+        {
+            WorkItem? item;
+            lock (_gate)
+            {
+                if (!_work.TryDequeue(out item))
+                {
+                    return;
+                }
+            }
+            _observer.Transactions.Enter("work");
+            item.Run();
+            item.Done.Set();
+        }
+    }
+
+    /// <summary>One transaction: everything complete since the last one. On the loop's thread only (a periodic cycle, or inside a work item).</summary>
+    /// <exception cref="FatalPipelineException">The producer is fenced or failed, or the engine could not apply an event.</exception>
+    public void Cycle()
+    {
+        if (_rewindPending)
+        {
+            return;
+        }
+        _table.Owned(_owned);
+        if (_owned.Count == 0)
+        {
+            return;
+        }
+        int maxPartition = 0;
+        foreach (var s in _owned)
+        {
+            maxPartition = Math.Max(maxPartition, s.Partition);
+        }
+        if (_commitPoints.Length <= maxPartition)
+        {
+            Array.Resize(ref _commitPoints, maxPartition + 1);
+        }
+        foreach (var s in _owned)
+        {
+            _commitPoints[s.Partition] = s.ConsumedNext;
+        }
+        var stage = _observer.Transactions;
+        stage.Enter("cycle:flush");
+        try
+        {
+            _engine.Flush(EngineTimeout);
+        }
+        catch (ShardFailedException e)
+        {
+            throw Stopped(e);
+        }
+        CheckEngineFaults();
+        stage.Enter("cycle:take");
+        PendingOutputs outputs = _collector.Take();
+        try
+        {
+            for (int i = 0; i < outputs.Count; i++)
+            {
+                ref readonly PendingOutput o = ref outputs[i];
+                if (o.Partition <= maxPartition && o.Offset + 1 > _commitPoints[o.Partition])
+                {
+                    _commitPoints[o.Partition] = o.Offset + 1;
+                }
+            }
+            var offsets = new List<TopicPartitionOffset>();
+            long advanced = 0;
+            foreach (var s in _owned)
+            {
+                if (_commitPoints[s.Partition] > s.Committed)
+                {
+                    offsets.Add(new TopicPartitionOffset(_options.InputTopic, s.Partition, _commitPoints[s.Partition]));
+                    advanced += _commitPoints[s.Partition] - s.Committed;
+                }
+            }
+            var points = _commitPoints;
+            var letters = _deadLetters.Take(p => p < points.Length && _table.Get(p) is { Owned: true } ? points[p] : -1);
+            if (outputs.Count == 0 && letters.Count == 0 && offsets.Count == 0)
+            {
+                return;
+            }
+            stage.Enter("cycle:group_metadata");
+            var group = _consumer!.ConsumerGroupMetadata;
+            stage.Enter("cycle:transaction");
+            if (_sink.Commit(outputs, letters, offsets, group) == TransactionalSink.Outcome.Aborted)
+            {
+                _rewindPending = true;
+                return;
+            }
+            foreach (var tpo in offsets)
+            {
+                _table.Committed(tpo.Partition.Value, tpo.Offset.Value);
+            }
+            _observer.Committed(outputs, letters.Count, advanced, _table);
+        }
+        finally
+        {
+            _collector.Return(outputs);
+        }
+    }
+
+    /// <summary>A shard's own output or state failed: nothing after it may be committed, so the host stops with the cause.</summary>
+    public static FatalPipelineException Stopped(ShardFailedException e) => new($"The engine stopped: {e.Message}");
+
+    private void CheckEngineFaults()
+    {
+        long faults = _engine.FaultCount;
+        if (faults > _faultsSeen)
+        {
+            _faultsSeen = faults;
+            var first = _engine.RecentFaults().FirstOrDefault();
+            // Committing past an event the engine could not apply would lose it silently.
+            throw new FatalPipelineException($"The engine could not apply {faults} event(s), so their offsets are not committed (first: {first}).");
+        }
+    }
+
+    private sealed class WorkItem(Action work)
+    {
+        public ManualResetEventSlim Done { get; } = new(false);
+
+        public ExceptionDispatchInfo? Error { get; private set; }
+
+        public void Run()
+        {
+            try
+            {
+                work();
+            }
+            catch (Exception e)
+            {
+                Error = ExceptionDispatchInfo.Capture(e);
+            }
+        }
+    }
+}

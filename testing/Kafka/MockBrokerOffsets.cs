@@ -1,0 +1,142 @@
+using Confluent.Kafka;
+
+namespace Attribution.Testing.Kafka;
+
+/// <summary>
+/// The embedded test broker's offsets shim. librdkafka's mock broker answers TxnOffsetCommit but drops the
+/// offsets (pinned by MockBrokerLimitationTests), so a host on it would never see its committed offsets
+/// again. Wrap the group consumer and the transactional producer with this: offsets sent to a transaction
+/// that then commits are stored once more with a plain consumer commit, for the partitions the consumer
+/// still owns. A refused commit (a rebalance in progress) is retried from the consumer's next poll.
+/// Real Kafka needs none of this; the host's own commit path is KIP-447 only.
+/// </summary>
+public sealed class MockBrokerOffsets
+{
+    private static readonly TimeSpan RetryEvery = TimeSpan.FromMilliseconds(100);
+
+    private readonly object _gate = new();
+    private readonly Action<string> _warn;
+    private readonly TimeSpan _watchdog;
+    private readonly Dictionary<TopicPartition, long> _sent = new();
+    private readonly Dictionary<TopicPartition, long> _unstored = new();
+    private int _unstoredCount;
+    private long _retryAt;
+    private Func<List<TopicPartition>>? _assignment;
+    private Action<IEnumerable<TopicPartitionOffset>>? _commit;
+
+    /// <summary>Creates a shim; <paramref name="warn"/> hears of refused or stuck commits; a commit is waited for at most <paramref name="watchdog"/>.</summary>
+    public MockBrokerOffsets(Action<string> warn, TimeSpan watchdog)
+    {
+        ArgumentNullException.ThrowIfNull(warn);
+        _warn = warn;
+        _watchdog = watchdog;
+    }
+
+    /// <summary>Wraps the group consumer (one per shim): its commits store the offsets, its polls retry refused ones.</summary>
+    public IConsumer<TKey, TValue> Consumer<TKey, TValue>(IConsumer<TKey, TValue> inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        _assignment = () => inner.Assignment;
+        _commit = inner.Commit;
+        return new OffsetStoringConsumer<TKey, TValue>(inner, this);
+    }
+
+    /// <summary>Wraps a transactional producer (a replaced producer is wrapped again).</summary>
+    public IProducer<TKey, TValue> Producer<TKey, TValue>(IProducer<TKey, TValue> inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        return new OffsetStoringProducer<TKey, TValue>(inner, this);
+    }
+
+    internal void Sent(IEnumerable<TopicPartitionOffset> offsets)
+    {
+        lock (_gate)
+        {
+            foreach (var o in offsets)
+            {
+                _sent[o.TopicPartition] = o.Offset.Value;
+            }
+        }
+    }
+
+    internal void TransactionEnded(bool committed)
+    {
+        lock (_gate)
+        {
+            if (committed)
+            {
+                foreach (var (tp, offset) in _sent)
+                {
+                    _unstored[tp] = Math.Max(offset, _unstored.GetValueOrDefault(tp, -1));
+                }
+                Volatile.Write(ref _unstoredCount, _unstored.Count);
+            }
+            _sent.Clear();
+        }
+        if (committed)
+        {
+            Store();
+        }
+    }
+
+    /// <summary>Called before each poll of the group consumer: retries a refused store, at most every 100 ms.</summary>
+    internal void Retry()
+    {
+        if (Volatile.Read(ref _unstoredCount) != 0 && Environment.TickCount64 >= Volatile.Read(ref _retryAt))
+        {
+            Store();
+        }
+    }
+
+    private void Store()
+    {
+        if (_assignment is null || _commit is null)
+        {
+            return;
+        }
+        var owned = new HashSet<TopicPartition>(_assignment());
+        List<TopicPartitionOffset> offsets;
+        lock (_gate)
+        {
+            // A partition given up is not stored: its new owner commits it (the host would never retry it either).
+            foreach (var tp in _unstored.Keys.Where(tp => !owned.Contains(tp)).ToList())
+            {
+                _unstored.Remove(tp);
+            }
+            Volatile.Write(ref _unstoredCount, _unstored.Count);
+            offsets = _unstored.Select(kv => new TopicPartitionOffset(kv.Key, kv.Value)).ToList();
+        }
+        if (offsets.Count == 0)
+        {
+            return;
+        }
+        var commit = _commit;
+        var task = Task.Run(() => commit(offsets));
+        try
+        {
+            if (!task.Wait(_watchdog))
+            {
+                _warn($"plain_commit_stuck waited_ms={(long)_watchdog.TotalMilliseconds} retry=next_cycle");
+                Volatile.Write(ref _retryAt, Environment.TickCount64 + (long)RetryEvery.TotalMilliseconds);
+                return;
+            }
+        }
+        catch (AggregateException e) when (e.InnerException is KafkaException k)
+        {
+            _warn($"plain_commit_failed code={k.Error.Code} reason=\"{k.Error.Reason}\" retry=next_cycle");
+            Volatile.Write(ref _retryAt, Environment.TickCount64 + (long)RetryEvery.TotalMilliseconds);
+            return;
+        }
+        lock (_gate)
+        {
+            foreach (var o in offsets)
+            {
+                if (_unstored.TryGetValue(o.TopicPartition, out long v) && v == o.Offset.Value)
+                {
+                    _unstored.Remove(o.TopicPartition);
+                }
+            }
+            Volatile.Write(ref _unstoredCount, _unstored.Count);
+        }
+    }
+}
