@@ -1,10 +1,11 @@
 using System.Buffers;
+using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 
-namespace Attribution.Engine.Codecs;
+namespace Attribution.Testing.Codecs;
 
 /// <summary>
-/// Writes input events back as upstream JSON (docs/SEMANTICS.md, wire formats), for generators, tests and demo traffic.
+/// Writes input events back as upstream JSON (docs/SEMANTICS.md, wire formats), for generators, tests and benchmarks.
 /// Clicks: event_type, event_id, user_id, campaign_id, ad_id, source, timestamp. Conversions: event_type, event_id,
 /// user_id, campaign_id, then type, value, source when present, then timestamp. Zero allocation, stateless, thread-safe.
 /// </summary>
