@@ -31,7 +31,7 @@ public static class DemoCommand
             stderr.WriteLine($"attribution demo: {e.Message}");
             return 2;
         }
-        var log = new Run.RunLog(stderr, quiet: options.LogLevel > Microsoft.Extensions.Logging.LogLevel.Information, options.LogFormat);
+        var log = Attribution.Host.Run.RunLog.Create(stderr, options.LogLevel, options.LogFormat);
         foreach (string warning in reader.Layers.Warnings)
         {
             log.Warn("config", $"message=\"{warning}\"");

@@ -201,6 +201,23 @@ public sealed partial class AttributionEngine : IDisposable
     /// <summary>Handler exceptions so far (each one an event that could not be applied; see <see cref="RecentFaults"/>).</summary>
     public long FaultCount => _faults.FaultCount;
 
+    /// <summary>
+    /// Outputs the shards computed but did not deliver because they re-derive outputs already committed (silent replay
+    /// after a rebuild); read by the shards' threads without a lock, so a figure for monitoring, not an exact count.
+    /// </summary>
+    public long SilencedOutputs
+    {
+        get
+        {
+            long total = 0;
+            foreach (var shard in _shards)
+            {
+                total += shard.SilencedOutputs;
+            }
+            return total;
+        }
+    }
+
     /// <summary>The most recent handler faults.</summary>
     public HandlerFault[] RecentFaults() => _faults.RecentFaults();
 

@@ -68,7 +68,7 @@ public static class ReplayCommand
         // Debug, not information: replay's standard error is its summary or one sentence, which scripts read.
         if (options.LogLevel <= Microsoft.Extensions.Logging.LogLevel.Debug)
         {
-            new Run.RunLog(context.Error, format: options.LogFormat).Info("config", EffectiveConfiguration.Render(reader));
+            Attribution.Host.Run.RunLog.Create(context.Error, options.LogLevel, options.LogFormat).Info("config", EffectiveConfiguration.Render(reader));
         }
         return Run(options, context.Error, syncObserver: null);
     }

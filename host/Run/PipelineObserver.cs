@@ -54,12 +54,7 @@ internal sealed class PipelineObserver : IDisposable
     /// <summary>Reads the high watermarks of the owned partitions and the engine's silenced count (source thread, every 250 ms).</summary>
     public void UpdateLag(IConsumer<RawValue, RawValue> consumer, PartitionTable table, AttributionEngine engine)
     {
-        long silenced = 0;
-        foreach (var shard in engine.Shards)
-        {
-            silenced += shard.SilencedOutputs;
-        }
-        _stats.SetSilenced(silenced);
+        _stats.SetSilenced(engine.SilencedOutputs);
         var lag = new Dictionary<int, long>();
         long total = 0;
         foreach (var slot in table.Owned())

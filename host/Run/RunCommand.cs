@@ -74,7 +74,7 @@ public static class RunCommand
         {
             int code;
             string? sentence;
-            using (var pipeline = new KafkaPipeline(options, log, kafka: Demo.TestBrokerSwitch.Supplier(environment, options, log)))
+            using (var pipeline = new KafkaPipeline(options, log, kafka: Demo.TestBrokerSwitch.Supplier(context.Environment, options, log)))
             {
                 string? metricsProblem = null;
                 using var metrics = options.MetricsPort > 0 ? MetricsServer.TryStart(options.MetricsAddress, options.MetricsPort, pipeline, log, out metricsProblem) : null;

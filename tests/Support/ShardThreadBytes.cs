@@ -6,7 +6,7 @@ namespace Attribution.Tests.Support;
 /// Reads the allocation counter of every shard thread at one point of the stream (pass it to
 /// <see cref="AttributionEngine.Execute"/> before and after the measured events and subtract).
 /// </summary>
-public sealed class ShardThreadBytes(int shards) : ShardCommand
+internal sealed class ShardThreadBytes(int shards) : ShardCommand
 {
     /// <summary>The counter of each shard's thread, by shard index.</summary>
     public long[] Bytes { get; } = new long[shards];

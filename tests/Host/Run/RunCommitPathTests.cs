@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Attribution.Host.Demo;
-using Attribution.Tests.Attribution;
+using Attribution.Tests.Engine.Attribution;
 using Confluent.Kafka;
 using static Attribution.Tests.Host.Run.RunTestKit;
 
