@@ -17,9 +17,8 @@ namespace Attribution.Host.Run;
 /// <summary>
 /// <c>GET /metrics</c> (prometheus-net's exporter: text format 0.0.4, or OpenMetrics when the scraper asks for it) and
 /// <c>GET /health</c> (200 when the pipeline owns its partitions and has not failed, else 503), served by Kestrel on
-/// one address and port, with bounded connections,
-/// request sizes and idle times so that no client can exhaust the host. Kestrel runs on the thread pool; the
-/// pipeline's shard and source threads are its own and never serve a request.
+/// one address and port, with bounded connections, request sizes and idle times so that no client can exhaust the
+/// host. Kestrel runs on the thread pool; the pipeline's shard and source threads are its own and never serve a request.
 /// </summary>
 public sealed class MetricsServer : IDisposable
 {
