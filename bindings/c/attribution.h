@@ -69,7 +69,7 @@ extern "C" {
 
 /* ---- Record formats ---------------------------------------------------------------------- */
 
-#define ATTR_FORMAT_JSON    0  /* UTF-8 JSON object (DESIGN §2 wire format) */
+#define ATTR_FORMAT_JSON    0  /* UTF-8 JSON object (docs/SEMANTICS.md, wire formats) */
 #define ATTR_FORMAT_MSGPACK 1  /* MessagePack map with the same keys */
 
 /* Largest length accepted for any buffer argument. */

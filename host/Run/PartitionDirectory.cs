@@ -1,8 +1,8 @@
 namespace Attribution.Host.Run;
 
 /// <summary>
-/// The slots of the partitions this host owns, by partition number. Written by the source thread
-/// (under the cycle lock); read lock-free by shard threads and the transaction loop.
+/// The slots of the partitions this host owns, by partition number. Written by the
+/// <see cref="PartitionTable"/> on the transaction loop's thread; read lock-free by shard threads and the source.
 /// </summary>
 internal sealed class PartitionDirectory
 {
