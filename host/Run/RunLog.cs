@@ -14,6 +14,9 @@ public sealed class RunLog
 
     private readonly Observability.LogFormat _format;
 
+    // Quotes and '+' stay readable in a log line (the default encoder writes them as \u0022, \u002B).
+    private static readonly System.Text.Json.JsonSerializerOptions JsonText = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Logs to <paramref name="writer"/>; <paramref name="quiet"/> keeps only warnings and errors; <paramref name="format"/> text or JSON lines.</summary>
     public RunLog(TextWriter writer, bool quiet = false, Observability.LogFormat format = Observability.LogFormat.Text)
     {
@@ -53,7 +56,7 @@ public sealed class RunLog
     {
         string time = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
         string line = _format == Observability.LogFormat.Json
-            ? $"{{\"time\":\"{time}\",\"level\":\"{level}\",\"component\":{System.Text.Json.JsonSerializer.Serialize(component)},\"message\":{System.Text.Json.JsonSerializer.Serialize(message)}}}"
+            ? $"{{\"time\":\"{time}\",\"level\":\"{level}\",\"component\":{System.Text.Json.JsonSerializer.Serialize(component, JsonText)},\"message\":{System.Text.Json.JsonSerializer.Serialize(message, JsonText)}}}"
             : $"{time} {level} {component} {message}";
         lock (_lock)
         {
