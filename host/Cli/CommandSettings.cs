@@ -93,7 +93,7 @@ public sealed class CommandSettings
 
     private static string Describe(Setting s)
     {
-        string bound = s.Kind == SettingKind.Integer && s.Range is { } r && r.Max < long.MaxValue ? $", {r.Min} to {r.Max}" : "";
+        string bound = s.Kind is SettingKind.Integer or SettingKind.Duration && s.BoundText.Length > 0 ? $", {s.BoundText}" : "";
         string env = s.Kind == SettingKind.KafkaProperties ? "" : $"; {s.EnvironmentVariable}";
         return $"{s.Help} (default {s.Default}{bound}{env})";
     }

@@ -14,7 +14,7 @@ namespace Attribution.Host.Settings;
 /// <param name="Help">What it does, for --help.</param>
 public sealed record Setting(string Key, string Flag, SettingScope Scope, SettingKind Kind, string Default, string Help)
 {
-    /// <summary>Bounds of an <see cref="SettingKind.Integer"/> (from the engine where the engine owns them).</summary>
+    /// <summary>Bounds of an <see cref="SettingKind.Integer"/> (from the engine where the engine owns them), or of a <see cref="SettingKind.Duration"/> in milliseconds.</summary>
     public SettingRange? Range { get; init; }
 
     /// <summary>Accepted words of a <see cref="SettingKind.Choice"/>.</summary>
@@ -32,9 +32,19 @@ public sealed record Setting(string Key, string Flag, SettingScope Scope, Settin
     /// <summary>The bound as shown in help and the docs.</summary>
     public string BoundText => Kind switch
     {
-        SettingKind.Integer when Range is { } r => $"{r.Min} to {r.Max}",
+        SettingKind.Integer when Range is { } r => r.Max == long.MaxValue ? $"at least {r.Min}" : $"{r.Min} to {r.Max}",
+        SettingKind.Duration when Range is { } r => $"{Milliseconds(r.Min)} to {Milliseconds(r.Max)}",
         SettingKind.Choice => string.Join('|', Choices),
         SettingKind.Switch => "true|false",
         _ => "",
+    };
+
+    private static string Milliseconds(long ms) => ms switch
+    {
+        _ when ms >= 86_400_000 && ms % 86_400_000 == 0 => $"{ms / 86_400_000}d",
+        _ when ms >= 3_600_000 && ms % 3_600_000 == 0 => $"{ms / 3_600_000}h",
+        _ when ms >= 60_000 && ms % 60_000 == 0 => $"{ms / 60_000}m",
+        _ when ms >= 1_000 && ms % 1_000 == 0 => $"{ms / 1_000}s",
+        _ => $"{ms}ms",
     };
 }

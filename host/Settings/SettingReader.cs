@@ -43,13 +43,15 @@ public sealed class SettingReader(LayeredSettings layers)
     /// <summary>A whole number, or null when unset.</summary>
     public long? OptionalInteger(string key) => Has(key) ? Integer(key, 0) : null;
 
-    /// <summary>A duration in milliseconds within [<paramref name="minMs"/>, <paramref name="maxMs"/>].</summary>
-    public long Duration(string key, long defaultMs, long minMs = 0, long maxMs = long.MaxValue)
+    /// <summary>A duration in milliseconds within the setting's range (milliseconds; none = any).</summary>
+    public long Duration(string key, long defaultMs)
     {
-        if (Raw(key) is not { } v)
+        var setting = this[key];
+        if (Layers.Get(setting) is not { } v)
         {
             return defaultMs;
         }
+        (long minMs, long maxMs) = setting.Range is { } r ? (r.Min, r.Max) : (0, long.MaxValue);
         long ms = ParseDurationMs(v.Source, v.Value.Trim());
         if (ms < minMs || ms > maxMs)
         {

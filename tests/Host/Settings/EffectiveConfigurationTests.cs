@@ -50,4 +50,25 @@ public class EffectiveConfigurationTests
         RunCommand.Run(["--bootstrap-servers", "127.0.0.1:1", "--startup-timeout", "1s", "--log-level", "warning"], new Dictionary<string, string>(), stderr, CancellationToken.None);
         Assert.That(stderr.ToString(), Does.Not.Contain("effective configuration").And.Contain("attribution run: No Kafka broker answered"));
     }
+
+    [TestCase("debug", true)]
+    [TestCase("information", false)]
+    public void Replay_logs_its_configuration_at_debug_only_so_its_standard_error_stays_a_summary(string level, bool logged)
+    {
+        string dir = Directory.CreateTempSubdirectory("attribution-config-log-").FullName;
+        try
+        {
+            string input = Path.Combine(dir, "in.jsonl");
+            File.WriteAllText(input, "");
+            var stderr = new StringWriter();
+            int exit = global::Attribution.Host.CliApp.Run(["replay", "--input", input, "--output", Path.Combine(dir, "out.jsonl"), "--log-level", level],
+                new global::Attribution.Host.Cli.CliContext(new Dictionary<string, string> { ["ATTRIBUTION_CLICK_HISTORY"] = "2" }, TextWriter.Null, stderr, CancellationToken.None));
+            Assert.That(exit, Is.Zero, stderr.ToString());
+            Assert.That(stderr.ToString().Contains("click_history=2[ATTRIBUTION_CLICK_HISTORY]", StringComparison.Ordinal), Is.EqualTo(logged), stderr.ToString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

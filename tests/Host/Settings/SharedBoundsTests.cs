@@ -41,6 +41,23 @@ public class SharedBoundsTests
         }
     }
 
+    [TestCase("256", true)]
+    [TestCase("257", false)]
+    public void The_engine_bench_takes_the_engines_shard_bound(string shards, bool accepted)
+    {
+        var command = new System.CommandLine.Command("engine");
+        foreach (var flag in global::Attribution.Bench.Engine.EngineBenchOptions.Flags)
+        {
+            command.Options.Add(flag);
+        }
+        var parse = command.Parse(["--shards", shards]);
+        Assert.That(parse.Errors, accepted ? Is.Empty : Has.Count.EqualTo(1));
+        if (!accepted)
+        {
+            Assert.That(parse.Errors[0].Message, Is.EqualTo($"--shards needs a whole number from 1 to 256; got '{shards}'."));
+        }
+    }
+
     private static string? Problem(Action read)
     {
         try
