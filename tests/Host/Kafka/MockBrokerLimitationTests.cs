@@ -12,6 +12,7 @@ namespace Attribution.Tests.Host.Kafka;
 /// tests pin that down, so an upgrade that changes any of it fails here and tells us to revisit
 /// DESIGN §6 and the host's embedded mode.
 /// </summary>
+[Category(TestCategories.Slow)]
 public class MockBrokerLimitationTests
 {
     [Test]
