@@ -41,6 +41,40 @@ public class AllocationGateTests
         Assert.That(message, Does.Contain($"a 200-char string: {bytes:N0} B allocated"));
     }
 
+    [Test]
+    public void AssertSteadyState_fails_when_every_window_allocates_and_names_each_window()
+    {
+        int windows = 0;
+        string? message = null;
+        using (new TestExecutionContext.IsolatedContext())
+        {
+            try
+            {
+                AllocationGate.AssertSteadyState("allocating windows", () => { windows++; s_kept = new byte[500]; });
+            }
+            catch (AssertionException e)
+            {
+                message = e.Message;
+            }
+        }
+        Assert.That(windows, Is.EqualTo(3));
+        Assert.That(message, Does.Match(@"allocating windows: (\d{3}) B, \1 B, \1 B allocated in 3 consecutive windows"));
+    }
+
+    [Test]
+    public void AssertSteadyState_passes_at_the_first_window_without_allocation()
+    {
+        int windows = 0;
+        AllocationGate.AssertSteadyState("one dirty window", () =>
+        {
+            if (++windows == 1)
+            {
+                s_kept = new byte[500];
+            }
+        });
+        Assert.That(windows, Is.EqualTo(2));
+    }
+
     private static void AllocateOnAnotherThread()
     {
         var other = new Thread(() => s_kept = new byte[100_000]);

@@ -1,6 +1,7 @@
 namespace Attribution.Tests.Engine.Attribution;
 
 /// <summary>The reference comparison of <see cref="AttributionPropertyTests"/>, with every event going through the real codecs.</summary>
+[Category(TestCategories.Slow)]
 public class AttributionCodecPropertyTests
 {
     [Test]

@@ -11,6 +11,7 @@ namespace Attribution.Tests.Engine.Codecs;
 /// Steady-state decoding and encoding allocate nothing: after a warm-up, a million decodes and a million writes are
 /// measured on the test thread by the allocation gate.
 /// </summary>
+[Category(TestCategories.Slow)]
 public class CodecAllocationTests
 {
     private const int Iterations = 1_000_000;

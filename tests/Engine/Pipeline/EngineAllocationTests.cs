@@ -11,6 +11,7 @@ namespace Attribution.Tests.Engine.Pipeline;
 /// in-place updates, output encoding and delivery). Each thread's own allocation counter is read
 /// before and after one million events.
 /// </summary>
+[Category(TestCategories.Slow)]
 public class EngineAllocationTests
 {
     /// <summary>Counts delivered bytes without keeping them.</summary>

@@ -10,6 +10,7 @@ namespace Attribution.Tests.Engine.Pipeline;
 /// The whole engine (JSON bytes → ring → N shards over FASTER → JSON out) against the reference
 /// model: for every shard count the output of each partition equals the reference's, in order.
 /// </summary>
+[Category(TestCategories.Slow)]
 public class EngineReferenceTests
 {
     [TestCase(1)]

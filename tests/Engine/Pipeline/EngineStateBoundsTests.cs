@@ -7,6 +7,7 @@ using Attribution.Tests.Engine.Attribution;
 namespace Attribution.Tests.Engine.Pipeline;
 
 /// <summary>State on FASTER through the whole engine: bounded by event time, correct beyond its memory budget.</summary>
+[Category(TestCategories.Slow)]
 public class EngineStateBoundsTests
 {
     private const long T0 = 1_700_000_000_000;

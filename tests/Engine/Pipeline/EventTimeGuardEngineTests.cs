@@ -8,6 +8,7 @@ using Attribution.Tests.Engine.Attribution;
 namespace Attribution.Tests.Engine.Pipeline;
 
 /// <summary>The event-time guard through the whole engine (JSON bytes → Submit → ring → shards).</summary>
+[Category(TestCategories.Slow)]
 public class EventTimeGuardEngineTests
 {
     internal const long T0 = 1_678_886_400_000;

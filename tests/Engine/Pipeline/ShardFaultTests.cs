@@ -11,6 +11,7 @@ namespace Attribution.Tests.Engine.Pipeline;
 /// throws <see cref="ShardFailedException"/>, nothing waits for a timeout), while a bad record only gets counted.
 /// </summary>
 [NonParallelizable]
+[Category(TestCategories.Slow)]
 public class ShardFaultTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);

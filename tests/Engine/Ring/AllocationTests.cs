@@ -2,6 +2,7 @@ using Attribution.Engine.Ring;
 
 namespace Attribution.Tests.Engine.Ring;
 
+[Category(TestCategories.Slow)]
 public class AllocationTests
 {
     private const long WarmUp = 300_000;

@@ -2,6 +2,7 @@ using Attribution.Engine.Ring;
 
 namespace Attribution.Tests.Engine.Ring;
 
+[Category(TestCategories.Slow)]
 public class WaitStrategyTests
 {
     [Test, Combinatorial]

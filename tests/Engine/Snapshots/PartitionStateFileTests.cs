@@ -8,6 +8,7 @@ using Attribution.Tests.Engine.Pipeline;
 namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>A partition's state written by one engine and read by another (the state follows its partition to another host).</summary>
+[Category(TestCategories.Slow)]
 public class PartitionStateFileTests
 {
     private string _dir = "";

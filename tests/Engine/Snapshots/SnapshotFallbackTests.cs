@@ -9,6 +9,7 @@ namespace Attribution.Tests.Engine.Snapshots;
 /// A damaged or unfinished snapshot is never loaded: recovery says which one is bad and why, and
 /// falls back to the next older one, which then recovers exactly.
 /// </summary>
+[Category(TestCategories.Slow)]
 public class SnapshotFallbackTests
 {
     public enum Damage

@@ -9,6 +9,7 @@ using Attribution.Tests.Engine.Pipeline;
 namespace Attribution.Tests.Engine.Snapshots;
 
 /// <summary>Settings checks, retention, periodic snapshots and extras captured at the cut.</summary>
+[Category(TestCategories.Slow)]
 public class SnapshotPolicyTests
 {
     [Test]

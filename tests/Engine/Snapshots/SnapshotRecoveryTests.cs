@@ -11,6 +11,7 @@ namespace Attribution.Tests.Engine.Snapshots;
 /// snapshot and replays the input from the snapshot's positions — silently up to the crash point —
 /// delivers per partition exactly the outputs of an uninterrupted run, and ends in the same state.
 /// </summary>
+[Category(TestCategories.Slow)]
 public class SnapshotRecoveryTests
 {
     [TestCase(1)]

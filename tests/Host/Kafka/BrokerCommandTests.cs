@@ -7,6 +7,7 @@ using static Attribution.Tests.Host.Kafka.KafkaTestClients;
 namespace Attribution.Tests.Host.Kafka;
 
 /// <summary><c>attribution broker</c> (host/Commands/BrokerCommand.cs).</summary>
+[Category(TestCategories.Slow)]
 public class BrokerCommandTests
 {
     [Test]

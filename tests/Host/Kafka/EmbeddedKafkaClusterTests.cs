@@ -6,6 +6,7 @@ using static Attribution.Tests.Host.Kafka.KafkaTestClients;
 
 namespace Attribution.Tests.Host.Kafka;
 
+[Category(TestCategories.Slow)]
 public class EmbeddedKafkaClusterTests
 {
     [Test]

@@ -5,6 +5,7 @@ using static Attribution.Tests.Host.Kafka.KafkaTestClients;
 namespace Attribution.Tests.Host.Kafka;
 
 /// <summary>The embedded broker's fault injection, observed through a real producer.</summary>
+[Category(TestCategories.Slow)]
 public class FaultInjectionTests
 {
     [Test]

@@ -5,6 +5,7 @@ using static Attribution.Tests.Host.Kafka.KafkaTestClients;
 namespace Attribution.Tests.Host.Kafka;
 
 /// <summary>Real Confluent.Kafka clients against the embedded broker: groups, transactions, offsets.</summary>
+[Category(TestCategories.Slow)]
 public class KafkaClientRoundTripTests
 {
     [Test]

@@ -8,6 +8,7 @@ namespace Attribution.Tests.Host.Kafka;
 /// A client that is not ours (kcat, with the system librdkafka, in another process) talks to the
 /// embedded broker. CI installs kcat (<c>apt-get install -y kcat</c>); without it these are ignored.
 /// </summary>
+[Category(TestCategories.Slow)]
 public class KcatInteropTests
 {
     [Test]

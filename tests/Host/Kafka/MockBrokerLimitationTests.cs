@@ -12,6 +12,7 @@ namespace Attribution.Tests.Host.Kafka;
 /// tests pin that down, so an upgrade that changes any of it fails here and tells us to revisit
 /// Attribution.Testing.Kafka.MockBrokerOffsets and docs/ARCHITECTURE.md.
 /// </summary>
+[Category(TestCategories.Slow)]
 public class MockBrokerLimitationTests
 {
     [Test]

@@ -5,6 +5,7 @@ using System.Text.Json;
 namespace Attribution.Tests.Host.Replay;
 
 /// <summary>Runs the real `attribution` binary, as a user would, and checks exit codes, files and messages.</summary>
+[Category(TestCategories.Slow)]
 public class ReplayCommandTests
 {
     private string _dir = null!;

@@ -12,6 +12,7 @@ namespace Attribution.Tests.Host.Replay;
 /// (while processing, while snapshotting, right after one) and restarted until it completes; the
 /// output file then equals the reference model's output exactly — nothing lost, nothing doubled.
 /// </summary>
+[Category(TestCategories.Slow)]
 public class ReplayCrashTests
 {
     [Test]

@@ -7,6 +7,7 @@ namespace Attribution.Tests.Host.Replay;
 /// <c>attribution replay</c> over input details: a byte order mark, whitespace-only lines, a huge line of NULs, and dead
 /// letters that name the offending field.
 /// </summary>
+[Category(TestCategories.Slow)]
 public class ReplayInputDetailsTests
 {
     private const string Click = "{\"event_type\":\"click\",\"event_id\":\"c-1\",\"user_id\":\"u\",\"campaign_id\":\"k\",\"ad_id\":\"a\",\"source\":\"s\",\"timestamp\":1000}";

@@ -13,6 +13,7 @@ namespace Attribution.Tests.Host.Replay;
 /// reported as they happen, and output bytes durable before a manifest records them.
 /// </summary>
 [NonParallelizable]
+[Category(TestCategories.Slow)]
 public class ReplayStateDirectoryTests
 {
     private string _dir = null!;

@@ -13,6 +13,7 @@ namespace Attribution.Tests.Host.Run;
 /// The host runs as a child process; the flood comes from two more (a process holds at most 20,000 sockets here).
 /// </summary>
 [NonParallelizable]
+[Category(TestCategories.Slow)]
 public class MetricsFloodTests
 {
     private const int FloodConnections = 25_000;

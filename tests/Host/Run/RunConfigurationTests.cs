@@ -6,6 +6,7 @@ using Confluent.Kafka;
 namespace Attribution.Tests.Host.Run;
 
 /// <summary>Settings of <c>attribution run</c>: precedence of flags, environment and file, and one-sentence errors with the right exit code.</summary>
+[Category(TestCategories.Slow)]
 public class RunConfigurationTests
 {
     private static readonly Dictionary<string, string> NoEnvironment = new();

@@ -13,6 +13,7 @@ namespace Attribution.Tests.Host.Run;
 /// in a plain run, across SIGKILLs, and under broker faults. Seeds are printed (ATTRIBUTION_SEED replays).
 /// </summary>
 [NonParallelizable]
+[Category(TestCategories.Slow)]
 public class RunExactlyOnceTests
 {
     private static readonly TimeSpan Catchup = TimeSpan.FromSeconds(60);

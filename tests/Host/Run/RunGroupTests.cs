@@ -6,6 +6,7 @@ namespace Attribution.Tests.Host.Run;
 
 /// <summary>Several hosts in one consumer group: partitions move between them (revoked → committed first), and a duplicate host id is fenced.</summary>
 [NonParallelizable]
+[Category(TestCategories.Slow)]
 public class RunGroupTests
 {
     private static readonly TimeSpan Catchup = TimeSpan.FromSeconds(60);

@@ -8,6 +8,7 @@ namespace Attribution.Tests.Host.Run;
 
 /// <summary>Bad input records: each goes to the dead-letter topic once, byte for byte, with its headers; the partition keeps flowing.</summary>
 [NonParallelizable]
+[Category(TestCategories.Slow)]
 public class RunPoisonTests
 {
     [Test]

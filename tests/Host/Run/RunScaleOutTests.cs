@@ -12,6 +12,7 @@ namespace Attribution.Tests.Host.Run;
 /// owned by exactly one live host.
 /// </summary>
 [NonParallelizable]
+[Category(TestCategories.Slow)]
 public class RunScaleOutTests
 {
     private const int Partitions = 6;

@@ -6,6 +6,7 @@ namespace Attribution.Tests.Host.Run;
 
 /// <summary>A host with a state directory: snapshots at transaction boundaries, restart from the newest one.</summary>
 [NonParallelizable]
+[Category(TestCategories.Slow)]
 public class RunSnapshotTests
 {
     [Test]

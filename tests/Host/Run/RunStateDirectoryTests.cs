@@ -13,6 +13,7 @@ namespace Attribution.Tests.Host.Run;
 
 /// <summary>`run --state-dir`: one host per state directory, and snapshot failures visible from the start.</summary>
 [NonParallelizable]
+[Category(TestCategories.Slow)]
 public class RunStateDirectoryTests
 {
     [Test]

@@ -6,6 +6,7 @@ namespace Attribution.Tests.Host.Run;
 
 /// <summary>A stop signal is honoured in bounded time even when Kafka stops answering.</summary>
 [NonParallelizable]
+[Category(TestCategories.Slow)]
 public class RunStopTests
 {
     [Test]

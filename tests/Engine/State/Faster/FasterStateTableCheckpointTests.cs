@@ -4,6 +4,7 @@ using Attribution.Engine.State.Faster;
 
 namespace Attribution.Tests.Engine.State.Faster;
 
+[Category(TestCategories.Slow)]
 public class FasterStateTableCheckpointTests
 {
     private static FasterStateTableOptions Options(TempStateDirectory dir, long memory) => new()

@@ -5,6 +5,7 @@ using Attribution.Engine.State.Faster;
 
 namespace Attribution.Tests.Engine.State.Faster;
 
+[Category(TestCategories.Slow)]
 public class FasterStateTableSpillTests
 {
     [Test]

@@ -5,6 +5,7 @@ using Attribution.Engine.State.Faster;
 
 namespace Attribution.Tests.Engine.State.Faster;
 
+[Category(TestCategories.Slow)]
 public class FasterStateTableSweepTests
 {
     /// <summary>Deletes entries whose value (an i64 "time") is below a cut-off; records what it saw.</summary>
