@@ -23,12 +23,12 @@ public static class SettingsCatalog
 
     /// <summary>
     /// <c>ATTRIBUTION_*</c> variables that belong to other tools of the repository (the Python binding, the
-    /// test suites), so the host does not report them as unknown.
+    /// test suites) or to the test broker's switch, so the host does not report them as unknown.
     /// </summary>
     public static readonly IReadOnlySet<string> OtherToolsVariables = new HashSet<string>(StringComparer.Ordinal)
     {
         "ATTRIBUTION_LIB", "ATTRIBUTION_SEED", "ATTRIBUTION_CHAOS_SECONDS", "ATTRIBUTION_FUZZ_SECONDS",
-        "ATTRIBUTION_KILL_LOOP_SECONDS", "ATTRIBUTION_RELIABILITY_REPORT",
+        "ATTRIBUTION_KILL_LOOP_SECONDS", "ATTRIBUTION_RELIABILITY_REPORT", Demo.TestBrokerSwitch.Variable,
     };
 
     private static readonly SettingRange Port = new(0, 65535);
