@@ -53,7 +53,10 @@ public static class DemoRunner
                 ["compression.type"] = "lz4", // the embedded broker keeps 5 MiB per partition, compressed bytes count
             },
         };
-        var log = new RunLog(stderr, quiet: true);
+        // The progress display owns standard error: the pipeline's information lines would scroll it away, so the
+        // default level shows warnings and worse; a more verbose --log-level (debug, trace) is honoured as asked.
+        var level = demo.LogLevel == Microsoft.Extensions.Logging.LogLevel.Information ? Microsoft.Extensions.Logging.LogLevel.Warning : demo.LogLevel;
+        var log = RunLog.Create(stderr, level, demo.LogFormat);
         using var pipeline = new KafkaPipeline(options, log, kafka: new EmbeddedBrokerSupplier(options, log));
         using var metrics = demo.MetricsPort > 0 ? MetricsServer.TryStart(System.Net.IPAddress.Loopback, demo.MetricsPort, pipeline, log, out _) : null;
         using var stop = new CancellationTokenSource();
