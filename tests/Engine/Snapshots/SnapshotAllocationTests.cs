@@ -9,7 +9,7 @@ public class SnapshotAllocationTests
     [Test]
     public void Submit_with_periodic_snapshots_configured_allocates_nothing_between_snapshots()
     {
-        using var dir = new State.Faster.TempStateDirectory();
+        using var dir = new TempStateDirectory();
         var (config, items) = StreamGenerator.Generate(TestSeed.Get(), 10_000, includeBadLines: false);
         var lines = items.Where(i => i.Kind != SimKind.Expire).Select(i => (Line: CodecSimEventDecoders.Render(i), i.Partition)).ToArray();
         // Due checks run (every record by count, every 1,024 by clock) but no snapshot falls due.

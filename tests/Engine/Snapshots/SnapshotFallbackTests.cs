@@ -122,7 +122,7 @@ public class SnapshotFallbackTests
     [Test]
     public void An_empty_state_directory_starts_empty_and_says_so()
     {
-        using var dir = new State.Faster.TempStateDirectory();
+        using var dir = new TempStateDirectory();
         var log = new List<string>();
         using var engine = AttributionEngine.Open(SnapshotRun.Options(new(), 2, dir.Path, log), new CollectingOutput());
         Assert.That(engine.RecoveredSnapshot, Is.Null);

@@ -65,9 +65,9 @@ public class SnapshotPolicyTests
     {
         int seed = TestSeed.Get();
         var (config, items) = StreamGenerator.Generate(seed, 1_500);
-        using var reference = new State.Faster.TempStateDirectory();
+        using var reference = new TempStateDirectory();
         var (expected, expectedState) = SnapshotRun.Uninterrupted(config, items, 2, reference.Path);
-        using var dir = new State.Faster.TempStateDirectory();
+        using var dir = new TempStateDirectory();
         var log = new List<string>();
         var options = SnapshotRun.Options(config, 2, dir.Path, log) with { SnapshotEveryEvents = 200 };
         var before = new CollectingOutput();
@@ -111,7 +111,7 @@ public class SnapshotPolicyTests
     [Test]
     public void Periodic_snapshot_by_time_starts_when_due()
     {
-        using var dir = new State.Faster.TempStateDirectory();
+        using var dir = new TempStateDirectory();
         var (config, items) = StreamGenerator.Generate(TestSeed.Get(), 100);
         var options = SnapshotRun.Options(config, 1, dir.Path) with { SnapshotInterval = TimeSpan.FromMilliseconds(300) };
         using var engine = new AttributionEngine(options, new CollectingOutput());
@@ -135,9 +135,9 @@ public class SnapshotPolicyTests
         int seed = TestSeed.Get();
         var rng = new Random(seed);
         var (config, items) = StreamGenerator.Generate(rng.Next(), 1_500);
-        using var reference = new State.Faster.TempStateDirectory();
+        using var reference = new TempStateDirectory();
         var (expected, _) = SnapshotRun.Uninterrupted(config, items, shards, reference.Path);
-        using var dir = new State.Faster.TempStateDirectory();
+        using var dir = new TempStateDirectory();
         var output = new CountingOutput();
         var options = SnapshotRun.Options(config, shards, dir.Path) with { CaptureSnapshotExtras = extras => extras["outputs"] = output.Count.ToString(CultureInfo.InvariantCulture) };
         using var engine = new AttributionEngine(options, output);

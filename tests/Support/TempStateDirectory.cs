@@ -1,4 +1,4 @@
-namespace Attribution.Tests.Engine.State.Faster;
+namespace Attribution.Tests.Support;
 
 /// <summary>A fresh folder under the temp path for one test's table files; deleted on dispose.</summary>
 internal sealed class TempStateDirectory : IDisposable
