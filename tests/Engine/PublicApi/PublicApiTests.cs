@@ -1,8 +1,8 @@
 using Attribution.Engine.Pipeline;
-using Attribution.Tests.Bindings;
+
 using PublicApiGenerator;
 
-namespace Attribution.Tests.PublicApi;
+namespace Attribution.Tests.Engine.PublicApi;
 
 /// <summary>
 /// Pins the engine's public API to a committed text file, so an API change shows as a diff in review.
@@ -10,8 +10,8 @@ namespace Attribution.Tests.PublicApi;
 /// </summary>
 public class PublicApiTests
 {
-    private const string Approved = "tests/PublicApi/Attribution.Engine.approved.txt";
-    private const string Received = "tests/PublicApi/Attribution.Engine.received.txt";
+    private const string Approved = "tests/Engine/PublicApi/Attribution.Engine.approved.txt";
+    private const string Received = "tests/Engine/PublicApi/Attribution.Engine.received.txt";
 
     [Test]
     public void Engine_public_api_matches_the_approved_file()
