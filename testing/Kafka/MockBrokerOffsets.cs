@@ -9,6 +9,14 @@ namespace Attribution.Testing.Kafka;
 /// that then commits are stored once more with a plain consumer commit, for the partitions the consumer
 /// still owns. A refused commit (a rebalance in progress) is retried from the consumer's next poll.
 /// Real Kafka needs none of this; the host's own commit path is KIP-447 only.
+/// <para>The mock also keeps no transaction state, so it cannot do what fences a zombie on a real cluster (KIP-447:
+/// a transaction whose offsets carry a member the group no longer knows is refused and aborted, its records never
+/// read). A host frozen past its session would, on waking, commit one more transaction of outputs whose partitions
+/// the group already gave to another host, which the new owner re-derives: duplicates a real cluster never shows.
+/// So the shim emulates the fence: each transaction first asks the broker whether the consumer is still a member,
+/// with a plain commit to a partition of a topic that does not exist (the mock checks membership for the whole
+/// request before it looks at partitions, and stores nothing for an unknown topic); a transaction of a member the
+/// group evicted produces nothing and fails at its offsets or commit with the broker's error, as on Kafka.</para>
 /// </summary>
 public sealed class MockBrokerOffsets
 {
@@ -76,6 +84,38 @@ public sealed class MockBrokerOffsets
         if (committed)
         {
             Store();
+        }
+    }
+
+    /// <summary>The partition the membership probe commits to: of a topic nobody creates, so nothing is ever stored.</summary>
+    internal static readonly TopicPartitionOffset MembershipProbe = new("attribution-test-broker-membership-probe", 0, 0);
+
+    /// <summary>
+    /// The broker's error when the consumer is no longer a member of its group (<see cref="ErrorCode.UnknownMemberId"/>:
+    /// its session ran out), else null (a member, or no answer in time).
+    /// </summary>
+    internal Error? EvictedMember()
+    {
+        if (_commit is null)
+        {
+            return null;
+        }
+        var commit = _commit;
+        var task = Task.Run(() => commit([MembershipProbe]));
+        try
+        {
+            task.Wait(_watchdog);
+            return null;
+        }
+        catch (AggregateException e) when (e.InnerException is KafkaException k)
+        {
+            var codes = k is TopicPartitionOffsetException partial ? partial.Results.Select(r => r.Error) : [k.Error];
+            var evicted = codes.FirstOrDefault(c => c.Code == ErrorCode.UnknownMemberId);
+            if (evicted is not null)
+            {
+                _warn($"fenced_like_kip447 code={evicted.Code} reason=\"{evicted.Reason}\"");
+            }
+            return evicted;
         }
     }
 

@@ -5,6 +5,8 @@ namespace Attribution.Testing.Kafka;
 /// <summary>A transactional producer that tells <see cref="MockBrokerOffsets"/> which offsets each committed transaction carried.</summary>
 internal sealed class OffsetStoringProducer<TKey, TValue>(IProducer<TKey, TValue> inner, MockBrokerOffsets shim) : IProducer<TKey, TValue>
 {
+    private Error? _fenced; // set at BeginTransaction when the broker no longer knows the consumer as a group member
+
     public Handle Handle => inner.Handle;
 
     public string Name => inner.Name;
@@ -20,10 +22,20 @@ internal sealed class OffsetStoringProducer<TKey, TValue>(IProducer<TKey, TValue
         => inner.ProduceAsync(topicPartition, message, cancellationToken);
 
     public void Produce(string topic, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? deliveryHandler = null)
-        => inner.Produce(topic, message, deliveryHandler);
+    {
+        if (_fenced is null) // a fenced transaction's records are never read on Kafka: the mock must not get them
+        {
+            inner.Produce(topic, message, deliveryHandler);
+        }
+    }
 
     public void Produce(TopicPartition topicPartition, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? deliveryHandler = null)
-        => inner.Produce(topicPartition, message, deliveryHandler);
+    {
+        if (_fenced is null)
+        {
+            inner.Produce(topicPartition, message, deliveryHandler);
+        }
+    }
 
     public int Poll(TimeSpan timeout) => inner.Poll(timeout);
 
@@ -37,16 +49,19 @@ internal sealed class OffsetStoringProducer<TKey, TValue>(IProducer<TKey, TValue
     {
         shim.TransactionEnded(committed: false); // nothing sent before this transaction belongs to it
         inner.BeginTransaction();
+        _fenced = shim.EvictedMember();
     }
 
     public void CommitTransaction(TimeSpan timeout)
     {
+        ThrowIfFenced();
         inner.CommitTransaction(timeout);
         shim.TransactionEnded(committed: true);
     }
 
     public void CommitTransaction()
     {
+        ThrowIfFenced();
         inner.CommitTransaction();
         shim.TransactionEnded(committed: true);
     }
@@ -54,21 +69,33 @@ internal sealed class OffsetStoringProducer<TKey, TValue>(IProducer<TKey, TValue
     public void AbortTransaction(TimeSpan timeout)
     {
         inner.AbortTransaction(timeout);
+        _fenced = null;
         shim.TransactionEnded(committed: false);
     }
 
     public void AbortTransaction()
     {
         inner.AbortTransaction();
+        _fenced = null;
         shim.TransactionEnded(committed: false);
     }
 
     public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout)
     {
+        ThrowIfFenced();
         var list = offsets.ToList();
         inner.SendOffsetsToTransaction(list, groupMetadata, timeout);
         shim.Sent(list);
     }
 
     public void Dispose() => inner.Dispose();
+
+    // As a real broker answers the transaction of a member its group evicted: an error the host aborts on.
+    private void ThrowIfFenced()
+    {
+        if (_fenced is { } error)
+        {
+            throw new KafkaException(new Error(error.Code, $"{error.Reason} (the test broker's offsets shim refused the transaction of an evicted group member, as KIP-447 does on Kafka)"));
+        }
+    }
 }

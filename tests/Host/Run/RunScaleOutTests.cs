@@ -117,6 +117,8 @@ public class RunScaleOutTests
             int imported = hosts.Values.Concat(retired).Sum(h => h.Stderr.Count(l => l.Contains("shared_state imported", StringComparison.Ordinal)));
             int exported = hosts.Values.Concat(retired).Sum(h => h.Stderr.Count(l => l.Contains("shared_state exported", StringComparison.Ordinal)));
             TestContext.Out.WriteLine($"shared state: {exported} exports, {imported} imports");
+            int fenced = hosts.Values.Concat(retired).Sum(h => h.Stderr.Count(l => l.Contains("fenced_like_kip447", StringComparison.Ordinal)));
+            TestContext.Out.WriteLine($"transactions of an evicted group member refused (the test broker's stand-in for KIP-447's fence): {fenced}");
             if (sharedDir is not null)
             {
                 Directory.Delete(sharedDir, recursive: true);
