@@ -27,6 +27,7 @@ public sealed class MockBrokerOffsets
     private readonly TimeSpan _watchdog;
     private readonly Dictionary<TopicPartition, long> _sent = new();
     private readonly Dictionary<TopicPartition, long> _unstored = new();
+    private long _lastStoredAt = long.MinValue / 2;
     private int _unstoredCount;
     private long _retryAt;
     private Func<List<TopicPartition>>? _assignment;
@@ -91,12 +92,18 @@ public sealed class MockBrokerOffsets
     internal static readonly TopicPartitionOffset MembershipProbe = new("attribution-test-broker-membership-probe", 0, 0);
 
     /// <summary>
+    /// A member whose offsets the broker stored this recently was not evicted since: group sessions are longer (2 s at
+    /// the least in the tests), so the probe is skipped and the shim costs nothing while transactions flow.
+    /// </summary>
+    private const long ProbeAfterQuietMs = 1_000;
+
+    /// <summary>
     /// The broker's error when the consumer is no longer a member of its group (<see cref="ErrorCode.UnknownMemberId"/>:
     /// its session ran out), else null (a member, or no answer in time).
     /// </summary>
     internal Error? EvictedMember()
     {
-        if (_commit is null)
+        if (_commit is null || Environment.TickCount64 - Volatile.Read(ref _lastStoredAt) < ProbeAfterQuietMs)
         {
             return null;
         }
@@ -178,5 +185,6 @@ public sealed class MockBrokerOffsets
             }
             Volatile.Write(ref _unstoredCount, _unstored.Count);
         }
+        Volatile.Write(ref _lastStoredAt, Environment.TickCount64);
     }
 }
