@@ -67,20 +67,6 @@ internal sealed class MultiProducerSequencer : Sequencer
         SignalConsumers();
     }
 
-    /// <inheritdoc />
-    public override void Publish(long lo, long hi)
-    {
-        if (lo > hi)
-        {
-            RingThrow.PublishRangeInvalid(lo, hi);
-        }
-        for (long s = lo; s <= hi; s++)
-        {
-            MarkPublished(s);
-        }
-        SignalConsumers();
-    }
-
     // Release store: the slot's contents are visible before its flag says so.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void MarkPublished(long sequence)

@@ -60,17 +60,6 @@ internal sealed class SingleProducerSequencer : Sequencer
     }
 
     /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public override void Publish(long lo, long hi)
-    {
-        if (lo > hi)
-        {
-            RingThrow.PublishRangeInvalid(lo, hi);
-        }
-        Publish(hi);
-    }
-
-    /// <inheritdoc />
     public override bool IsAvailable(long sequence)
     {
         long cursor = Cursor.Value;
