@@ -84,7 +84,7 @@ internal sealed class RingBuffer<T> where T : struct
     /// <summary>Claims the next slot, waiting (spin, then yield) while the ring is full; returns its sequence.</summary>
     /// <exception cref="ProcessorHaltedException">A gating consumer halted on an error, so space will never free up.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public long Next() => _single is not null ? _single.Next(1) : _multi!.Next(1);
+    public long Next() => _single is not null ? _single.Next() : _multi!.Next();
 
     /// <summary>Makes a claimed, written slot visible to consumers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -38,8 +38,8 @@ internal abstract class Sequencer
     /// <summary>The sequences a producer may not lap (read with acquire semantics; replaced copy-on-write).</summary>
     private protected Sequence[] Gating => Volatile.Read(ref _gating);
 
-    /// <summary>Claims the next <paramref name="n"/> slots, waiting while the ring is full; returns the highest claimed sequence.</summary>
-    public abstract long Next(int n);
+    /// <summary>Claims the next slot, waiting while the ring is full; returns its sequence.</summary>
+    public abstract long Next();
 
     /// <summary>True when <paramref name="sequence"/> is published and not yet overwritten.</summary>
     public abstract bool IsAvailable(long sequence);
