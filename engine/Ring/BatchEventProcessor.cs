@@ -5,7 +5,7 @@ namespace Attribution.Engine.Ring;
 /// <summary>
 /// Runs one handler over a ring on a dedicated thread: waits on its barrier for the next available
 /// range, hands every slot of the range to the handler by reference, then moves its own
-/// <see cref="Sequence"/> past the range (which frees the slots for producers or later stages).
+/// <see cref="Sequence"/> past the range (which frees the slots for producers).
 /// Generic over the handler so the per-event call is direct (inlined for struct handlers).
 /// </summary>
 internal sealed class BatchEventProcessor<T, THandler> : IEventProcessor

@@ -37,18 +37,9 @@ internal sealed class BlockingWaitStrategy : IWaitStrategy
             }
         }
 
-        // The cursor is there; dependents behind it (earlier stages) move without signalling, so spin-yield on them.
-        long available;
-        var spinner = default(SpinThenYield);
-        while ((available = barrier.DependentValue) < sequence)
-        {
-            if (barrier.IsAlerted)
-            {
-                return barrier.DependentValue;
-            }
-            spinner.SpinOnce();
-        }
-        return available;
+        // Re-read after the wait: the cursor reached the sequence, or the barrier was alerted and
+        // everything published before the alert is included.
+        return barrier.CursorValue;
     }
 
     /// <inheritdoc />

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Attribution.Engine.Ring;
 
 /// <summary>
-/// Spins on the dependents without ever giving up the core: the lowest hand-off latency, at the
+/// Spins on the cursor without ever giving up the core: the lowest hand-off latency, at the
 /// price of one core per waiting consumer. Use only with a core per thread.
 /// </summary>
 internal readonly struct BusySpinWaitStrategy : IWaitStrategy
@@ -16,11 +16,11 @@ internal readonly struct BusySpinWaitStrategy : IWaitStrategy
     public long WaitFor(long sequence, SequenceBarrier barrier)
     {
         long available;
-        while ((available = barrier.DependentValue) < sequence)
+        while ((available = barrier.CursorValue) < sequence)
         {
             if (barrier.IsAlerted)
             {
-                return barrier.DependentValue;
+                return barrier.CursorValue;
             }
             // A pause instruction: lets the sibling hyper-thread run and saves power while spinning.
             Thread.SpinWait(1);

@@ -1,15 +1,13 @@
 namespace Attribution.Engine.Ring;
 
 /// <summary>
-/// Wires one ring to stages of processors: every processor of the first stage sees every slot (each
-/// handler picks its own events, e.g. shard = partition mod N); each later stage sees a slot only after
-/// every processor of the stage before it is done with it. Producers are gated by the last stage.
+/// Wires one ring to one stage of processors: every processor sees every slot (each handler picks its
+/// own events, e.g. shard = partition mod N). Producers are gated by the slowest processor.
 /// </summary>
 /// <example>
 /// <code>
 /// using var pipeline = new EventPipeline&lt;EventRecord&gt;(16384, ProducerType.Single, new YieldingWaitStrategy());
 /// pipeline.HandleEventsWith("shard", shards);   // N handlers, one thread each
-/// pipeline.Then("sink", sink);                  // optional stage after all shards
 /// pipeline.Start();
 /// long seq = pipeline.Ring.Next(); /* fill pipeline.Ring[seq] */ pipeline.Ring.Publish(seq);
 /// pipeline.DrainAndStop(TimeSpan.FromSeconds(10));
@@ -21,8 +19,7 @@ internal sealed class EventPipeline<T> : IDisposable where T : struct
     private const int Started = 1;
     private const int Stopped = 2;
 
-    private readonly List<IEventProcessor[]> _stages = [];
-    private readonly List<IEventProcessor> _all = [];
+    private IEventProcessor[] _all = [];
     private int _state;
 
     /// <summary>
@@ -42,10 +39,10 @@ internal sealed class EventPipeline<T> : IDisposable where T : struct
     /// <summary>Where handler exceptions go.</summary>
     public IExceptionPolicy ExceptionPolicy { get; }
 
-    /// <summary>Every processor, stage by stage.</summary>
+    /// <summary>Every processor.</summary>
     public IReadOnlyList<IEventProcessor> Processors => _all;
 
-    /// <summary>The first fault that halted a processor (earliest stage first), or null.</summary>
+    /// <summary>The first fault that halted a processor (in processor order), or null.</summary>
     public HandlerFault? Fault
     {
         get
@@ -62,30 +59,9 @@ internal sealed class EventPipeline<T> : IDisposable where T : struct
     }
 
     /// <summary>
-    /// Adds the first stage: one processor (and thread, named <c>{name}-{i}</c>) per handler, each reading every slot.
+    /// Adds the stage: one processor (and thread, named <c>{name}-{i}</c>) per handler, each reading every slot.
     /// </summary>
     public BatchEventProcessor<T, THandler>[] HandleEventsWith<THandler>(string name, params THandler[] handlers)
-        where THandler : IEventHandler<T>
-    {
-        if (_stages.Count != 0)
-        {
-            throw new InvalidOperationException("The first stage is already set; use Then(...) to add a stage after it.");
-        }
-        return AddStage(name, handlers);
-    }
-
-    /// <summary>Adds a stage that handles a slot only after every processor of the previous stage has.</summary>
-    public BatchEventProcessor<T, THandler>[] Then<THandler>(string name, params THandler[] handlers)
-        where THandler : IEventHandler<T>
-    {
-        if (_stages.Count == 0)
-        {
-            throw new InvalidOperationException("There is no stage to follow yet; add the first one with HandleEventsWith(...).");
-        }
-        return AddStage(name, handlers);
-    }
-
-    private BatchEventProcessor<T, THandler>[] AddStage<THandler>(string name, THandler[] handlers)
         where THandler : IEventHandler<T>
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -96,27 +72,29 @@ internal sealed class EventPipeline<T> : IDisposable where T : struct
         }
         if (Volatile.Read(ref _state) != Configuring)
         {
-            throw new InvalidOperationException("Stages can only be added before Start().");
+            throw new InvalidOperationException("The stage can only be added before Start().");
         }
-        Sequence[] dependents = _stages.Count == 0 ? [] : Array.ConvertAll(_stages[^1], p => p.Sequence);
+        if (_all.Length != 0)
+        {
+            throw new InvalidOperationException("The stage is already set; a pipeline has one stage.");
+        }
         var processors = new BatchEventProcessor<T, THandler>[handlers.Length];
         for (int i = 0; i < handlers.Length; i++)
         {
             // One barrier per processor: alerting one (to stop it) must not stop its siblings.
             processors[i] = new BatchEventProcessor<T, THandler>(
-                Ring, Ring.NewBarrier(dependents), handlers[i], ExceptionPolicy, $"{name}-{i}");
+                Ring, Ring.NewBarrier(), handlers[i], ExceptionPolicy, $"{name}-{i}");
         }
-        _stages.Add(processors);
-        _all.AddRange(processors);
+        _all = [.. processors];
         return processors;
     }
 
     /// <summary>Starts every processor on its own thread; producers may publish from now on.</summary>
     public void Start()
     {
-        if (_stages.Count == 0)
+        if (_all.Length == 0)
         {
-            throw new InvalidOperationException("Add at least one stage (HandleEventsWith) before Start().");
+            throw new InvalidOperationException("Add the stage (HandleEventsWith) before Start().");
         }
         if (Interlocked.CompareExchange(ref _state, Started, Configuring) != Configuring)
         {
@@ -127,7 +105,7 @@ internal sealed class EventPipeline<T> : IDisposable where T : struct
         {
             p.Sequence.Value = cursor;
         }
-        Ring.AddGatingSequences(Array.ConvertAll(_stages[^1], p => p.Sequence));
+        Ring.AddGatingSequences(Array.ConvertAll(_all, p => p.Sequence));
         foreach (IEventProcessor p in _all)
         {
             p.Start();
@@ -136,7 +114,7 @@ internal sealed class EventPipeline<T> : IDisposable where T : struct
 
     /// <summary>
     /// Clean shutdown: call it after producers stopped publishing. Waits until every claimed slot is
-    /// published, then stops the stages in order, each after it handled everything before it. Returns
+    /// published, then stops the processors, each after it handled everything before it. Returns
     /// false when <paramref name="timeout"/> passed first (the remaining processors are then halted).
     /// </summary>
     public bool DrainAndStop(TimeSpan timeout)
@@ -147,22 +125,15 @@ internal sealed class EventPipeline<T> : IDisposable where T : struct
         }
         long deadline = Deadline.After(timeout);
         bool complete = WaitForClaimsPublished(deadline);
-        foreach (IEventProcessor[] stage in _stages)
+        foreach (IEventProcessor p in _all)
         {
-            foreach (IEventProcessor p in stage)
+            p.RequestDrain();
+        }
+        foreach (IEventProcessor p in _all)
+        {
+            if (!p.Join(Deadline.Remaining(deadline)))
             {
-                p.RequestDrain();
-            }
-            foreach (IEventProcessor p in stage)
-            {
-                if (!p.Join(Deadline.Remaining(deadline)))
-                {
-                    complete = false;
-                }
-            }
-            if (!complete)
-            {
-                break;
+                complete = false;
             }
         }
         if (!complete)

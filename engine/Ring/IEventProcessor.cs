@@ -25,7 +25,7 @@ internal interface IEventProcessor
     void Halt();
 
     /// <summary>Asks the processor to handle every event available to it and then stop. Does not wait;
-    /// producers (and earlier stages) must have stopped first for "everything" to be final.</summary>
+    /// producers must have stopped first for "everything" to be final.</summary>
     void RequestDrain();
 
     /// <summary>Waits for the processor loop to exit; false on timeout.</summary>

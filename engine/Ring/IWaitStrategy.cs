@@ -11,9 +11,9 @@ internal interface IWaitStrategy
     bool IsBlocking { get; }
 
     /// <summary>
-    /// Waits until <see cref="SequenceBarrier.DependentValue"/> reaches <paramref name="sequence"/> and returns it
+    /// Waits until <see cref="SequenceBarrier.CursorValue"/> reaches <paramref name="sequence"/> and returns it
     /// (it may be higher). Returns a smaller value only when the barrier is alerted; it then re-reads the
-    /// dependents after seeing the alert, so everything published before the alert is included.
+    /// cursor after seeing the alert, so everything published before the alert is included.
     /// </summary>
     long WaitFor(long sequence, SequenceBarrier barrier);
 

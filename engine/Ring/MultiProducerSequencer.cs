@@ -30,18 +30,14 @@ internal sealed class MultiProducerSequencer : Sequencer
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public override long Next(int n)
+    public override long Next()
     {
-        if ((uint)(n - 1) >= (uint)BufferSize)
-        {
-            RingThrow.ClaimCountOutOfRange(n, BufferSize);
-        }
         // Claim first, then wait for room: a claim never fails, so there is no CAS retry loop under contention.
-        long next = Cursor.AddAndGet(n);
+        long next = Cursor.AddAndGet(1);
         long wrapPoint = next - BufferSize;
         if (wrapPoint > _gateCache.Value)
         {
-            WaitForSpace(wrapPoint, next - n);
+            WaitForSpace(wrapPoint, next - 1);
         }
         return next;
     }
@@ -64,20 +60,6 @@ internal sealed class MultiProducerSequencer : Sequencer
     public void Publish(long sequence)
     {
         MarkPublished(sequence);
-        SignalConsumers();
-    }
-
-    /// <inheritdoc />
-    public override void Publish(long lo, long hi)
-    {
-        if (lo > hi)
-        {
-            RingThrow.PublishRangeInvalid(lo, hi);
-        }
-        for (long s = lo; s <= hi; s++)
-        {
-            MarkPublished(s);
-        }
         SignalConsumers();
     }
 

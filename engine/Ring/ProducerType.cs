@@ -1,7 +1,7 @@
 namespace Attribution.Engine.Ring;
 
 /// <summary>Who may claim slots of a ring.</summary>
-public enum ProducerType
+internal enum ProducerType
 {
     /// <summary>One thread at a time claims and publishes (cheapest: no atomic instruction per claim).</summary>
     Single = 0,

@@ -84,12 +84,7 @@ internal sealed class RingBuffer<T> where T : struct
     /// <summary>Claims the next slot, waiting (spin, then yield) while the ring is full; returns its sequence.</summary>
     /// <exception cref="ProcessorHaltedException">A gating consumer halted on an error, so space will never free up.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public long Next() => _single is not null ? _single.Next(1) : _multi!.Next(1);
-
-    /// <summary>Claims the next <paramref name="n"/> slots (1..size), waiting while full; returns the highest.
-    /// The claimed range is <c>hi - n + 1</c> to <c>hi</c>; publish it with <see cref="Publish(long, long)"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public long Next(int n) => _single is not null ? _single.Next(n) : _multi!.Next(n);
+    public long Next() => _single is not null ? _single.Next() : _multi!.Next();
 
     /// <summary>Makes a claimed, written slot visible to consumers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -105,23 +100,9 @@ internal sealed class RingBuffer<T> where T : struct
         }
     }
 
-    /// <summary>Makes the claimed, written slots <paramref name="lo"/>..<paramref name="hi"/> visible to consumers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Publish(long lo, long hi)
-    {
-        if (_single is not null)
-        {
-            _single.Publish(lo, hi);
-        }
-        else
-        {
-            _multi!.Publish(lo, hi);
-        }
-    }
+    /// <summary>A barrier on the cursor, one per consumer.</summary>
+    public SequenceBarrier NewBarrier() => SequenceBarrier.Create(Sequencer);
 
-    /// <summary>A barrier on the cursor (no arguments) or on the given consumer sequences (a later stage).</summary>
-    public SequenceBarrier NewBarrier(params Sequence[] dependents) => SequenceBarrier.Create(Sequencer, dependents);
-
-    /// <summary>Adds consumer sequences producers must not lap (the last stage of a pipeline).</summary>
+    /// <summary>Adds consumer sequences producers must not lap.</summary>
     public void AddGatingSequences(params Sequence[] sequences) => Sequencer.AddGatingSequences(sequences);
 }

@@ -7,14 +7,5 @@ namespace Attribution.Engine.Ring;
 internal static class RingThrow
 {
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    public static void ClaimCountOutOfRange(int n, int bufferSize)
-        => throw new ArgumentOutOfRangeException(nameof(n), n,
-            $"A claim must be for at least 1 and at most bufferSize ({bufferSize}) slots; got {n}.");
-
-    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    public static void PublishRangeInvalid(long lo, long hi)
-        => throw new ArgumentException($"Publish range is empty or reversed: lo {lo} is above hi {hi}.", nameof(lo));
-
-    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     public static void ConsumerHalted(HandlerFault fault) => throw new ProcessorHaltedException(fault);
 }

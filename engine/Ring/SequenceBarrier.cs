@@ -3,33 +3,23 @@ using System.Runtime.CompilerServices;
 namespace Attribution.Engine.Ring;
 
 /// <summary>
-/// What a consumer waits on: the ring's cursor (first stage) or the sequences of the stage before it,
-/// plus an alert flag used to stop the consumer. Create one per consumer with
+/// What a consumer waits on: the ring's cursor, plus an alert flag used to stop the consumer. Create one per consumer with
 /// <see cref="RingBuffer{T}.NewBarrier"/>; its wait loop is compiled for the ring's wait strategy.
 /// </summary>
 internal abstract class SequenceBarrier
 {
     private readonly Sequence _cursor;
-    private readonly Sequence[] _dependents;
-    private readonly Sequence? _single;
-    // Set only when waiting on the cursor of a multi-producer ring: a claimed slot may still be unpublished.
+    // Set only for a multi-producer ring: a claimed slot may still be unpublished.
     private readonly MultiProducerSequencer? _multi;
     private readonly IWaitStrategy _signal;
     private volatile bool _alerted;
 
-    private protected SequenceBarrier(Sequencer sequencer, Sequence[] dependents)
+    private protected SequenceBarrier(Sequencer sequencer)
     {
         ArgumentNullException.ThrowIfNull(sequencer);
-        ArgumentNullException.ThrowIfNull(dependents);
-        foreach (Sequence d in dependents)
-        {
-            ArgumentNullException.ThrowIfNull(d, nameof(dependents));
-        }
         Sequencer = sequencer;
         _cursor = sequencer.Cursor;
-        _dependents = dependents.Length == 0 ? [sequencer.Cursor] : (Sequence[])dependents.Clone();
-        _single = _dependents.Length == 1 ? _dependents[0] : null;
-        _multi = dependents.Length == 0 ? sequencer as MultiProducerSequencer : null;
+        _multi = sequencer as MultiProducerSequencer;
         _signal = sequencer.WaitStrategy;
     }
 
@@ -41,13 +31,6 @@ internal abstract class SequenceBarrier
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => _cursor.Value;
-    }
-
-    /// <summary>The lowest of the sequences this barrier depends on.</summary>
-    public long DependentValue
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _single is not null ? _single.Value : Sequence.Minimum(_dependents, long.MaxValue);
     }
 
     /// <summary>True after <see cref="Alert"/> until <see cref="ClearAlert"/>.</summary>
@@ -71,7 +54,7 @@ internal abstract class SequenceBarrier
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long WaitFor(long sequence)
     {
-        long available = DependentValue;
+        long available = CursorValue;
         if (available >= sequence)
         {
             long published = HighestPublished(sequence, available);
@@ -86,19 +69,19 @@ internal abstract class SequenceBarrier
     /// <summary>The waiting part of <see cref="WaitFor"/>, compiled per wait strategy.</summary>
     private protected abstract long WaitForSlow(long sequence);
 
-    /// <summary>For a multi-producer cursor: the end of the contiguous published run from <paramref name="lo"/>.</summary>
+    /// <summary>For a multi-producer ring: the end of the contiguous published run from <paramref name="lo"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private protected long HighestPublished(long lo, long available)
         => _multi is null ? available : _multi.GetHighestPublishedSequence(lo, available);
 
     /// <summary>Creates a barrier specialised for the sequencer's wait strategy.</summary>
-    internal static SequenceBarrier Create(Sequencer sequencer, Sequence[] dependents) => sequencer.WaitStrategy switch
+    internal static SequenceBarrier Create(Sequencer sequencer) => sequencer.WaitStrategy switch
     {
-        YieldingWaitStrategy s => new WaitingSequenceBarrier<YieldingWaitStrategy>(s, sequencer, dependents),
-        BusySpinWaitStrategy s => new WaitingSequenceBarrier<BusySpinWaitStrategy>(s, sequencer, dependents),
-        SleepingWaitStrategy s => new WaitingSequenceBarrier<SleepingWaitStrategy>(s, sequencer, dependents),
-        BlockingWaitStrategy s => new WaitingSequenceBarrier<BlockingWaitStrategy>(s, sequencer, dependents),
+        YieldingWaitStrategy s => new WaitingSequenceBarrier<YieldingWaitStrategy>(s, sequencer),
+        BusySpinWaitStrategy s => new WaitingSequenceBarrier<BusySpinWaitStrategy>(s, sequencer),
+        SleepingWaitStrategy s => new WaitingSequenceBarrier<SleepingWaitStrategy>(s, sequencer),
+        BlockingWaitStrategy s => new WaitingSequenceBarrier<BlockingWaitStrategy>(s, sequencer),
         // A user strategy: same loop, called through the interface.
-        var s => new WaitingSequenceBarrier<IWaitStrategy>(s, sequencer, dependents),
+        var s => new WaitingSequenceBarrier<IWaitStrategy>(s, sequencer),
     };
 }

@@ -4,7 +4,7 @@ namespace Attribution.Engine.Ring;
 
 /// <summary>
 /// Hands out ring sequences to producers and publishes them to consumers, never letting a producer
-/// pass the slowest gating sequence (the consumers at the end of the pipeline) by more than the ring size.
+/// pass the slowest gating sequence (the consumers) by more than the ring size.
 /// </summary>
 internal abstract class Sequencer
 {
@@ -38,11 +38,8 @@ internal abstract class Sequencer
     /// <summary>The sequences a producer may not lap (read with acquire semantics; replaced copy-on-write).</summary>
     private protected Sequence[] Gating => Volatile.Read(ref _gating);
 
-    /// <summary>Claims the next <paramref name="n"/> slots, waiting while the ring is full; returns the highest claimed sequence.</summary>
-    public abstract long Next(int n);
-
-    /// <summary>Makes <paramref name="lo"/>..<paramref name="hi"/> (claimed, written) visible to consumers.</summary>
-    public abstract void Publish(long lo, long hi);
+    /// <summary>Claims the next slot, waiting while the ring is full; returns its sequence.</summary>
+    public abstract long Next();
 
     /// <summary>True when <paramref name="sequence"/> is published and not yet overwritten.</summary>
     public abstract bool IsAvailable(long sequence);

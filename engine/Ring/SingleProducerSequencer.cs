@@ -21,14 +21,10 @@ internal sealed class SingleProducerSequencer : Sequencer
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public override long Next(int n)
+    public override long Next()
     {
-        if ((uint)(n - 1) >= (uint)BufferSize)
-        {
-            RingThrow.ClaimCountOutOfRange(n, BufferSize);
-        }
         long claimed = _position.Claimed;
-        long next = claimed + n;
+        long next = claimed + 1;
         // The claim may not lap the slowest consumer: slot next - size must be consumed.
         if (next - BufferSize > _position.CachedGate)
         {
@@ -57,17 +53,6 @@ internal sealed class SingleProducerSequencer : Sequencer
     {
         Cursor.Value = sequence;
         SignalConsumers();
-    }
-
-    /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public override void Publish(long lo, long hi)
-    {
-        if (lo > hi)
-        {
-            RingThrow.PublishRangeInvalid(lo, hi);
-        }
-        Publish(hi);
     }
 
     /// <inheritdoc />

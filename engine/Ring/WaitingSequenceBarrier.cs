@@ -10,8 +10,8 @@ internal sealed class WaitingSequenceBarrier<TWait> : SequenceBarrier
     // Not readonly: calling a method on a readonly struct field of a non-readonly type would copy it.
     private TWait _wait;
 
-    public WaitingSequenceBarrier(TWait wait, Sequencer sequencer, Sequence[] dependents)
-        : base(sequencer, dependents)
+    public WaitingSequenceBarrier(TWait wait, Sequencer sequencer)
+        : base(sequencer)
     {
         _wait = wait;
     }

@@ -20,11 +20,11 @@ internal readonly struct YieldingWaitStrategy : IWaitStrategy
     {
         long available;
         int tries = 0;
-        while ((available = barrier.DependentValue) < sequence)
+        while ((available = barrier.CursorValue) < sequence)
         {
             if (barrier.IsAlerted)
             {
-                return barrier.DependentValue;
+                return barrier.CursorValue;
             }
             if (tries < SpinTries)
             {

@@ -8,14 +8,14 @@ public class AllocationTests
     private const long WarmUp = 300_000;
     private const long Measured = 1_000_000;
 
-    [TestCase(ProducerType.Single, "yielding")]
-    [TestCase(ProducerType.Single, "busy-spin")]
-    [TestCase(ProducerType.Single, "blocking")]
-    [TestCase(ProducerType.Multi, "yielding")]
-    [TestCase(ProducerType.Multi, "blocking")]
-    public void Publishing_and_consuming_allocate_nothing_per_event_after_warm_up(ProducerType type, string strategy)
+    [TestCase(false, "yielding")]
+    [TestCase(false, "busy-spin")]
+    [TestCase(false, "blocking")]
+    [TestCase(true, "yielding")]
+    [TestCase(true, "blocking")]
+    public void Publishing_and_consuming_allocate_nothing_per_event_after_warm_up(bool multi, string strategy)
     {
-        using var pipeline = new EventPipeline<TestEvent>(1024, type, WaitStrategies.Create(strategy));
+        using var pipeline = new EventPipeline<TestEvent>(1024, multi ? ProducerType.Multi : ProducerType.Single, WaitStrategies.Create(strategy));
         var processors = pipeline.HandleEventsWith("probe", new AllocationProbe(WarmUp, WarmUp + Measured - 1));
         pipeline.Start();
 

@@ -4,14 +4,14 @@ namespace Attribution.Tests.Engine.Ring;
 
 public class BackPressureTests
 {
-    [TestCase(ProducerType.Single)]
-    [TestCase(ProducerType.Multi)]
-    public void Producer_never_overwrites_a_slot_a_slow_consumer_has_not_finished(ProducerType type)
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Producer_never_overwrites_a_slot_a_slow_consumer_has_not_finished(bool multi)
     {
         const int Size = 8;
         const long Events = 20_000;
         int seed = TestSeed.Get();
-        using var pipeline = new EventPipeline<TestEvent>(Size, type, new YieldingWaitStrategy());
+        using var pipeline = new EventPipeline<TestEvent>(Size, multi ? ProducerType.Multi : ProducerType.Single, new YieldingWaitStrategy());
         var processors = pipeline.HandleEventsWith("slow", new SlowVerifyingHandler(seed));
         Sequence consumed = processors[0].Sequence;
         pipeline.Start();

@@ -23,22 +23,4 @@ internal static class RingProducers
         threads.Start("producer", () => PublishOneByOne(ring, 0, count));
         threads.JoinAll(TimeSpan.FromSeconds(seconds));
     }
-
-    /// <summary>Publishes in claims of 1..<paramref name="maxBatch"/> slots (random sizes from <paramref name="seed"/>).</summary>
-    public static void PublishInBatches(RingBuffer<TestEvent> ring, int producer, long count, int maxBatch, int seed)
-    {
-        var rng = new Random(seed);
-        long i = 0;
-        while (i < count)
-        {
-            int n = (int)Math.Min(rng.Next(1, maxBatch + 1), count - i);
-            long hi = ring.Next(n);
-            long lo = hi - n + 1;
-            for (long s = lo; s <= hi; s++)
-            {
-                ring[s].Fill(s, producer, i++);
-            }
-            ring.Publish(lo, hi);
-        }
-    }
 }

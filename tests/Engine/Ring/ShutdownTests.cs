@@ -5,14 +5,13 @@ namespace Attribution.Tests.Engine.Ring;
 public class ShutdownTests
 {
     [TestCaseSource(typeof(WaitStrategies), nameof(WaitStrategies.Names))]
-    public void Drain_handles_every_published_event_in_every_stage_before_stopping(string strategy)
+    public void Drain_handles_every_published_event_before_stopping(string strategy)
     {
         const long Events = 40_000;
         using var release = new ManualResetEventSlim(false);
         using var held = new CountdownEvent(2);
         using var pipeline = new EventPipeline<TestEvent>(65536, ProducerType.Single, WaitStrategies.Create(strategy));
         var first = pipeline.HandleEventsWith("shard", new HeldHandler(release, held), new HeldHandler(release, held));
-        var last = pipeline.Then("sink", new HeldHandler(release, null));
         pipeline.Start();
 
         // Event 0 alone is the first batch; the shards are held inside it while the rest is published
@@ -35,7 +34,7 @@ public class ShutdownTests
         Assert.That(stopper.Join(TimeSpan.FromSeconds(40)), Is.True);
         Assert.That(drained, Is.True);
 
-        foreach (var p in first.Concat(last))
+        foreach (var p in first)
         {
             Assert.That(p.IsRunning, Is.False, p.Name);
             p.Handler.Check.AssertSawAll(Events, p.Name);
@@ -100,14 +99,11 @@ public class ShutdownTests
     public void Pipeline_rejects_misuse_with_clear_errors()
     {
         using var pipeline = new EventPipeline<TestEvent>(8);
-        Assert.That(Assert.Throws<InvalidOperationException>(pipeline.Start)!.Message, Does.Contain("Add at least one stage"));
-        Assert.That(Assert.Throws<InvalidOperationException>(() => pipeline.Then("x", new OrderCheckHandler(1)))!.Message,
-            Does.Contain("HandleEventsWith"));
+        Assert.That(Assert.Throws<InvalidOperationException>(pipeline.Start)!.Message, Does.Contain("HandleEventsWith"));
         pipeline.HandleEventsWith("a", new OrderCheckHandler(1));
         Assert.Throws<InvalidOperationException>(() => pipeline.HandleEventsWith("b", new OrderCheckHandler(1)));
-        Assert.Throws<ArgumentException>(() => pipeline.Then<OrderCheckHandler>("c"));
         pipeline.Start();
-        Assert.Throws<InvalidOperationException>(() => pipeline.Then("d", new OrderCheckHandler(1)));
+        Assert.Throws<InvalidOperationException>(() => pipeline.HandleEventsWith("d", new OrderCheckHandler(1)));
         Assert.Throws<InvalidOperationException>(pipeline.Start);
         Assert.That(pipeline.DrainAndStop(TimeSpan.FromSeconds(10)), Is.True);
         Assert.That(pipeline.DrainAndStop(TimeSpan.FromSeconds(10)), Is.True, "a second stop is a no-op");
