@@ -19,16 +19,8 @@ public static class DemoCommand
     internal static int Execute(CommandSettings settings, System.CommandLine.ParseResult parse, CliContext context)
     {
         TextWriter stderr = context.Error;
-        DemoOptions options;
-        SettingReader reader;
-        try
+        if (!settings.TryRead(parse, context, "demo", DemoOptions.Read, out SettingReader reader, out DemoOptions options))
         {
-            reader = new SettingReader(settings.Load(parse, context.Environment));
-            options = DemoOptions.Read(reader);
-        }
-        catch (UsageException e)
-        {
-            stderr.WriteLine($"attribution demo: {e.Message}");
             return 2;
         }
         var log = Attribution.Host.Run.RunLog.Create(stderr, options.LogLevel, options.LogFormat);

@@ -105,8 +105,8 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
     /// </summary>
     public long Expire()
     {
-        var clicks = new ClickExpirySweeper(Watermarks, _clickSpan);
-        var conversions = new ConversionExpirySweeper(Watermarks, _retention);
+        var clicks = new ExpirySweeper<ClickHistoryTimestamp>(Watermarks, _clickSpan);
+        var conversions = new ExpirySweeper<RememberedConversionTimestamp>(Watermarks, _retention);
         return _clicks.Sweep(ref clicks) + _conversions.Sweep(ref conversions);
     }
 

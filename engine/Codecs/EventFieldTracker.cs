@@ -3,11 +3,14 @@ using Attribution.Engine.Events;
 
 namespace Attribution.Engine.Codecs;
 
-/// <summary>One <see cref="FieldState"/> per <see cref="EventField"/> (inline, so the tracker lives on the stack).</summary>
+/// <summary>
+/// One <see cref="FieldState"/> per <see cref="RecordField"/>, indexed by its value (inline, so the tracker lives
+/// on the stack); the slot of <see cref="RecordField.None"/> stays unused.
+/// </summary>
 [InlineArray(FieldCount)]
 internal struct FieldStates
 {
-    public const int FieldCount = 9;
+    public const int FieldCount = (int)RecordField.Timestamp + 1;
     private FieldState _first;
 }
 
@@ -22,17 +25,17 @@ internal struct EventFieldTracker
     /// <summary>A known field name appeared twice.</summary>
     public bool Duplicate;
     /// <summary>The first field that appeared twice (valid when <see cref="Duplicate"/>).</summary>
-    public EventField DuplicateOf;
+    public RecordField DuplicateOf;
     /// <summary>A string (MessagePack only; JSON input is validated as a whole) was not valid UTF-8.</summary>
     public bool InvalidUtf8;
     /// <summary>The kind named by a string <c>event_type</c>; <see cref="EventKind.None"/> for any other string.</summary>
     public EventKind DeclaredKind;
 
     /// <summary>True when <paramref name="field"/> was already seen in this record.</summary>
-    public readonly bool IsSeen(EventField field) => _states[(int)field] != FieldState.Absent;
+    public readonly bool IsSeen(RecordField field) => _states[(int)field] != FieldState.Absent;
 
     /// <summary>Records that <paramref name="field"/> appeared again (the first such field is the one reported).</summary>
-    public void SetDuplicate(EventField field)
+    public void SetDuplicate(RecordField field)
     {
         if (!Duplicate)
         {
@@ -42,7 +45,7 @@ internal struct EventFieldTracker
     }
 
     /// <summary>Records what was seen for <paramref name="field"/>.</summary>
-    public void Set(EventField field, FieldState state) => _states[(int)field] = state;
+    public void Set(RecordField field, FieldState state) => _states[(int)field] = state;
 
     /// <summary>
     /// Applies the field rules to a fully scanned record: the first failing rule wins, in this order:
@@ -60,33 +63,33 @@ internal struct EventFieldTracker
         {
             return Rejected(ref record, RejectReason.DuplicateField, DuplicateOf);
         }
-        switch (_states[(int)EventField.EventType])
+        switch (_states[(int)RecordField.EventType])
         {
             case FieldState.Absent:
             case FieldState.Null:
-                return Rejected(ref record, RejectReason.MissingEventType, EventField.EventType);
+                return Rejected(ref record, RejectReason.MissingEventType, RecordField.EventType);
             case FieldState.WrongType:
-                return Rejected(ref record, RejectReason.WrongType, EventField.EventType);
+                return Rejected(ref record, RejectReason.WrongType, RecordField.EventType);
         }
         if (DeclaredKind == EventKind.None)
         {
-            return Rejected(ref record, RejectReason.UnknownEventType, EventField.EventType);
+            return Rejected(ref record, RejectReason.UnknownEventType, RecordField.EventType);
         }
 
-        EventField field = EventField.EventId;
+        RecordField field = RecordField.EventId;
         RejectReason reason = Required(field, record.EventId);
         if (reason == RejectReason.None)
         {
-            reason = Required(field = EventField.UserId, record.UserId);
+            reason = Required(field = RecordField.UserId, record.UserId);
         }
         if (reason == RejectReason.None)
         {
-            reason = Required(field = EventField.CampaignId, record.CampaignId);
+            reason = Required(field = RecordField.CampaignId, record.CampaignId);
         }
         if (reason == RejectReason.None)
         {
-            field = EventField.Timestamp;
-            reason = _states[(int)EventField.Timestamp] switch
+            field = RecordField.Timestamp;
+            reason = _states[(int)RecordField.Timestamp] switch
             {
                 FieldState.Present => RejectReason.None,
                 FieldState.WrongType => RejectReason.WrongType,
@@ -100,10 +103,10 @@ internal struct EventFieldTracker
 
         if (DeclaredKind == EventKind.Click)
         {
-            reason = Required(field = EventField.AdId, record.AdId);
+            reason = Required(field = RecordField.AdId, record.AdId);
             if (reason == RejectReason.None)
             {
-                reason = Required(field = EventField.Source, record.Source);
+                reason = Required(field = RecordField.Source, record.Source);
             }
             if (reason != RejectReason.None)
             {
@@ -115,14 +118,14 @@ internal struct EventFieldTracker
         }
         else
         {
-            reason = Optional(field = EventField.Type);
+            reason = Optional(field = RecordField.Type);
             if (reason == RejectReason.None)
             {
-                reason = Optional(field = EventField.Source);
+                reason = Optional(field = RecordField.Source);
             }
             if (reason == RejectReason.None)
             {
-                reason = Optional(field = EventField.Value);
+                reason = Optional(field = RecordField.Value);
             }
             if (reason != RejectReason.None)
             {
@@ -135,14 +138,13 @@ internal struct EventFieldTracker
         return RejectReason.None;
     }
 
-    // RecordField is EventField shifted by one (None = 0 there).
-    private static RejectReason Rejected(ref EventRecord record, RejectReason reason, EventField field)
+    private static RejectReason Rejected(ref EventRecord record, RejectReason reason, RecordField field)
     {
-        record.RejectedField = (RecordField)((int)field + 1);
+        record.RejectedField = field;
         return reason;
     }
 
-    private readonly RejectReason Required(EventField field, Utf8Field stored) => _states[(int)field] switch
+    private readonly RejectReason Required(RecordField field, Utf8Field stored) => _states[(int)field] switch
     {
         FieldState.Present => stored.Length == 0 ? RejectReason.EmptyField : RejectReason.None,
         FieldState.WrongType => RejectReason.WrongType,
@@ -150,7 +152,7 @@ internal struct EventFieldTracker
         _ => RejectReason.MissingField,
     };
 
-    private readonly RejectReason Optional(EventField field) => _states[(int)field] switch
+    private readonly RejectReason Optional(RecordField field) => _states[(int)field] switch
     {
         FieldState.WrongType => RejectReason.WrongType,
         FieldState.TooLong => RejectReason.FieldTooLong,

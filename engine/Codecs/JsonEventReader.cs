@@ -95,12 +95,12 @@ public static class JsonEventReader
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            EventField field = LookupName(ref reader);
+            RecordField field = LookupName(ref reader);
             if (!reader.Read())
             {
                 return RejectReason.InvalidJson;
             }
-            if (field == EventField.Unknown)
+            if (field == RecordField.None)
             {
                 reader.Skip();
                 continue;
@@ -113,14 +113,14 @@ public static class JsonEventReader
             }
             FieldState state = field switch
             {
-                EventField.EventType => ReadEventType(ref reader, ref fields),
-                EventField.EventId => ReadString(ref reader, ref record, ref record.EventId, EventRecord.MaxIdBytes),
-                EventField.UserId => ReadString(ref reader, ref record, ref record.UserId, EventRecord.MaxIdBytes),
-                EventField.CampaignId => ReadString(ref reader, ref record, ref record.CampaignId, EventRecord.MaxIdBytes),
-                EventField.AdId => ReadString(ref reader, ref record, ref record.AdId, EventRecord.MaxIdBytes),
-                EventField.Source => ReadString(ref reader, ref record, ref record.Source, EventRecord.MaxLabelBytes),
-                EventField.Type => ReadString(ref reader, ref record, ref record.ConversionType, EventRecord.MaxLabelBytes),
-                EventField.Value => ReadValue(ref reader, ref record),
+                RecordField.EventType => ReadEventType(ref reader, ref fields),
+                RecordField.EventId => ReadString(ref reader, ref record, ref record.EventId, EventRecord.MaxIdBytes),
+                RecordField.UserId => ReadString(ref reader, ref record, ref record.UserId, EventRecord.MaxIdBytes),
+                RecordField.CampaignId => ReadString(ref reader, ref record, ref record.CampaignId, EventRecord.MaxIdBytes),
+                RecordField.AdId => ReadString(ref reader, ref record, ref record.AdId, EventRecord.MaxIdBytes),
+                RecordField.Source => ReadString(ref reader, ref record, ref record.Source, EventRecord.MaxLabelBytes),
+                RecordField.Type => ReadString(ref reader, ref record, ref record.ConversionType, EventRecord.MaxLabelBytes),
+                RecordField.Value => ReadValue(ref reader, ref record),
                 _ => ReadTimestamp(ref reader, ref record),
             };
             fields.Set(field, state);
@@ -133,15 +133,15 @@ public static class JsonEventReader
         return reader.Read() ? RejectReason.InvalidJson : RejectReason.None;
     }
 
-    private static EventField LookupName(ref Utf8JsonReader reader)
+    private static RecordField LookupName(ref Utf8JsonReader reader)
         => reader.ValueIsEscaped ? LookupEscapedName(ref reader) : WireNames.Lookup(reader.ValueSpan);
 
     [SkipLocalsInit]
-    private static EventField LookupEscapedName(ref Utf8JsonReader reader)
+    private static RecordField LookupEscapedName(ref Utf8JsonReader reader)
     {
         if (reader.ValueSpan.Length > 6 * WireNames.LongestFieldName)
         {
-            return EventField.Unknown;
+            return RecordField.None;
         }
         Span<byte> name = stackalloc byte[6 * WireNames.LongestFieldName];
         int length = reader.CopyString(name);

@@ -123,12 +123,12 @@ public static class MessagePackEventReader
         }
         for (int i = 0; i < count; i++)
         {
-            EventField field = EventField.Unknown;
+            RecordField field = RecordField.None;
             if (reader.NextMessagePackType == MessagePackType.String)
             {
                 ReadOnlySpan<byte> key = ReadStringSpan(ref reader);
                 field = WireNames.Lookup(key);
-                if (field == EventField.Unknown && !Utf8.IsValid(key))
+                if (field == RecordField.None && !Utf8.IsValid(key))
                 {
                     fields.InvalidUtf8 = true;
                 }
@@ -138,7 +138,7 @@ public static class MessagePackEventReader
                 SkipValue(ref reader, 1, ref fields);
             }
 
-            if (field == EventField.Unknown)
+            if (field == RecordField.None)
             {
                 SkipValue(ref reader, 1, ref fields);
                 continue;
@@ -151,14 +151,14 @@ public static class MessagePackEventReader
             }
             FieldState state = field switch
             {
-                EventField.EventType => ReadEventType(ref reader, ref fields),
-                EventField.EventId => ReadString(ref reader, ref record, ref record.EventId, EventRecord.MaxIdBytes, ref fields),
-                EventField.UserId => ReadString(ref reader, ref record, ref record.UserId, EventRecord.MaxIdBytes, ref fields),
-                EventField.CampaignId => ReadString(ref reader, ref record, ref record.CampaignId, EventRecord.MaxIdBytes, ref fields),
-                EventField.AdId => ReadString(ref reader, ref record, ref record.AdId, EventRecord.MaxIdBytes, ref fields),
-                EventField.Source => ReadString(ref reader, ref record, ref record.Source, EventRecord.MaxLabelBytes, ref fields),
-                EventField.Type => ReadString(ref reader, ref record, ref record.ConversionType, EventRecord.MaxLabelBytes, ref fields),
-                EventField.Value => ReadValue(ref reader, ref record, ref fields),
+                RecordField.EventType => ReadEventType(ref reader, ref fields),
+                RecordField.EventId => ReadString(ref reader, ref record, ref record.EventId, EventRecord.MaxIdBytes, ref fields),
+                RecordField.UserId => ReadString(ref reader, ref record, ref record.UserId, EventRecord.MaxIdBytes, ref fields),
+                RecordField.CampaignId => ReadString(ref reader, ref record, ref record.CampaignId, EventRecord.MaxIdBytes, ref fields),
+                RecordField.AdId => ReadString(ref reader, ref record, ref record.AdId, EventRecord.MaxIdBytes, ref fields),
+                RecordField.Source => ReadString(ref reader, ref record, ref record.Source, EventRecord.MaxLabelBytes, ref fields),
+                RecordField.Type => ReadString(ref reader, ref record, ref record.ConversionType, EventRecord.MaxLabelBytes, ref fields),
+                RecordField.Value => ReadValue(ref reader, ref record, ref fields),
                 _ => ReadTimestamp(ref reader, ref record, ref fields),
             };
             fields.Set(field, state);

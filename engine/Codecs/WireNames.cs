@@ -1,3 +1,5 @@
+using Attribution.Engine.Events;
+
 namespace Attribution.Engine.Codecs;
 
 /// <summary>The UTF-8 field names and constant values of the wire formats, shared by JSON and MessagePack.</summary>
@@ -27,31 +29,31 @@ internal static class WireNames
     /// <summary>Longest known input field name ("campaign_id").</summary>
     public const int LongestFieldName = 11;
 
-    /// <summary>Maps an (unescaped) field name to a known field, or <see cref="EventField.Unknown"/>.</summary>
-    public static EventField Lookup(ReadOnlySpan<byte> name)
+    /// <summary>Maps an (unescaped) field name to a known field, or <see cref="RecordField.None"/>.</summary>
+    public static RecordField Lookup(ReadOnlySpan<byte> name)
     {
         // Dispatch on length first: every known name has a distinct length except ad_id/value.
         switch (name.Length)
         {
             case 4:
-                return name.SequenceEqual(Type) ? EventField.Type : EventField.Unknown;
+                return name.SequenceEqual(Type) ? RecordField.Type : RecordField.None;
             case 5:
-                return name.SequenceEqual(AdId) ? EventField.AdId
-                    : name.SequenceEqual(Value) ? EventField.Value : EventField.Unknown;
+                return name.SequenceEqual(AdId) ? RecordField.AdId
+                    : name.SequenceEqual(Value) ? RecordField.Value : RecordField.None;
             case 6:
-                return name.SequenceEqual(Source) ? EventField.Source : EventField.Unknown;
+                return name.SequenceEqual(Source) ? RecordField.Source : RecordField.None;
             case 7:
-                return name.SequenceEqual(UserId) ? EventField.UserId : EventField.Unknown;
+                return name.SequenceEqual(UserId) ? RecordField.UserId : RecordField.None;
             case 8:
-                return name.SequenceEqual(EventId) ? EventField.EventId : EventField.Unknown;
+                return name.SequenceEqual(EventId) ? RecordField.EventId : RecordField.None;
             case 9:
-                return name.SequenceEqual(Timestamp) ? EventField.Timestamp : EventField.Unknown;
+                return name.SequenceEqual(Timestamp) ? RecordField.Timestamp : RecordField.None;
             case 10:
-                return name.SequenceEqual(EventType) ? EventField.EventType : EventField.Unknown;
+                return name.SequenceEqual(EventType) ? RecordField.EventType : RecordField.None;
             case 11:
-                return name.SequenceEqual(CampaignId) ? EventField.CampaignId : EventField.Unknown;
+                return name.SequenceEqual(CampaignId) ? RecordField.CampaignId : RecordField.None;
             default:
-                return EventField.Unknown;
+                return RecordField.None;
         }
     }
 }

@@ -4,6 +4,7 @@ namespace Attribution.Engine.Events;
 public static class RecordFieldNames
 {
     /// <summary>The field's name in the input (<c>timestamp</c>, <c>user_id</c>, ...); null for <see cref="RecordField.None"/>.</summary>
+    // The literals restate the decoders' UTF-8 names on purpose: deriving strings from those bytes would allocate.
     public static string? Name(RecordField field) => field switch
     {
         RecordField.EventType => "event_type",

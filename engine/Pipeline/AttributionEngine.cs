@@ -101,26 +101,8 @@ public sealed partial class AttributionEngine : IDisposable
             for (int i = 0; i < _shards.Length; i++)
             {
                 string dir = Path.Combine(_stateDirectory, $"shard-{i}");
-                // A log that outgrew its memory budget is worth compacting, also under the default minimum.
-                const long minCompaction = FasterStateTableOptions.DefaultCompactionMinLogBytes;
-                var clickOptions = new FasterStateTableOptions
-                {
-                    Directory = dir,
-                    Name = "clicks",
-                    IndexBuckets = storage.IndexBuckets,
-                    MemoryBytes = storage.ClickMemoryBytes,
-                    CompactionMinLogBytes = Math.Min(minCompaction, storage.ClickMemoryBytes),
-                    DeleteOnDispose = _ownsStateDirectory,
-                };
-                var conversionOptions = new FasterStateTableOptions
-                {
-                    Directory = dir,
-                    Name = "conversions",
-                    IndexBuckets = storage.ConversionIndexBuckets,
-                    MemoryBytes = storage.ConversionMemoryBytes,
-                    CompactionMinLogBytes = Math.Min(minCompaction, storage.ConversionMemoryBytes),
-                    DeleteOnDispose = _ownsStateDirectory,
-                };
+                var clickOptions = TableOptions(dir, "clicks", storage.IndexBuckets, storage.ClickMemoryBytes);
+                var conversionOptions = TableOptions(dir, "conversions", storage.ConversionIndexBuckets, storage.ConversionMemoryBytes);
                 FasterStateTable clicks = recover is null ? FasterStateTable.Create(clickOptions) : FasterStateTable.Recover(clickOptions, recover.Shards[i].Clicks);
                 FasterStateTable conversions;
                 try
@@ -176,6 +158,17 @@ public sealed partial class AttributionEngine : IDisposable
         _pipeline.HandleEventsWith("shard", _shards);
         _pipeline.Start();
     }
+
+    private FasterStateTableOptions TableOptions(string directory, string name, long indexBuckets, long memoryBytes) => new()
+    {
+        Directory = directory,
+        Name = name,
+        IndexBuckets = indexBuckets,
+        MemoryBytes = memoryBytes,
+        // A log that outgrew its memory budget is worth compacting, also under the default minimum.
+        CompactionMinLogBytes = Math.Min(FasterStateTableOptions.DefaultCompactionMinLogBytes, memoryBytes),
+        DeleteOnDispose = _ownsStateDirectory,
+    };
 
     /// <summary>The options the engine was opened with.</summary>
     public EngineOptions Options { get; }

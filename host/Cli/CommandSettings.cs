@@ -51,6 +51,28 @@ public sealed class CommandSettings
         return settings;
     }
 
+    /// <summary>
+    /// Loads the settings and reads the command's options with <paramref name="read"/>. On a usage error writes
+    /// "attribution <paramref name="command"/>: ..." to the context's error stream and returns false (the command exits 2).
+    /// </summary>
+    internal bool TryRead<T>(ParseResult parse, CliContext context, string command, Func<SettingReader, T> read,
+        out SettingReader reader, out T options)
+    {
+        try
+        {
+            reader = new SettingReader(Load(parse, context.Environment));
+            options = read(reader);
+            return true;
+        }
+        catch (UsageException e)
+        {
+            context.Error.WriteLine($"attribution {command}: {e.Message}");
+            reader = null!;
+            options = default!;
+            return false;
+        }
+    }
+
     /// <summary>Layers the file, <paramref name="environment"/> and the flags given in <paramref name="parse"/>.</summary>
     /// <exception cref="UsageException">A --kafka value is not key=value, or the file is bad.</exception>
     public LayeredSettings Load(ParseResult parse, IReadOnlyDictionary<string, string> environment)

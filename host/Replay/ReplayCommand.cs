@@ -49,16 +49,8 @@ public static class ReplayCommand
     /// <summary>Runs the command parsed by <see cref="CliApp"/>.</summary>
     internal static int Execute(CommandSettings settings, System.CommandLine.ParseResult parse, CliContext context)
     {
-        ReplayOptions options;
-        SettingReader reader;
-        try
+        if (!settings.TryRead(parse, context, "replay", ReplayOptionsReader.Read, out SettingReader reader, out ReplayOptions options))
         {
-            reader = new SettingReader(settings.Load(parse, context.Environment));
-            options = ReplayOptionsReader.Read(reader);
-        }
-        catch (UsageException e)
-        {
-            context.Error.WriteLine($"attribution replay: {e.Message}");
             return 2;
         }
         foreach (string warning in reader.Layers.Warnings)

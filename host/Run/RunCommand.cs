@@ -32,16 +32,8 @@ public static class RunCommand
         TextWriter stderr = context.Error;
         CancellationToken stop = context.Stop;
         bool exitIfStuck = context.ExitIfStuck;
-        RunOptions options;
-        SettingReader reader;
-        try
+        if (!settings.TryRead(parse, context, "run", RunOptionsReader.Read, out SettingReader reader, out RunOptions options))
         {
-            reader = new SettingReader(settings.Load(parse, context.Environment));
-            options = RunOptionsReader.Read(reader);
-        }
-        catch (UsageException e)
-        {
-            stderr.WriteLine($"attribution run: {e.Message}");
             return 2;
         }
 

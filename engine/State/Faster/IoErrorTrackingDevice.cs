@@ -75,75 +75,55 @@ internal sealed class IoErrorTrackingDevice(IDevice inner, IoErrorLog errors, bo
 
     /// <inheritdoc />
     public void RemoveSegmentAsync(int segment, AsyncCallback callback, IAsyncResult result)
-    {
-        if (checkpoint)
-        {
-            inner.RemoveSegmentAsync(segment, callback, result);
-        }
-        else
-        {
-            callback(result);
-        }
-    }
+        => ForwardIfCheckpoint(segment, callback, result, static (d, s, c, r) => d.RemoveSegmentAsync(s, c, r));
 
     /// <inheritdoc />
     public void RemoveSegment(int segment)
-    {
-        if (checkpoint)
-        {
-            inner.RemoveSegment(segment);
-        }
-    }
+        => ForwardIfCheckpoint(segment, static (d, s) => d.RemoveSegment(s));
 
     /// <inheritdoc />
     public void TruncateUntilSegmentAsync(int toSegment, AsyncCallback callback, IAsyncResult result)
-    {
-        if (checkpoint)
-        {
-            inner.TruncateUntilSegmentAsync(toSegment, callback, result);
-        }
-        else
-        {
-            callback(result);
-        }
-    }
+        => ForwardIfCheckpoint(toSegment, callback, result, static (d, s, c, r) => d.TruncateUntilSegmentAsync(s, c, r));
 
     /// <inheritdoc />
     public void TruncateUntilSegment(int toSegment)
-    {
-        if (checkpoint)
-        {
-            inner.TruncateUntilSegment(toSegment);
-        }
-    }
+        => ForwardIfCheckpoint(toSegment, static (d, s) => d.TruncateUntilSegment(s));
 
     /// <inheritdoc />
     public void TruncateUntilAddressAsync(long toAddress, AsyncCallback callback, IAsyncResult result)
-    {
-        if (checkpoint)
-        {
-            inner.TruncateUntilAddressAsync(toAddress, callback, result);
-        }
-        else
-        {
-            callback(result);
-        }
-    }
+        => ForwardIfCheckpoint(toAddress, callback, result, static (d, a, c, r) => d.TruncateUntilAddressAsync(a, c, r));
 
     /// <inheritdoc />
     public void TruncateUntilAddress(long toAddress)
-    {
-        if (checkpoint)
-        {
-            inner.TruncateUntilAddress(toAddress);
-        }
-    }
+        => ForwardIfCheckpoint(toAddress, static (d, a) => d.TruncateUntilAddress(a));
 
     /// <inheritdoc />
     public void Reset() => inner.Reset();
 
     /// <inheritdoc />
     public void Dispose() => inner.Dispose();
+
+    // FASTER's deletions reach a checkpoint device; on the log they are dropped (see the summary),
+    // an asynchronous one completing at once. Static lambdas: the delegates are cached, nothing allocates.
+    private void ForwardIfCheckpoint<T>(T where, AsyncCallback callback, IAsyncResult result, Action<IDevice, T, AsyncCallback, IAsyncResult> delete)
+    {
+        if (checkpoint)
+        {
+            delete(inner, where, callback, result);
+        }
+        else
+        {
+            callback(result);
+        }
+    }
+
+    private void ForwardIfCheckpoint<T>(T where, Action<IDevice, T> delete)
+    {
+        if (checkpoint)
+        {
+            delete(inner, where);
+        }
+    }
 
     private sealed class Completion(IoErrorTrackingDevice device, DeviceIOCompletionCallback callback, object context, uint requested)
     {
