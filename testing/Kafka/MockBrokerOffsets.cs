@@ -107,22 +107,36 @@ public sealed class MockBrokerOffsets
         {
             return null;
         }
-        var commit = _commit;
-        var task = Task.Run(() => commit([MembershipProbe]));
+        if (!CommitWithinWatchdog([MembershipProbe], out var refused) || refused is null)
+        {
+            return null;
+        }
+        var codes = refused is TopicPartitionOffsetException partial ? partial.Results.Select(r => r.Error) : [refused.Error];
+        var evicted = codes.FirstOrDefault(c => c.Code == ErrorCode.UnknownMemberId);
+        if (evicted is not null)
+        {
+            _warn($"fenced_like_kip447 code={evicted.Code} reason=\"{evicted.Reason}\"");
+        }
+        return evicted;
+    }
+
+    /// <summary>
+    /// Commits on a pool thread and waits at most the watchdog time; false when the commit did not return in time
+    /// (it goes on in the background), else true with the broker's refusal, if any, in <paramref name="refused"/>.
+    /// </summary>
+    private bool CommitWithinWatchdog(List<TopicPartitionOffset> offsets, out KafkaException? refused)
+    {
+        refused = null;
+        var commit = _commit!;
+        var task = Task.Run(() => commit(offsets));
         try
         {
-            task.Wait(_watchdog);
-            return null;
+            return task.Wait(_watchdog);
         }
         catch (AggregateException e) when (e.InnerException is KafkaException k)
         {
-            var codes = k is TopicPartitionOffsetException partial ? partial.Results.Select(r => r.Error) : [k.Error];
-            var evicted = codes.FirstOrDefault(c => c.Code == ErrorCode.UnknownMemberId);
-            if (evicted is not null)
-            {
-                _warn($"fenced_like_kip447 code={evicted.Code} reason=\"{evicted.Reason}\"");
-            }
-            return evicted;
+            refused = k;
+            return true;
         }
     }
 
@@ -157,18 +171,13 @@ public sealed class MockBrokerOffsets
         {
             return;
         }
-        var commit = _commit;
-        var task = Task.Run(() => commit(offsets));
-        try
+        if (!CommitWithinWatchdog(offsets, out var refused))
         {
-            if (!task.Wait(_watchdog))
-            {
-                _warn($"plain_commit_stuck waited_ms={(long)_watchdog.TotalMilliseconds} retry=next_cycle");
-                Volatile.Write(ref _retryAt, Environment.TickCount64 + (long)RetryEvery.TotalMilliseconds);
-                return;
-            }
+            _warn($"plain_commit_stuck waited_ms={(long)_watchdog.TotalMilliseconds} retry=next_cycle");
+            Volatile.Write(ref _retryAt, Environment.TickCount64 + (long)RetryEvery.TotalMilliseconds);
+            return;
         }
-        catch (AggregateException e) when (e.InnerException is KafkaException k)
+        if (refused is { } k)
         {
             _warn($"plain_commit_failed code={k.Error.Code} reason=\"{k.Error.Reason}\" retry=next_cycle");
             Volatile.Write(ref _retryAt, Environment.TickCount64 + (long)RetryEvery.TotalMilliseconds);
