@@ -310,17 +310,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
         return new NaivePaced(count, achieved, latency);
     }
 
-    private static bool AllCommitted(KafkaPipeline pipeline, long[] ends)
-    {
-        for (int p = 0; p < ends.Length; p++)
-        {
-            if (ends[p] > 0 && pipeline.CommittedOffset(p) < ends[p])
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    private static bool AllCommitted(KafkaPipeline pipeline, long[] ends) => pipeline.Drained(ends);
 
     private static long[] Ends(string bootstrap, string topic, int partitions)
     {

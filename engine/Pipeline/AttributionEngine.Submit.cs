@@ -24,6 +24,17 @@ public sealed partial class AttributionEngine
     /// (<paramref name="rejectedField"/>; <see cref="RecordField.None"/> when accepted or when the reason concerns the whole record).
     /// </summary>
     public RejectReason SubmitReportingField(ReadOnlySpan<byte> record, out RecordField rejectedField, long position = 0, int partition = -1, WireFormat format = WireFormat.Json)
+        => SubmitPlaced(record, out rejectedField, out _, position, partition, format, null, skipMisplaced: false);
+
+    /// <summary>
+    /// <see cref="SubmitReportingField"/> that also checks where the record's user belongs:
+    /// <paramref name="userPartition"/> is <paramref name="placement"/>'s partition for the decoded user id (or
+    /// <paramref name="partition"/> when no placement is given or the record was rejected). When it differs from
+    /// <paramref name="partition"/> and <paramref name="skipMisplaced"/> is set, the record is not applied (its position
+    /// still counts as consumed) and the call returns <see cref="RejectReason.None"/>: the caller decides what to do with it.
+    /// </summary>
+    public RejectReason SubmitPlaced(ReadOnlySpan<byte> record, out RecordField rejectedField, out int userPartition, long position, int partition, WireFormat format,
+        IUserPlacement? placement, bool skipMisplaced)
     {
         if (Volatile.Read(ref _failure) is { } failure)
         {
@@ -36,13 +47,13 @@ public sealed partial class AttributionEngine
         RejectReason reason;
         if (_producerLock is null)
         {
-            reason = Publish(record, position, partition, format, out rejectedField);
+            reason = Publish(record, position, partition, format, placement, skipMisplaced, out rejectedField, out userPartition);
         }
         else
         {
             lock (_producerLock)
             {
-                reason = Publish(record, position, partition, format, out rejectedField);
+                reason = Publish(record, position, partition, format, placement, skipMisplaced, out rejectedField, out userPartition);
             }
         }
         if (reason != RejectReason.None)
@@ -54,8 +65,10 @@ public sealed partial class AttributionEngine
     }
 
     // Decodes into the next slot, judges the event's time and publishes it (under the producer lock with several producers).
-    private RejectReason Publish(ReadOnlySpan<byte> record, long position, int partition, WireFormat format, out RecordField rejectedField)
+    private RejectReason Publish(ReadOnlySpan<byte> record, long position, int partition, WireFormat format, IUserPlacement? placement, bool skipMisplaced,
+        out RecordField rejectedField, out int userPartition)
     {
+        userPartition = partition;
         long seq = Next();
         ref EngineSlot slot = ref _ring[seq];
         slot.Command = null;
@@ -72,6 +85,18 @@ public sealed partial class AttributionEngine
                 partition = UserPartitioner.Partition(slot.Record.Get(slot.Record.UserId), _partitions);
             }
             slot.Record.Partition = partition;
+            if (placement is not null)
+            {
+                userPartition = placement.PartitionOf(slot.Record.Get(slot.Record.UserId));
+                if (skipMisplaced && userPartition != partition)
+                {
+                    // Not applied and not judged by the guard (its time must not move the partition's clock).
+                    slot.Kind = SlotKind.Skip;
+                    rejectedField = RecordField.None;
+                    _ring.Publish(seq);
+                    return RejectReason.None;
+                }
+            }
             reason = _guard.Judge(ref slot.Record);
             if (reason != RejectReason.None)
             {

@@ -170,17 +170,7 @@ public static class DemoRunner
         }
     }
 
-    private static bool AllCommitted(KafkaPipeline pipeline, long[] ends)
-    {
-        for (int p = 0; p < ends.Length; p++)
-        {
-            if (ends[p] > 0 && pipeline.CommittedOffset(p) < ends[p])
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    private static bool AllCommitted(KafkaPipeline pipeline, long[] ends) => pipeline.Drained(ends);
 
     /// <summary>Reads a whole topic back as a downstream consumer would (read_committed) and counts its records.</summary>
     private static long TopicCount(string bootstrap, string topic)

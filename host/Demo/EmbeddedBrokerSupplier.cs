@@ -27,4 +27,7 @@ internal sealed class EmbeddedBrokerSupplier(RunOptions options, RunLog log) : I
 
     /// <inheritdoc/>
     public IAdminClient GetAdmin(AdminClientBuilder builder) => builder.Build();
+
+    /// <inheritdoc/>
+    public bool StoresOffsetsAfterTransactions => true;
 }

@@ -21,4 +21,11 @@ public interface IKafkaSupplier
 
     /// <summary>An admin client (start-up checks, topic metadata).</summary>
     IAdminClient GetAdmin(AdminClientBuilder builder);
+
+    /// <summary>
+    /// True when committed offsets are stored after, not with, the transaction that carries them (the test broker's
+    /// shim): a crash between the two leaves a transaction's records in Kafka without its offsets, so recovery must
+    /// look for them. Kafka commits both atomically.
+    /// </summary>
+    bool StoresOffsetsAfterTransactions => false;
 }

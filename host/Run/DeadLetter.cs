@@ -12,6 +12,12 @@ internal sealed record DeadLetter(int Partition, long Offset, string Reason, byt
     /// <summary>The input field the reason is about (wire name), or null when it concerns the whole record.</summary>
     public string? Field { get; init; }
 
+    /// <summary>The topic the record was read from (header source-topic); null: the engine's state topic.</summary>
+    public string? Topic { get; init; }
+
+    /// <summary>For a record read from the repartition topic: the input partition and offset it was copied from (-1: none).</summary>
+    public (int Partition, long Offset) Input { get; init; } = (-1, -1);
+
     /// <summary>
     /// Most bytes of an input key or value a dead letter carries: a record larger than a Kafka message may be
     /// (1,000,000 bytes by default) got into the input under other limits, and its letter must still fit,

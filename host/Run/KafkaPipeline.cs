@@ -27,6 +27,9 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
     private readonly PipelineObserver _observer;
     private readonly RawValueDeserializer _keys = new();
     private readonly RawValueDeserializer _values = new();
+    private readonly MisKeyedReport _misKeyed;
+    private readonly RecoveryPlanner _planner;
+    private Repartitioner? _repartitioner;
     private AttributionEngine? _engine;
     private TransactionalSink? _sink;
     private IConsumer<RawValue, RawValue>? _consumer;
@@ -44,6 +47,42 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
         _table = new PartitionTable(options, log, Stats, _deadLetters, _state);
         _collector = new OutputCollector(_table.Slots, Stats);
         _observer = new PipelineObserver(options, log, Stats);
+        _misKeyed = new MisKeyedReport(log, options.InputKeying.ToString().ToLowerInvariant());
+        _planner = new RecoveryPlanner(options, log, _kafka);
+    }
+
+    /// <summary>Input records whose partition was not their user id's under the input partitioner (counted in every mode).</summary>
+    public long MisKeyed => _misKeyed.Total;
+
+    /// <summary>
+    /// Whether everything up to <paramref name="inputEnds"/> (per input partition) is committed: the input offsets and,
+    /// when re-keying, every repartition record those produced (checked against the repartition topic's end).
+    /// </summary>
+    public bool Drained(long[] inputEnds)
+    {
+        for (int p = 0; p < inputEnds.Length; p++)
+        {
+            long committed = _repartitioner is { } r ? r.CommittedOffset(p) : _table.CommittedOffset(p);
+            if (inputEnds[p] > 0 && committed < inputEnds[p])
+            {
+                return false;
+            }
+        }
+        if (_repartitioner is null || _consumer is not { } consumer)
+        {
+            return true;
+        }
+        foreach (var slot in _table.Owned())
+        {
+            // Transaction markers take offsets too: the consumer's position, not the last record, reaches the end.
+            var tp = new TopicPartition(_options.StateTopic, slot.Partition);
+            var marks = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5));
+            if (slot.Committed < slot.ConsumedNext || PipelineObserver.PositionOf(consumer, tp) < marks.High.Value)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>Live figures.</summary>
@@ -81,16 +120,30 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
             {
                 return Fail(configProblem, 2);
             }
-            if ((StartupProbes.CheckCluster(_options, _kafka) ?? _sink!.Initialize() ?? StartupProbes.CheckSharedStateDirectory(_options)) is { } problem)
+            TopicLayout layout = new(1, 1);
+            if ((StartupProbes.CheckCluster(_options, _kafka) ?? StartupProbes.PrepareTopics(_options, _kafka, out layout)
+                ?? _sink!.Initialize() ?? StartupProbes.CheckSharedStateDirectory(_options)) is { } problem)
             {
                 return Fail(problem, 1);
             }
+            _repartitioner?.SetLayout(layout);
+            IUserPlacement? placement = _options.InputKeying == InputKeying.Rekey ? null : new InputPlacement(_options.InputPartitioner, layout.InputPartitions);
             var consumer = _consumer!;
             var transactions = _transactions!;
             var snapshots = new SnapshotScheduler(_options, _log, Stats, engine, _table, transactions, _state);
-            var source = new SourceLoop(_options, _log, Stats, engine, _table, _deadLetters, transactions, snapshots, _observer, _state, _keys, _values);
-            consumer.Subscribe(_options.InputTopic);
-            _log.Info("run", $"started group={_options.GroupId} transactional_id={_options.TransactionalId} input={_options.InputTopic} output={_options.OutputTopic} shards={_options.Shards}");
+            var source = new SourceLoop(_options, _log, Stats, engine, _table, _deadLetters, transactions, snapshots, _observer, _state, _keys, _values,
+                _repartitioner, _misKeyed, placement);
+            if (_repartitioner is not null)
+            {
+                consumer.Subscribe([_options.InputTopic, _options.RepartitionTopic]);
+            }
+            else
+            {
+                consumer.Subscribe(_options.InputTopic);
+            }
+            _log.Info("run", $"started group={_options.GroupId} transactional_id={_options.TransactionalId} input={_options.InputTopic} output={_options.OutputTopic} shards={_options.Shards} " +
+                $"input_keying={_options.InputKeying.ToString().ToLowerInvariant()} input_partitions={layout.InputPartitions}" +
+                (_repartitioner is null ? "" : $" repartition_topic={_options.RepartitionTopic} state_partitions={layout.StatePartitions}"));
             _observer.StartStallReports();
             transactions.Start(consumer);
             source.Run(consumer, Ready, stop);
@@ -136,7 +189,7 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
         {
             return (1, $"The state directory '{_options.StateDirectory}' cannot be used: {Sentences.First(e.Message)}.");
         }
-        _table.Attach(_engine, new RecoveryPlanner(_options, _log, _kafka), _observer);
+        _table.Attach(_engine, _planner, _observer);
         return null;
     }
 
@@ -145,8 +198,9 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
         try
         {
             _sink = new TransactionalSink(_options, _log, Stats, _kafka, e => OnClientError("producer", e));
-            _transactions = new TransactionLoop(_options, _log, engine, _sink, _collector, _deadLetters, _table, _observer, Stats, _state);
-            var rebalance = new RebalanceHandler(_options, _log, _transactions, _table, _observer, _state);
+            _repartitioner = _options.InputKeying == InputKeying.Rekey ? new Repartitioner(_options, Stats, engine, new DeadLetterQueue(), _misKeyed) : null;
+            _transactions = new TransactionLoop(_options, _log, engine, _sink, _collector, _deadLetters, _table, _observer, Stats, _state, _repartitioner, _planner);
+            var rebalance = new RebalanceHandler(_options, _log, _transactions, _table, _observer, _state, _repartitioner);
             _consumer = _kafka.GetConsumer(new ConsumerBuilder<RawValue, RawValue>(_options.ConsumerConfig())
                 .SetKeyDeserializer(_keys)
                 .SetValueDeserializer(_values)

@@ -15,4 +15,10 @@ internal struct PendingOutput
     public int ValueStart;
     /// <summary>Value length.</summary>
     public int ValueLength;
+
+    /// <summary>A re-keyed input record's partition in the repartition topic (-1 for an output).</summary>
+    public int Target;
+
+    /// <summary>A re-keyed input record's Kafka timestamp (ms), kept on the repartition topic.</summary>
+    public long Timestamp;
 }

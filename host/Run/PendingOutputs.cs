@@ -27,7 +27,10 @@ internal sealed class PendingOutputs
     public ReadOnlySpan<byte> Value(in PendingOutput e) => _bytes.AsSpan(e.ValueStart, e.ValueLength);
 
     /// <summary>Appends one attribution.</summary>
-    public void Add(int partition, long offset, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    public void Add(int partition, long offset, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Add(partition, offset, key, value, -1, 0);
+
+    /// <summary>Appends a copy of a record; <paramref name="target"/> and <paramref name="timestamp"/> are a re-keyed input record's repartition partition and Kafka time.</summary>
+    public void Add(int partition, long offset, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, int target, long timestamp)
     {
         int need = key.Length + value.Length;
         if (_bytes.Length - _used < need)
@@ -41,6 +44,8 @@ internal sealed class PendingOutputs
         ref PendingOutput e = ref _entries[Count++];
         e.Partition = partition;
         e.Offset = offset;
+        e.Target = target;
+        e.Timestamp = timestamp;
         e.KeyStart = _used;
         e.KeyLength = key.Length;
         key.CopyTo(_bytes.AsSpan(_used));

@@ -59,15 +59,30 @@ internal sealed class PipelineObserver : IDisposable
         long total = 0;
         foreach (var slot in table.Owned())
         {
-            var marks = consumer.GetWatermarkOffsets(new TopicPartition(_options.InputTopic, slot.Partition));
+            var tp = new TopicPartition(_options.StateTopic, slot.Partition);
+            var marks = consumer.GetWatermarkOffsets(tp);
             if (marks.High.Value >= 0)
             {
-                long l = Math.Max(0, marks.High.Value - slot.ConsumedNext);
+                // The consumer's position also steps over transaction markers (the repartition topic is written transactionally).
+                long l = Math.Max(0, marks.High.Value - Math.Max(slot.ConsumedNext, PositionOf(consumer, tp)));
                 lag[slot.Partition] = l;
                 total += l;
             }
         }
         _stats.SetLag(total, lag);
+    }
+
+    /// <summary>The consumer's next offset for a partition, or -1 when it has none.</summary>
+    public static long PositionOf(IConsumer<RawValue, RawValue> consumer, TopicPartition tp)
+    {
+        try
+        {
+            return consumer.Position(tp).Value;
+        }
+        catch (KafkaException)
+        {
+            return -1;
+        }
     }
 
     /// <summary>Counts a committed transaction and the latency of its attributions (transaction loop).</summary>

@@ -67,6 +67,11 @@ public sealed class PipelineStats
     /// <summary>Lag per owned partition.</summary>
     public IReadOnlyDictionary<int, long> LagByPartition => Volatile.Read(ref _lagByPartition);
 
+    /// <summary>Input records re-keyed into the repartition topic (or dead-lettered there) by this host.</summary>
+    public long Forwarded => Volatile.Read(ref _forwarded);
+
+    internal void RecordForwarded() => _forwarded++;
+
     internal void RecordConsumed(bool replayed)
     {
         _consumed++;
@@ -75,6 +80,8 @@ public sealed class PipelineStats
             _replayed++;
         }
     }
+
+    private long _forwarded;
 
     internal void RecordRejected() => Interlocked.Increment(ref _rejected);
 

@@ -6,21 +6,30 @@ namespace Attribution.Host.Run;
 /// The consumer's rebalance callbacks (on the source thread, inside Consume). It only delegates: each change
 /// runs on the transaction loop between two cycles, and the callback waits for it.
 /// </summary>
-internal sealed class RebalanceHandler(RunOptions options, RunLog log, TransactionLoop transactions, PartitionTable table, PipelineObserver observer, RunState state)
+internal sealed class RebalanceHandler(RunOptions options, RunLog log, TransactionLoop transactions, PartitionTable table, PipelineObserver observer, RunState state,
+    Repartitioner? repartitioner = null)
 {
     /// <summary>Recovers the assigned partitions; returns where each starts.</summary>
     public IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<RawValue, RawValue> consumer, List<TopicPartition> assigned)
     {
-        var partitions = assigned.Where(tp => tp.Topic == options.InputTopic).Select(tp => tp.Partition.Value).ToList();
+        var partitions = assigned.Where(tp => tp.Topic == options.StateTopic).Select(tp => tp.Partition.Value).ToList();
+        var inputs = repartitioner is null ? [] : assigned.Where(tp => tp.Topic == options.InputTopic).Select(tp => tp.Partition.Value).ToList();
         observer.Source.Enter("assigned:wait_transactions");
         return transactions.Invoke<IEnumerable<TopicPartitionOffset>>(() =>
         {
             if (!state.Failed)
             {
-                log.Info("rebalance", $"assigned partitions={string.Join(",", partitions)}");
-                if (table.Assign(partitions, consumer) is { } plan)
+                log.Info("rebalance", inputs.Count == 0 ? $"assigned partitions={string.Join(",", partitions)}"
+                    : $"assigned partitions={string.Join(",", partitions)} input_partitions={string.Join(",", inputs)}");
+                var starts = new List<TopicPartitionOffset>();
+                if (inputs.Count > 0 && transactions.AssignInput(inputs, consumer) is { } inputPlan)
                 {
-                    return partitions.Select(p => new TopicPartitionOffset(options.InputTopic, p, plan[p].Start)).ToList();
+                    starts.AddRange(inputs.Select(p => new TopicPartitionOffset(options.InputTopic, p, inputPlan[p].Start)));
+                }
+                if (!state.Failed && table.Assign(partitions, consumer) is { } plan)
+                {
+                    starts.AddRange(partitions.Select(p => new TopicPartitionOffset(options.StateTopic, p, plan[p].Start)));
+                    return starts;
                 }
             }
             return assigned.Select(tp => new TopicPartitionOffset(tp, Offset.Unset)).ToList();
@@ -30,11 +39,12 @@ internal sealed class RebalanceHandler(RunOptions options, RunLog log, Transacti
     /// <summary>Commits the in-flight work of the revoked partitions, then gives them up.</summary>
     public void OnRevoked(IConsumer<RawValue, RawValue> consumer, List<TopicPartitionOffset> revoked)
     {
-        var partitions = revoked.Select(r => r.Partition.Value).ToList();
+        var partitions = revoked.Where(r => r.Topic == options.StateTopic).Select(r => r.Partition.Value).ToList();
+        var inputs = revoked.Where(r => r.Topic == options.InputTopic && repartitioner is not null).Select(r => r.Partition.Value).ToList();
         observer.Source.Enter("revoked:wait_transactions");
         transactions.Invoke(() =>
         {
-            log.Info("rebalance", $"revoked partitions={string.Join(",", partitions)}");
+            log.Info("rebalance", $"revoked partitions={string.Join(",", partitions)}" + (inputs.Count == 0 ? "" : $" input_partitions={string.Join(",", inputs)}"));
             if (!state.Failed && !transactions.RewindPending)
             {
                 try
@@ -47,18 +57,21 @@ internal sealed class RebalanceHandler(RunOptions options, RunLog log, Transacti
                 }
             }
             table.Release(partitions, export: !state.Failed && !transactions.RewindPending);
+            repartitioner?.Remove(inputs);
         });
     }
 
     /// <summary>Forgets lost partitions and asks for a rewind of the rest (their uncommitted work shares the pending buffers).</summary>
     public void OnLost(IConsumer<RawValue, RawValue> consumer, List<TopicPartitionOffset> lost)
     {
-        var partitions = lost.Select(l => l.Partition.Value).ToList();
+        var partitions = lost.Where(l => l.Topic == options.StateTopic).Select(l => l.Partition.Value).ToList();
+        var inputs = lost.Where(l => l.Topic == options.InputTopic && repartitioner is not null).Select(l => l.Partition.Value).ToList();
         observer.Source.Enter("lost:wait_transactions");
         transactions.Invoke(() =>
         {
-            log.Warn("rebalance", $"lost partitions={string.Join(",", partitions)}");
+            log.Warn("rebalance", $"lost partitions={string.Join(",", partitions)}" + (inputs.Count == 0 ? "" : $" input_partitions={string.Join(",", inputs)}"));
             table.Lose(partitions);
+            repartitioner?.Remove(inputs);
             transactions.RequestRewind();
         });
     }

@@ -81,7 +81,7 @@ internal sealed class RecoveryPlanner
         }
         using var reader = _kafka.GetRestoreConsumer(new ConsumerBuilder<Ignore, byte[]>(_options.ReaderConfig())
             .SetLogHandler((_, m) => _log.Kafka(m)));
-        var tps = partitions.Select(p => new TopicPartition(_options.InputTopic, p)).ToList();
+        var tps = partitions.Select(p => new TopicPartition(_options.StateTopic, p)).ToList();
         var committedOffsets = committed(tps, _timeout).ToDictionary(o => o.Partition.Value, o => o.Offset);
 
         var plans = new Dictionary<int, Bounds>();
@@ -99,7 +99,7 @@ internal sealed class RecoveryPlanner
         // Anchors: the record before the commit point (state horizon) or, with nothing committed, the first unprocessed one.
         var anchorWanted = plans.Where(kv => kv.Value.Committed > kv.Value.Low || kv.Value.Committed < kv.Value.High)
             .ToDictionary(kv => kv.Key, kv => kv.Value.Committed > kv.Value.Low ? kv.Value.Committed - 1 : kv.Value.Committed);
-        var anchors = ReadAnchors(reader, anchorWanted);
+        var anchors = ReadAnchors(reader, _options.StateTopic, anchorWanted);
 
         var rebuildFrom = new Dictionary<int, long>();
         var timestamps = new List<TopicPartitionTimestamp>();
@@ -111,7 +111,7 @@ internal sealed class RecoveryPlanner
                 long t = SaturatingSubtract(Math.Min(anchor.RecordMs, anchor.EventMs), _options.EffectiveRebuildLookbackMs);
                 if (t > 0)
                 {
-                    timestamps.Add(new TopicPartitionTimestamp(new TopicPartition(_options.InputTopic, p), new Timestamp(t, TimestampType.CreateTime)));
+                    timestamps.Add(new TopicPartitionTimestamp(new TopicPartition(_options.StateTopic, p), new Timestamp(t, TimestampType.CreateTime)));
                 }
                 rebuildFrom[p] = b.Low;
             }
@@ -142,8 +142,8 @@ internal sealed class RecoveryPlanner
             long since = uncommitted.Select(p => anchors.TryGetValue(p, out var a) ? a.RecordMs : 0).Min();
             since = since > ScanSkewMs ? since - ScanSkewMs : 0;
             var floor = plans.ToDictionary(kv => kv.Key, kv => kv.Value.Committed);
-            ScanTopic(reader, _options.OutputTopic, RunHeaders.SourcePartition, RunHeaders.SourceOffset, since, uncommitted, floor, outputs);
-            ScanTopic(reader, _options.DeadLetterTopic, RunHeaders.DeadLetterPartition, RunHeaders.DeadLetterOffset, since, uncommitted, floor, deadLetters);
+            ScanTopic(reader, _options.OutputTopic, RunHeaders.SourcePartition, RunHeaders.SourceOffset, null, since, uncommitted, floor, outputs);
+            ScanTopic(reader, _options.DeadLetterTopic, RunHeaders.DeadLetterPartition, RunHeaders.DeadLetterOffset, _options.StateTopic, since, uncommitted, floor, deadLetters);
         }
 
         foreach (var (p, b) in plans)
@@ -164,14 +164,14 @@ internal sealed class RecoveryPlanner
 
     private readonly record struct Anchor(long RecordMs, long EventMs);
 
-    private Dictionary<int, Anchor> ReadAnchors(IConsumer<Ignore, byte[]> reader, Dictionary<int, long> wanted)
+    private Dictionary<int, Anchor> ReadAnchors(IConsumer<Ignore, byte[]> reader, string topic, Dictionary<int, long> wanted)
     {
         var found = new Dictionary<int, Anchor>();
         if (wanted.Count == 0)
         {
             return found;
         }
-        reader.Assign(wanted.Select(kv => new TopicPartitionOffset(_options.InputTopic, kv.Key, kv.Value)));
+        reader.Assign(wanted.Select(kv => new TopicPartitionOffset(topic, kv.Key, kv.Value)));
         var open = new HashSet<int>(wanted.Keys);
         var deadline = Stopwatch.StartNew();
         while (open.Count > 0)
@@ -209,7 +209,7 @@ internal sealed class RecoveryPlanner
         return found;
     }
 
-    private void ScanTopic(IConsumer<Ignore, byte[]> reader, string topic, string partitionHeader, string offsetHeader, long sinceMs,
+    private void ScanTopic(IConsumer<Ignore, byte[]> reader, string topic, string partitionHeader, string offsetHeader, string? sourceTopic, long sinceMs,
         HashSet<int> partitions, Dictionary<int, long> floor, Dictionary<int, HashSet<long>> into)
     {
         var metadata = OutputPartitions(topic);
@@ -262,7 +262,7 @@ internal sealed class RecoveryPlanner
             var headers = r.Message.Headers;
             if (headers is not null && headers.TryGetLastBytes(partitionHeader, out var pBytes) && headers.TryGetLastBytes(offsetHeader, out var oBytes)
                 && RunHeaders.TryParse(pBytes, out long p) && RunHeaders.TryParse(oBytes, out long offset)
-                && partitions.Contains((int)p) && offset >= floor[(int)p])
+                && partitions.Contains((int)p) && offset >= floor[(int)p] && FromTopic(headers, sourceTopic))
             {
                 if (!into.TryGetValue((int)p, out var set))
                 {
@@ -273,6 +273,89 @@ internal sealed class RecoveryPlanner
         }
         reader.Unassign();
         _log.Info("recovery", $"scanned topic={topic} records={read} ms={deadline.ElapsedMilliseconds}");
+    }
+
+    // A dead letter names the topic it was read from: with re-keying, input and repartition partitions share numbers.
+    private static bool FromTopic(Headers headers, string? topic) =>
+        topic is null || !headers.TryGetLastBytes(RunHeaders.DeadLetterTopic, out var t) || System.Text.Encoding.UTF8.GetString(t) == topic;
+
+    /// <summary>
+    /// Plans newly assigned input partitions of the re-key stage (<see cref="Repartitioner"/>): each resumes at the
+    /// group's committed offset C; the input offsets at or after C whose dead letter is already in Kafka are found
+    /// as for state partitions, and, where the supplier says offsets are stored after the transactions that carry
+    /// them (the test broker), so are those whose copy is already in the repartition topic. On Kafka the copies and
+    /// the offsets commit atomically, so that scan is skipped.
+    /// </summary>
+    /// <exception cref="KafkaException">Kafka did not answer in time.</exception>
+    public Dictionary<int, RecoveryPoint> PlanInput(IReadOnlyList<int> partitions, Func<IEnumerable<TopicPartition>, TimeSpan, List<TopicPartitionOffset>> committed)
+    {
+        var result = new Dictionary<int, RecoveryPoint>();
+        if (partitions.Count == 0)
+        {
+            return result;
+        }
+        using var reader = _kafka.GetRestoreConsumer(new ConsumerBuilder<Ignore, byte[]>(_options.ReaderConfig())
+            .SetLogHandler((_, m) => _log.Kafka(m)));
+        var tps = partitions.Select(p => new TopicPartition(_options.InputTopic, p)).ToList();
+        var committedOffsets = committed(tps, _timeout).ToDictionary(o => o.Partition.Value, o => o.Offset);
+        bool fromLatest = _options.ConsumerConfig().AutoOffsetReset == AutoOffsetReset.Latest;
+        var starts = new Dictionary<int, long>();
+        var highs = new Dictionary<int, long>();
+        foreach (var tp in tps)
+        {
+            var marks = reader.QueryWatermarkOffsets(tp, _timeout);
+            long low = marks.Low.Value, high = marks.High.Value;
+            starts[tp.Partition.Value] = committedOffsets.TryGetValue(tp.Partition.Value, out var o) && o.Value >= 0
+                ? Math.Clamp(o.Value, low, high)
+                : fromLatest ? high : low;
+            highs[tp.Partition.Value] = high;
+        }
+        var uncommitted = starts.Where(kv => highs[kv.Key] > kv.Value).Select(kv => kv.Key).ToHashSet();
+        var copies = new Dictionary<int, HashSet<long>>();
+        var deadLetters = new Dictionary<int, HashSet<long>>();
+        if (uncommitted.Count > 0)
+        {
+            var anchors = ReadAnchors(reader, _options.InputTopic, uncommitted.ToDictionary(p => p, p => starts[p]));
+            long since = uncommitted.Select(p => anchors.TryGetValue(p, out var a) ? a.RecordMs : 0).Min();
+            since = since > ScanSkewMs ? since - ScanSkewMs : 0;
+            ScanTopic(reader, _options.DeadLetterTopic, RunHeaders.DeadLetterPartition, RunHeaders.DeadLetterOffset, _options.InputTopic, since, uncommitted, starts, deadLetters);
+            if (_kafka.StoresOffsetsAfterTransactions)
+            {
+                ScanTopic(reader, _options.RepartitionTopic, RunHeaders.InputPartition, RunHeaders.InputOffset, null, since, uncommitted, starts, copies);
+            }
+        }
+        foreach (var (p, c) in starts)
+        {
+            var point = new RecoveryPoint(c, c, copies.TryGetValue(p, out var cs) ? cs : RecoveryPoint.None,
+                deadLetters.TryGetValue(p, out var ds) ? ds : RecoveryPoint.None);
+            result[p] = point;
+            _log.Info("recovery", $"input_partition={p} committed={c} high={highs[p]} copies_already_in_kafka={point.EmittedOutputs.Count} dead_letters_already_in_kafka={point.EmittedDeadLetters.Count}");
+        }
+        reader.Close();
+        return result;
+    }
+
+    /// <summary><see cref="PlanInput"/>, retried as <see cref="PlanRetrying"/> is.</summary>
+    public Dictionary<int, RecoveryPoint>? PlanInputRetrying(IReadOnlyList<int> partitions, Func<IEnumerable<TopicPartition>, TimeSpan, List<TopicPartitionOffset>> committed, RunState state)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return PlanInput(partitions, committed);
+            }
+            catch (KafkaException e) when (!e.Error.IsFatal && clock.Elapsed < TimeSpan.FromMinutes(2) && !state.Stopping)
+            {
+                _log.Warn("recovery", $"retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+                Thread.Sleep(500);
+            }
+            catch (KafkaException e)
+            {
+                state.Fail($"The input partitions {string.Join(",", partitions)} could not be planned from Kafka: {Sentences.First(e.Error.Reason)}.");
+                return null;
+            }
+        }
     }
 
     private List<int> OutputPartitions(string topic)

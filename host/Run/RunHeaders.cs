@@ -14,6 +14,10 @@ internal static class RunHeaders
     public const string SourcePartition = "src-partition";
     /// <summary>Input offset of an attribution's conversion.</summary>
     public const string SourceOffset = "src-offset";
+    /// <summary>On a repartition record, and on a dead letter of one: the input partition the record was copied from.</summary>
+    public const string InputPartition = "input-partition";
+    /// <summary>On a repartition record, and on a dead letter of one: the input offset the record was copied from.</summary>
+    public const string InputOffset = "input-offset";
     /// <summary>Why a dead letter was rejected.</summary>
     public const string Reason = "reason";
     /// <summary>The input field a dead letter's reason is about (e.g. <c>timestamp</c>); absent when the reason concerns the whole record.</summary>

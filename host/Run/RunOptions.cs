@@ -22,6 +22,24 @@ public sealed record RunOptions
     /// <summary>Topic of rejected input records.</summary>
     public string DeadLetterTopic { get; init; } = "attribution-dead-letter";
 
+    /// <summary>How the input's partitioning is treated (<see cref="Run.InputKeying"/>): re-keyed by user id by default.</summary>
+    public InputKeying InputKeying { get; init; } = InputKeying.Rekey;
+
+    /// <summary>The partitioner upstream producers key the input with, which decides whether a record is keyed by user id.</summary>
+    public Kafka.InputPartitioner InputPartitioner { get; init; } = Kafka.InputPartitioner.Murmur2;
+
+    /// <summary>Internal topic the input is re-keyed into (null: <c>&lt;group&gt;-by-user-repartition</c>); used with <see cref="InputKeying.Rekey"/>.</summary>
+    public string? RepartitionTopicName { get; init; }
+
+    /// <summary>The repartition topic in force.</summary>
+    public string RepartitionTopic => RepartitionTopicName ?? $"{GroupId}-by-user-repartition";
+
+    /// <summary>
+    /// The topic whose partitions are the engine's state partitions: the repartition topic when re-keying,
+    /// else the input topic itself.
+    /// </summary>
+    public string StateTopic => InputKeying == InputKeying.Rekey ? RepartitionTopic : InputTopic;
+
     /// <summary>Consumer group; all hosts of one job share it.</summary>
     public string GroupId { get; init; } = "attribution";
 
@@ -76,9 +94,9 @@ public sealed record RunOptions
     /// </summary>
     public string? SharedStateDirectory { get; init; }
 
-    /// <summary>The shared state file of an input partition.</summary>
+    /// <summary>The shared state file of a state partition (<see cref="StateTopic"/>).</summary>
     public string SharedStateFile(int partition)
-        => Path.Combine(SharedStateDirectory ?? throw new InvalidOperationException("No shared state directory is configured."), GroupId, $"{InputTopic}-{partition}.state");
+        => Path.Combine(SharedStateDirectory ?? throw new InvalidOperationException("No shared state directory is configured."), GroupId, $"{StateTopic}-{partition}.state");
 
     /// <summary>How often a snapshot is taken (at a transaction boundary) when <see cref="StateDirectory"/> is set.</summary>
     public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromMinutes(1);

@@ -91,6 +91,9 @@ public static class RunOptionsReader
             OutputTopic = Topic(settings, "output_topic", "attributed-events"),
             DeadLetterTopic = Topic(settings, "dead_letter_topic", "attribution-dead-letter"),
             GroupId = Name(settings, "group", "attribution"),
+            InputKeying = settings.Choice("input_keying", "rekey") switch { "trust" => InputKeying.Trust, "reject" => InputKeying.Reject, _ => InputKeying.Rekey },
+            InputPartitioner = settings.Choice("input_partitioner", "murmur2") == "consistent" ? Kafka.InputPartitioner.Consistent : Kafka.InputPartitioner.Murmur2,
+            RepartitionTopicName = settings.Raw("repartition_topic") is null ? null : Topic(settings, "repartition_topic", ""),
             HostId = Name(settings, "host_id", RunOptions.DefaultHostId()),
             InputFormat = Format(settings.Choice("input_format", "json")),
             OutputFormat = Format(settings.Choice("output_format", "json")),
@@ -112,6 +115,11 @@ public static class RunOptionsReader
         if (options.InputTopic == options.OutputTopic || options.InputTopic == options.DeadLetterTopic || options.OutputTopic == options.DeadLetterTopic)
         {
             throw new UsageException("The input, output and dead-letter topics must be three different topics.");
+        }
+        if (options.InputKeying == InputKeying.Rekey && options.RepartitionTopic is var repartition
+            && (repartition == options.InputTopic || repartition == options.OutputTopic || repartition == options.DeadLetterTopic))
+        {
+            throw new UsageException($"The repartition topic '{repartition}' must differ from the input, output and dead-letter topics.");
         }
         if (options.EngineOptions().Validate() is { } engineProblem)
         {

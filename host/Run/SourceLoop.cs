@@ -12,8 +12,10 @@ namespace Attribution.Host.Run;
 /// </summary>
 internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats stats, AttributionEngine engine, PartitionTable table,
     DeadLetterQueue deadLetters, TransactionLoop transactions, SnapshotScheduler snapshots, PipelineObserver observer, RunState state,
-    RawValueDeserializer keys, RawValueDeserializer values)
+    RawValueDeserializer keys, RawValueDeserializer values, Repartitioner? repartitioner, MisKeyedReport misKeyed, IUserPlacement? placement)
 {
+    private readonly bool _rejectMisKeyed = options.InputKeying == InputKeying.Reject;
+
     /// <summary>Polls until <paramref name="stop"/> is cancelled or the run failed; sets <paramref name="ready"/> once partitions are owned.</summary>
     public void Run(IConsumer<RawValue, RawValue> consumer, ManualResetEventSlim ready, CancellationToken stop)
     {
@@ -49,12 +51,20 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
             }
             if (r is not null && !r.IsPartitionEOF)
             {
-                Handle(r);
+                if (repartitioner is not null && r.Topic == options.InputTopic)
+                {
+                    Rekey(repartitioner, r);
+                }
+                else
+                {
+                    Handle(r);
+                }
             }
             snapshots.Tick();
             if (Environment.TickCount64 >= nextLag)
             {
                 observer.UpdateLag(consumer, table, engine);
+                misKeyed.MaybeReport(Environment.TickCount64);
                 nextLag = Environment.TickCount64 + 250;
                 if (!ready.IsSet && table.Owned().Count > 0)
                 {
@@ -77,6 +87,8 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
         RawValue value = r.Message.Value;
         RejectReason reason;
         RecordField field = RecordField.None;
+        int userPartition = p;
+        RawValue key = r.Message.Key;
         if (value.IsNull || value.Length == 0)
         {
             reason = RejectReason.InvalidJson;
@@ -86,11 +98,29 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
         {
             try
             {
-                reason = engine.SubmitReportingField(values.Buffer.AsSpan(0, value.Length), out field, offset, p, options.InputFormat);
+                reason = engine.SubmitPlaced(values.Buffer.AsSpan(0, value.Length), out field, out userPartition, offset, p, options.InputFormat,
+                    placement, _rejectMisKeyed);
             }
             catch (ShardFailedException e)
             {
                 throw TransactionLoop.Stopped(e);
+            }
+        }
+        if (userPartition != p)
+        {
+            // Trust or reject: the record is not keyed by user id (with re-keying, placement is null and every record is).
+            if (!replay)
+            {
+                misKeyed.Record(p, userPartition, keys.Buffer.AsSpan(0, key.IsNull ? 0 : key.Length), key.IsNull);
+            }
+            if (_rejectMisKeyed && !replay)
+            {
+                stats.RecordRejected();
+                if (!slot.Point.EmittedDeadLetters.Contains(offset))
+                {
+                    deadLetters.Add(DeadLetter.Of(p, offset, MisKeyedReason,
+                        keys.Buffer.AsSpan(0, key.IsNull ? 0 : key.Length), key.IsNull, values.Buffer.AsSpan(0, value.Length), false));
+                }
             }
         }
         if (reason != RejectReason.None && !replay)
@@ -98,10 +128,10 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
             stats.RecordRejected();
             if (!slot.Point.EmittedDeadLetters.Contains(offset))
             {
-                RawValue key = r.Message.Key;
                 deadLetters.Add(DeadLetter.Of(p, offset, RejectReasons.Name(reason),
                     keys.Buffer.AsSpan(0, key.IsNull ? 0 : key.Length), key.IsNull,
-                    values.Buffer.AsSpan(0, value.IsNull ? 0 : value.Length), value.IsNull) with { Field = RecordFieldNames.Name(field) });
+                    values.Buffer.AsSpan(0, value.IsNull ? 0 : value.Length), value.IsNull)
+                    with { Field = RecordFieldNames.Name(field), Input = InputOf(r) });
             }
         }
         slot.Consumed(offset, r.Message.Timestamp.UnixTimestampMs);
@@ -110,6 +140,30 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
         {
             observer.Rebuilt(slot);
         }
+    }
+
+    /// <summary>The dead-letter reason of a record rejected because its partition is not its user's (<see cref="InputKeying.Reject"/>).</summary>
+    public const string MisKeyedReason = "mis_keyed";
+
+    private void Rekey(Repartitioner stage, ConsumeResult<RawValue, RawValue> r)
+    {
+        RawValue key = r.Message.Key;
+        RawValue value = r.Message.Value;
+        stage.Handle(r.Partition.Value, r.Offset.Value, r.Message.Timestamp.UnixTimestampMs,
+            keys.Buffer.AsSpan(0, key.IsNull ? 0 : key.Length), key.IsNull,
+            values.Buffer.AsSpan(0, value.IsNull ? 0 : value.Length), value.IsNull);
+    }
+
+    // A repartition record names the input record it was copied from; its dead letter says so too (rare: no per-record cost).
+    private (int, long) InputOf(ConsumeResult<RawValue, RawValue> r)
+    {
+        if (repartitioner is not null && r.Message.Headers is { } headers
+            && headers.TryGetLastBytes(RunHeaders.InputPartition, out var pBytes) && headers.TryGetLastBytes(RunHeaders.InputOffset, out var oBytes)
+            && RunHeaders.TryParse(pBytes, out long partition) && RunHeaders.TryParse(oBytes, out long offset))
+        {
+            return ((int)partition, offset);
+        }
+        return (-1, -1);
     }
 
     private void SeekWithRetry(IConsumer<RawValue, RawValue> consumer, TopicPartitionOffset to)

@@ -29,6 +29,69 @@ internal static class StartupProbes
         }
     }
 
+    /// <summary>
+    /// Reads the partition counts and, when re-keying, makes sure the repartition topic exists: created with the input's
+    /// partition count and replication when missing (as Kafka Streams creates its internal topics; the principal needs
+    /// CREATE on it, or an operator creates it first). Null and the layout when fine, else one sentence.
+    /// </summary>
+    public static string? PrepareTopics(RunOptions options, IKafkaSupplier kafka, out TopicLayout layout)
+    {
+        layout = new TopicLayout(1, 1);
+        try
+        {
+            using var admin = kafka.GetAdmin(new AdminClientBuilder(options.AdminConfig()).SetLogHandler((_, _) => { }));
+            var input = admin.GetMetadata(options.InputTopic, options.StartupTimeout).Topics.FirstOrDefault(t => t.Topic == options.InputTopic);
+            if (input is null || input.Error.IsError || input.Partitions.Count == 0)
+            {
+                return $"The topic '{options.InputTopic}' does not exist on the Kafka cluster at {options.BootstrapServers}; create it first.";
+            }
+            int inputPartitions = input.Partitions.Count;
+            if (options.InputKeying != InputKeying.Rekey)
+            {
+                layout = new TopicLayout(inputPartitions, inputPartitions);
+                return null;
+            }
+            for (int attempt = 0; ; attempt++)
+            {
+                var md = admin.GetMetadata(options.RepartitionTopic, options.StartupTimeout).Topics.FirstOrDefault(t => t.Topic == options.RepartitionTopic);
+                if (md is not null && !md.Error.IsError && md.Partitions.Count > 0)
+                {
+                    layout = new TopicLayout(inputPartitions, md.Partitions.Count);
+                    return null;
+                }
+                if (attempt >= 20)
+                {
+                    return $"The repartition topic '{options.RepartitionTopic}' was created but its metadata did not show up within {attempt} tries.";
+                }
+                if (attempt == 0)
+                {
+                    short replicas = (short)Math.Max(1, input.Partitions[0].Replicas.Length);
+                    try
+                    {
+                        admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification
+                        {
+                            Name = options.RepartitionTopic, NumPartitions = inputPartitions, ReplicationFactor = replicas,
+                        }]).Wait(options.StartupTimeout);
+                    }
+                    catch (AggregateException e) when (e.InnerException is Confluent.Kafka.Admin.CreateTopicsException c
+                        && c.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+                    {
+                        // Another host created it first.
+                    }
+                    catch (AggregateException e) when (e.InnerException is Confluent.Kafka.Admin.CreateTopicsException c)
+                    {
+                        return $"The repartition topic '{options.RepartitionTopic}' does not exist and could not be created: {Sentences.First(c.Results[0].Error.Reason)} (create it with {inputPartitions} partitions, or grant CREATE on it).";
+                    }
+                }
+                Thread.Sleep(100);
+            }
+        }
+        catch (KafkaException)
+        {
+            return $"No Kafka broker answered at {options.BootstrapServers} within {options.StartupTimeout.TotalSeconds:0.#} s.";
+        }
+    }
+
     /// <summary>Whether this host can write to the shared state directory (when one is set).</summary>
     public static string? CheckSharedStateDirectory(RunOptions options)
     {

@@ -35,7 +35,11 @@ internal sealed class TransactionLoop : IDisposable
     private readonly Queue<WorkItem> _work = new();
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly List<PartitionSlot> _owned = new();
+    private readonly List<PartitionSlot> _inputOwned = new();
+    private readonly Repartitioner? _repartitioner;
+    private readonly RecoveryPlanner? _planner;
     private long[] _commitPoints = new long[64];
+    private long[] _inputPoints = new long[64];
     private long _faultsSeen;
     private bool _closed = true; // until started, and again once the thread ended: work then runs on the caller
     private volatile bool _ending;
@@ -45,8 +49,11 @@ internal sealed class TransactionLoop : IDisposable
 
     /// <summary>Creates the loop (no thread until <see cref="Start"/>).</summary>
     public TransactionLoop(RunOptions options, RunLog log, AttributionEngine engine, TransactionalSink sink, OutputCollector collector,
-        DeadLetterQueue deadLetters, PartitionTable table, PipelineObserver observer, PipelineStats stats, RunState state)
+        DeadLetterQueue deadLetters, PartitionTable table, PipelineObserver observer, PipelineStats stats, RunState state,
+        Repartitioner? repartitioner = null, RecoveryPlanner? planner = null)
     {
+        _repartitioner = repartitioner;
+        _planner = planner;
         _options = options;
         _log = log;
         _engine = engine;
@@ -143,14 +150,35 @@ internal sealed class TransactionLoop : IDisposable
         _collector.Discard();
         _deadLetters.Discard();
         var partitions = _table.RemoveAll();
+        var inputs = _repartitioner?.RemoveAll() ?? [];
         _rewindPending = false;
-        _log.Warn("rewind", $"partitions={string.Join(",", partitions)} reason=uncommitted_work_discarded");
-        if (partitions.Count == 0 || _table.Assign(partitions, consumer) is not { } plan)
+        _log.Warn("rewind", $"partitions={string.Join(",", partitions)} input_partitions={string.Join(",", inputs)} reason=uncommitted_work_discarded");
+        var seeks = new List<TopicPartitionOffset>();
+        if (inputs.Count > 0 && AssignInput(inputs, consumer) is { } inputPlan)
         {
-            return new List<TopicPartitionOffset>();
+            seeks.AddRange(inputs.Select(p => new TopicPartitionOffset(_options.InputTopic, p, inputPlan[p].Start)));
         }
-        return partitions.Select(p => new TopicPartitionOffset(_options.InputTopic, p, plan[p].Start)).ToList();
+        if (partitions.Count > 0 && _table.Assign(partitions, consumer) is { } plan)
+        {
+            seeks.AddRange(partitions.Select(p => new TopicPartitionOffset(_options.StateTopic, p, plan[p].Start)));
+        }
+        return seeks;
     });
+
+    /// <summary>Plans and installs input partitions of the re-key stage (on this loop's thread); null after a fatal error.</summary>
+    public Dictionary<int, RecoveryPoint>? AssignInput(IReadOnlyList<int> partitions, IConsumer<RawValue, RawValue> consumer)
+    {
+        if (_repartitioner is null || _planner is null)
+        {
+            return null;
+        }
+        var plan = _planner.PlanInputRetrying(partitions, consumer.Committed, _state);
+        if (plan is not null)
+        {
+            _repartitioner.Assign(plan);
+        }
+        return plan;
+    }
 
     private void Loop()
     {
@@ -215,7 +243,9 @@ internal sealed class TransactionLoop : IDisposable
             return;
         }
         _table.Owned(_owned);
-        if (_owned.Count == 0)
+        _inputOwned.Clear();
+        _repartitioner?.Owned(_inputOwned);
+        if (_owned.Count == 0 && _inputOwned.Count == 0)
         {
             return;
         }
@@ -232,6 +262,19 @@ internal sealed class TransactionLoop : IDisposable
         {
             _commitPoints[s.Partition] = s.ConsumedNext;
         }
+        int maxInput = 0;
+        foreach (var s in _inputOwned)
+        {
+            maxInput = Math.Max(maxInput, s.Partition);
+        }
+        if (_inputPoints.Length <= maxInput)
+        {
+            Array.Resize(ref _inputPoints, maxInput + 1);
+        }
+        foreach (var s in _inputOwned)
+        {
+            _inputPoints[s.Partition] = s.ConsumedNext; // read before the copies are taken: every copy below it is taken
+        }
         var stage = _observer.Transactions;
         stage.Enter("cycle:flush");
         try
@@ -245,8 +288,20 @@ internal sealed class TransactionLoop : IDisposable
         CheckEngineFaults();
         stage.Enter("cycle:take");
         PendingOutputs outputs = _collector.Take();
+        PendingOutputs? rekeyed = _repartitioner?.Take();
         try
         {
+            if (rekeyed is not null)
+            {
+                for (int i = 0; i < rekeyed.Count; i++)
+                {
+                    ref readonly PendingOutput r = ref rekeyed[i];
+                    if (r.Partition <= maxInput && r.Offset + 1 > _inputPoints[r.Partition])
+                    {
+                        _inputPoints[r.Partition] = r.Offset + 1;
+                    }
+                }
+            }
             for (int i = 0; i < outputs.Count; i++)
             {
                 ref readonly PendingOutput o = ref outputs[i];
@@ -261,33 +316,57 @@ internal sealed class TransactionLoop : IDisposable
             {
                 if (_commitPoints[s.Partition] > s.Committed)
                 {
-                    offsets.Add(new TopicPartitionOffset(_options.InputTopic, s.Partition, _commitPoints[s.Partition]));
+                    offsets.Add(new TopicPartitionOffset(_options.StateTopic, s.Partition, _commitPoints[s.Partition]));
                     advanced += _commitPoints[s.Partition] - s.Committed;
+                }
+            }
+            int stateOffsets = offsets.Count;
+            foreach (var s in _inputOwned)
+            {
+                if (_inputPoints[s.Partition] > s.Committed)
+                {
+                    offsets.Add(new TopicPartitionOffset(_options.InputTopic, s.Partition, _inputPoints[s.Partition]));
                 }
             }
             var points = _commitPoints;
             var letters = _deadLetters.Take(p => p < points.Length && _table.Get(p) is { Owned: true } ? points[p] : -1);
-            if (outputs.Count == 0 && letters.Count == 0 && offsets.Count == 0)
+            if (_repartitioner is { } repartitioner)
+            {
+                var inputPoints = _inputPoints;
+                letters.AddRange(repartitioner.DeadLetters.Take(p => p < inputPoints.Length && repartitioner.Get(p) is { Owned: true } ? inputPoints[p] : -1));
+            }
+            if (outputs.Count == 0 && letters.Count == 0 && offsets.Count == 0 && (rekeyed is null || rekeyed.Count == 0))
             {
                 return;
             }
             stage.Enter("cycle:group_metadata");
             var group = _consumer!.ConsumerGroupMetadata;
             stage.Enter("cycle:transaction");
-            if (_sink.Commit(outputs, letters, offsets, group) == TransactionalSink.Outcome.Aborted)
+            if (_sink.Commit(outputs, letters, offsets, rekeyed, group) == TransactionalSink.Outcome.Aborted)
             {
                 _rewindPending = true;
                 return;
             }
-            foreach (var tpo in offsets)
+            for (int i = 0; i < offsets.Count; i++)
             {
-                _table.Committed(tpo.Partition.Value, tpo.Offset.Value);
+                if (i < stateOffsets)
+                {
+                    _table.Committed(offsets[i].Partition.Value, offsets[i].Offset.Value);
+                }
+                else
+                {
+                    _repartitioner!.Committed(offsets[i].Partition.Value, offsets[i].Offset.Value);
+                }
             }
             _observer.Committed(outputs, letters.Count, advanced, _table);
         }
         finally
         {
             _collector.Return(outputs);
+            if (rekeyed is not null)
+            {
+                _repartitioner!.Return(rekeyed);
+            }
         }
     }
 

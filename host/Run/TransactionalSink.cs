@@ -25,7 +25,8 @@ internal sealed class TransactionalSink : IDisposable
     private readonly TimeSpan _apiWatchdog;
     private readonly ExactArrays _keyArrays = new(512);
     private readonly ExactArrays _valueArrays = new(16 * 1024);
-    private readonly byte[] _inputTopic;
+    private readonly byte[] _stateTopic;
+    private TopicPartition?[] _repartitions = [];
     private IProducer<byte[], byte[]> _producer;
     private Task? _stuckCall;
 
@@ -42,7 +43,7 @@ internal sealed class TransactionalSink : IDisposable
         // its own timeout is a stuck producer (see Guarded).
         _apiTimeout = ApiTimeout(options);
         _apiWatchdog = Watchdog(options);
-        _inputTopic = Encoding.UTF8.GetBytes(options.InputTopic);
+        _stateTopic = Encoding.UTF8.GetBytes(options.StateTopic);
         _producer = Build();
     }
 
@@ -87,6 +88,11 @@ internal sealed class TransactionalSink : IDisposable
     /// <summary>Produces and commits one transaction.</summary>
     /// <exception cref="FatalPipelineException">The producer is fenced or failed fatally.</exception>
     public Outcome Commit(PendingOutputs outputs, List<DeadLetter> letters, List<TopicPartitionOffset> offsets, IConsumerGroupMetadata group)
+        => Commit(outputs, letters, offsets, null, group);
+
+    /// <summary>Produces and commits one transaction, with the re-key stage's copies of input records (<paramref name="rekeyed"/>, may be null).</summary>
+    /// <exception cref="FatalPipelineException">The producer is fenced or failed fatally.</exception>
+    public Outcome Commit(PendingOutputs outputs, List<DeadLetter> letters, List<TopicPartitionOffset> offsets, PendingOutputs? rekeyed, IConsumerGroupMetadata group)
     {
         var producer = _producer;
         try
@@ -107,12 +113,16 @@ internal sealed class TransactionalSink : IDisposable
                 ];
                 Produce(producer, _options.OutputTopic, message);
             }
+            if (rekeyed is not null && rekeyed.Count > 0)
+            {
+                ProduceRekeyed(producer, rekeyed, digits);
+            }
             foreach (var d in letters)
             {
                 var headers = new Headers
                 {
                     { RunHeaders.Reason, Encoding.ASCII.GetBytes(d.Reason) },
-                    { RunHeaders.DeadLetterTopic, _inputTopic },
+                    { RunHeaders.DeadLetterTopic, d.Topic is null ? _stateTopic : Encoding.UTF8.GetBytes(d.Topic) },
                     { RunHeaders.DeadLetterPartition, RunHeaders.Text(d.Partition) },
                     { RunHeaders.DeadLetterOffset, RunHeaders.Text(d.Offset) },
                 };
@@ -123,6 +133,11 @@ internal sealed class TransactionalSink : IDisposable
                 if (d.Field is not null)
                 {
                     headers.Add(RunHeaders.Field, Encoding.ASCII.GetBytes(d.Field));
+                }
+                if (d.Input.Partition >= 0)
+                {
+                    headers.Add(RunHeaders.InputPartition, RunHeaders.Text(d.Input.Partition));
+                    headers.Add(RunHeaders.InputOffset, RunHeaders.Text(d.Input.Offset));
                 }
                 Produce(producer, _options.DeadLetterTopic, new Message<byte[], byte[]> { Key = d.Key!, Value = d.Value!, Headers = headers });
             }
@@ -147,6 +162,29 @@ internal sealed class TransactionalSink : IDisposable
         catch (KafkaException e)
         {
             throw Fatal(e);
+        }
+    }
+
+    // Each copy: key = user id, the input's value bytes and Kafka time, headers input-partition / input-offset (recovery reads them back).
+    private void ProduceRekeyed(IProducer<byte[], byte[]> producer, PendingOutputs rekeyed, Span<byte> digits)
+    {
+        var message = new Message<byte[], byte[]>();
+        for (int i = 0; i < rekeyed.Count; i++)
+        {
+            ref readonly PendingOutput r = ref rekeyed[i];
+            message.Key = _keyArrays.Copy(rekeyed.Key(in r));
+            message.Value = _valueArrays.Copy(rekeyed.Value(in r));
+            message.Timestamp = new Timestamp(r.Timestamp, TimestampType.CreateTime);
+            message.Headers =
+            [
+                new Header(RunHeaders.InputPartition, digits[..RunHeaders.Format(r.Partition, digits)].ToArray()),
+                new Header(RunHeaders.InputOffset, digits[..RunHeaders.Format(r.Offset, digits)].ToArray()),
+            ];
+            if (r.Target >= _repartitions.Length)
+            {
+                Array.Resize(ref _repartitions, r.Target + 1);
+            }
+            Produce(producer, _repartitions[r.Target] ??= new TopicPartition(_options.RepartitionTopic, r.Target), message);
         }
     }
 
@@ -202,6 +240,22 @@ internal sealed class TransactionalSink : IDisposable
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
             {
                 producer.Poll(TimeSpan.FromMilliseconds(10)); // librdkafka's queue is full: let it send
+            }
+        }
+    }
+
+    private static void Produce(IProducer<byte[], byte[]> producer, TopicPartition partition, Message<byte[], byte[]> message)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(partition, message);
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(10));
             }
         }
     }

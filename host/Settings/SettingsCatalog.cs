@@ -58,6 +58,14 @@ public static class SettingsCatalog
         new("input_topic", "--input-topic", S.Run, Text, "raw-events", "topic of the upstream events"),
         new("output_topic", "--output-topic", S.Run, Text, "attributed-events", "topic of the attributed conversions"),
         new("dead_letter_topic", "--dead-letter-topic", S.Run, Text, "attribution-dead-letter", "topic of rejected records, headers reason/field/source-partition/source-offset"),
+        new("input_keying", "--input-keying", S.Run, Choice, "rekey",
+            "rekey: re-key every input record by user_id through the repartition topic (output independent of the input's keys); trust: the input is keyed by user_id, process each record where it is (mis-keyed ones counted); reject: as trust, mis-keyed records go to the dead letters (mis_keyed)")
+        { Choices = ["rekey", "trust", "reject"] },
+        new("input_partitioner", "--input-partitioner", S.Run, Choice, "murmur2",
+            "the partitioner upstream producers key the input with, which decides whether a record is keyed by user_id: murmur2 (Java Kafka's default, librdkafka's murmur2_random) or consistent (librdkafka's default, CRC32)")
+        { Choices = ["murmur2", "consistent"] },
+        new("repartition_topic", "--repartition-topic", S.Run, Text, "<group>-by-user-repartition",
+            "internal topic the input is re-keyed into with --input-keying rekey; created with the input's partition count when missing"),
         new("group", "--group", S.Run, Text, "attribution", "consumer group"),
         new("host_id", "--host-id", S.Run, Text, "the machine name", "this host's stable name; transactional.id is attribution-<group>-<host-id>"),
         new("input_format", "--input-format", S.Run, Choice, "json", "wire format of the input") { Choices = ["json", "msgpack"] },
