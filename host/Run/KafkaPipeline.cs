@@ -47,7 +47,7 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
         _table = new PartitionTable(options, log, Stats, _deadLetters, _state);
         _collector = new OutputCollector(_table.Slots, Stats);
         _observer = new PipelineObserver(options, log, Stats);
-        _misKeyed = new MisKeyedReport(log, options.InputKeying.ToString().ToLowerInvariant());
+        _misKeyed = new MisKeyedReport(log, Stats.Metrics, options.InputKeying.ToString().ToLowerInvariant(), 1);
         _planner = new RecoveryPlanner(options, log, _kafka);
     }
 
