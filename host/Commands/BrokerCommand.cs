@@ -20,7 +20,8 @@ namespace Attribution.Host.Commands;
 public static class BrokerCommand
 {
     /// <summary>Topics created when <c>--topics</c> is not given.</summary>
-    public static readonly IReadOnlyList<string> DefaultTopics = ["raw-events", "attributed-events", "attribution-dead-letter"];
+    /// <remarks>The last is the repartition topic of <c>run</c>'s default group: this broker does not answer CreateTopics, so it is made here.</remarks>
+    public static readonly IReadOnlyList<string> DefaultTopics = ["raw-events", "attributed-events", "attribution-dead-letter", "attribution-by-user-repartition"];
 
     private const int DefaultPartitions = 8;
     private const int MaxPartitions = 1024;

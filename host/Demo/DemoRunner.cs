@@ -19,6 +19,7 @@ public static class DemoRunner
     private const string InputTopic = "raw-events";
     private const string OutputTopic = "attributed-events";
     private const string DeadLetterTopic = "attribution-dead-letter";
+    private const string RepartitionTopic = "attribution-by-user-repartition"; // the default group's
 
     /// <summary>Runs the demo, writing progress and the summary to <paramref name="stderr"/>.</summary>
     public static int Run(DemoOptions demo, TextWriter stderr, bool terminal)
@@ -34,6 +35,7 @@ public static class DemoRunner
         cluster.CreateTopic(InputTopic, demo.Partitions);
         cluster.CreateTopic(OutputTopic, demo.Partitions);
         cluster.CreateTopic(DeadLetterTopic, 1);
+        cluster.CreateTopic(RepartitionTopic, demo.Partitions); // the embedded broker does not answer CreateTopics
         stderr.WriteLine($"  broker {cluster.BootstrapServers}  topics {InputTopic} → {OutputTopic} (+ {DeadLetterTopic}), {demo.Partitions} partitions");
 
         var options = new RunOptions

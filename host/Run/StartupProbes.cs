@@ -40,7 +40,8 @@ internal static class StartupProbes
         try
         {
             using var admin = kafka.GetAdmin(new AdminClientBuilder(options.AdminConfig()).SetLogHandler((_, _) => { }));
-            var input = admin.GetMetadata(options.InputTopic, options.StartupTimeout).Topics.FirstOrDefault(t => t.Topic == options.InputTopic);
+            // Metadata of all topics: asking for one by name lets a broker with auto-creation create it with its defaults.
+            var input = admin.GetMetadata(options.StartupTimeout).Topics.FirstOrDefault(t => t.Topic == options.InputTopic);
             if (input is null || input.Error.IsError || input.Partitions.Count == 0)
             {
                 return $"The topic '{options.InputTopic}' does not exist on the Kafka cluster at {options.BootstrapServers}; create it first.";
@@ -53,7 +54,7 @@ internal static class StartupProbes
             }
             for (int attempt = 0; ; attempt++)
             {
-                var md = admin.GetMetadata(options.RepartitionTopic, options.StartupTimeout).Topics.FirstOrDefault(t => t.Topic == options.RepartitionTopic);
+                var md = admin.GetMetadata(options.StartupTimeout).Topics.FirstOrDefault(t => t.Topic == options.RepartitionTopic);
                 if (md is not null && !md.Error.IsError && md.Partitions.Count > 0)
                 {
                     layout = new TopicLayout(inputPartitions, md.Partitions.Count);
@@ -68,10 +69,14 @@ internal static class StartupProbes
                     short replicas = (short)Math.Max(1, input.Partitions[0].Replicas.Length);
                     try
                     {
-                        admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification
+                        bool answered = admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification
                         {
                             Name = options.RepartitionTopic, NumPartitions = inputPartitions, ReplicationFactor = replicas,
                         }]).Wait(options.StartupTimeout);
+                        if (!answered)
+                        {
+                            return $"The repartition topic '{options.RepartitionTopic}' does not exist and the cluster did not create it within {options.StartupTimeout.TotalSeconds:0.#} s; create it with {inputPartitions} partitions.";
+                        }
                     }
                     catch (AggregateException e) when (e.InnerException is Confluent.Kafka.Admin.CreateTopicsException c
                         && c.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))

@@ -29,6 +29,8 @@ internal static class RunTestKit
         cluster.CreateTopic(Input, inputPartitions);
         cluster.CreateTopic(Output, outputPartitions);
         cluster.CreateTopic(DeadLetters, 2);
+        // The embedded broker does not answer CreateTopics: the re-keying host's internal topic is made up front.
+        cluster.CreateTopic(RekeyedVerdict.Topic, inputPartitions);
         return cluster;
     }
 
@@ -171,8 +173,13 @@ internal static class RunTestKit
     /// input record (and clock outlier) is in the dead-letter topic exactly once, with the reference's reason.
     /// Returns null when so, else the first difference.
     /// </summary>
+    /// <remarks>When a host re-keyed the input (the default <c>--input-keying rekey</c>), <see cref="RekeyedVerdict"/> judges instead.</remarks>
     public static string? Verdict(EmbeddedKafkaCluster cluster, Scenario s)
     {
+        if (RekeyedVerdict.Exists(cluster))
+        {
+            return RekeyedVerdict.Verdict(cluster, s);
+        }
         var expected = new Dictionary<(int, long), AttributedOutput>();
         int o = 0;
         for (int i = 0; i < s.Items.Count; i++)
@@ -264,14 +271,15 @@ internal static class RunTestKit
         return offsets.OrderBy(o => o.Partition.Value).Select(o => o.Offset.Value).ToArray();
     }
 
-    /// <summary>Waits until the group committed at least <paramref name="ends"/> on every partition; false on timeout.</summary>
+    /// <summary>Waits until the group committed at least <paramref name="ends"/> on every input partition (and, when re-keying, every copy's work); false on timeout.</summary>
     public static bool WaitForCommitted(EmbeddedKafkaCluster cluster, long[] ends, TimeSpan timeout, HostProcess? host = null)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {
             var c = Committed(cluster, ends.Length);
-            if (c.Zip(ends).All(x => x.Second == 0 || x.First >= x.Second))
+            // With re-keying, the input commits with its copies; the copies' own work commits after them.
+            if (c.Zip(ends).All(x => x.Second == 0 || x.First >= x.Second) && (!RekeyedVerdict.Exists(cluster) || RekeyedVerdict.Drained(cluster)))
             {
                 return true;
             }

@@ -1,0 +1,264 @@
+using System.Globalization;
+using System.Text;
+using Attribution.Engine.Attribution;
+using Attribution.Engine.Events;
+using Attribution.Testing.Kafka;
+using Attribution.Tests.Engine.Attribution;
+using Attribution.Tests.Engine.Pipeline;
+using Attribution.Tests.Host.Kafka;
+using Confluent.Kafka;
+
+namespace Attribution.Tests.Host.Run;
+
+/// <summary>
+/// The verdict of a run that re-keyed its input (<c>--input-keying rekey</c>, the default). The only freedom a
+/// re-keying host has is how the input partitions interleave in each repartition partition, which Kafka fixes once
+/// the copies are written. So the verdict reads the repartition topic back and checks it, independently of the
+/// host's code, before it uses it as the engine's input sequence:
+/// <list type="bullet">
+/// <item>every valid input record is copied exactly once, keyed by its user id, and every copy is one of them;</item>
+/// <item>all copies of one user are in one repartition partition, and the copies of one input partition keep
+/// their input order within each repartition partition;</item>
+/// <item>the output topic holds exactly the reference model's attributions over each repartition partition's
+/// sequence (keyBy(user_id): the state of a user is one), each once, at its repartition position;</item>
+/// <item>every bad input record and clock outlier is dead-lettered exactly once, named by its input
+/// coordinates, with the reference's reason.</item>
+/// </list>
+/// </summary>
+internal static class RekeyedVerdict
+{
+    /// <summary>The repartition topic of the tests' group.</summary>
+    public const string Topic = RunTestKit.Group + "-by-user-repartition";
+
+    /// <summary>One record of the repartition topic.</summary>
+    public sealed record Copy(int Partition, long Offset, int InputPartition, long InputOffset, string Key, string Value);
+
+    /// <summary>Whether a host re-keyed into the tests' repartition topic on this cluster.</summary>
+    public static bool Exists(EmbeddedKafkaCluster cluster)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        return admin.GetMetadata(KafkaTestClients.Patience).Topics.Any(t => t.Topic == Topic && !t.Error.IsError);
+    }
+
+    /// <summary>Reads the repartition topic from the start (read_committed), in partition and offset order.</summary>
+    public static List<Copy> ReadCopies(EmbeddedKafkaCluster cluster)
+    {
+        var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("rekeyed"));
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<string, string>(config).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        var partitions = admin.GetMetadata(Topic, KafkaTestClients.Patience).Topics[0].Partitions.Select(p => p.PartitionId).ToList();
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(Topic, p, Offset.Beginning)));
+        var open = partitions.ToHashSet();
+        var copies = new List<Copy>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (open.Count > 0)
+        {
+            Assert.That(clock.Elapsed, Is.LessThan(KafkaTestClients.Patience), $"reading {Topic} back did not reach its end");
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (r is null)
+            {
+                continue;
+            }
+            if (r.IsPartitionEOF)
+            {
+                open.Remove(r.Partition.Value);
+                continue;
+            }
+            var h = r.Message.Headers;
+            Assert.That(h is not null && h.TryGetLastBytes("input-partition", out _) && h.TryGetLastBytes("input-offset", out _), Is.True,
+                $"a record in {Topic} lacks the input-partition/input-offset headers");
+            copies.Add(new Copy(r.Partition.Value, r.Offset.Value, (int)Number(h!, "input-partition"), Number(h!, "input-offset"), r.Message.Key ?? "", r.Message.Value ?? ""));
+        }
+        consumer.Close();
+        return copies.OrderBy(c => c.Partition).ThenBy(c => c.Offset).ToList();
+    }
+
+    /// <summary>Whether the group committed every repartition partition past its last copy.</summary>
+    public static bool Drained(EmbeddedKafkaCluster cluster)
+    {
+        var last = ReadCopies(cluster).GroupBy(c => c.Partition).ToDictionary(g => g.Key, g => g.Max(c => c.Offset));
+        if (last.Count == 0)
+        {
+            return true;
+        }
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(cluster, RunTestKit.Group)).Build();
+        var committed = consumer.Committed(last.Keys.Select(p => new TopicPartition(Topic, p)), KafkaTestClients.Patience);
+        return committed.All(c => c.Offset.Value > last[c.Partition.Value]);
+    }
+
+    /// <summary>Null when the run's output and dead letters are exactly the keyBy(user_id) reference's, else the first difference.</summary>
+    public static string? Verdict(EmbeddedKafkaCluster cluster, RunTestKit.Scenario s)
+    {
+        var index = new Dictionary<(int, long), int>();
+        for (int i = 0; i < s.Items.Count; i++)
+        {
+            index[(s.Items[i].Partition, s.Offsets[i])] = i;
+        }
+        var copies = ReadCopies(cluster);
+        if (CheckCopies(s, index, copies) is { } copyProblem)
+        {
+            return copyProblem;
+        }
+
+        // The reference over each repartition partition's sequence; partitions are independent, so one model serves all.
+        var model = new ReferenceModel(s.Config, guarded: true);
+        var expected = new Dictionary<(int, long), AttributedOutput>();
+        var expectedLetters = new Dictionary<(int, long), string>();
+        foreach (var c in copies)
+        {
+            var item = s.Items[index[(c.InputPartition, c.InputOffset)]] with { Partition = c.Partition };
+            string step = model.Apply(item);
+            if (step == nameof(AttributionOutcome.Attributed))
+            {
+                expected[(c.Partition, c.Offset)] = model.Outputs[^1];
+            }
+            else if (step.StartsWith("rejected:", StringComparison.Ordinal))
+            {
+                expectedLetters[(c.InputPartition, c.InputOffset)] = step["rejected:".Length..];
+            }
+        }
+        for (int i = 0; i < s.Items.Count; i++)
+        {
+            if (s.Items[i].Kind == SimKind.Malformed)
+            {
+                expectedLetters[(s.Items[i].Partition, s.Offsets[i])] = RejectReasons.Name(s.Items[i].ExpectedReject);
+            }
+        }
+
+        var outputs = RunTestKit.ReadTopic(cluster, RunTestKit.Output, "src-partition", "src-offset");
+        var seen = new HashSet<(int, long)>();
+        foreach (var r in outputs)
+        {
+            var at = (r.SourcePartition, r.SourceOffset);
+            if (!seen.Add(at))
+            {
+                return $"duplicate: the attribution of repartition record {at.Item1}/{at.Item2} is in {RunTestKit.Output} twice";
+            }
+            if (!expected.TryGetValue(at, out var want))
+            {
+                return $"unexpected: {RunTestKit.Output} has an attribution for repartition record {at.Item1}/{at.Item2}, the reference has none ({r.Value})";
+            }
+            var got = CollectingOutput.Parse(r.SourcePartition, r.Value);
+            if (got != want)
+            {
+                return $"different: repartition record {at.Item1}/{at.Item2}: expected {want}, got {got}";
+            }
+            if (r.Key != want.UserId)
+            {
+                return $"wrong key: repartition record {at.Item1}/{at.Item2} keyed '{r.Key}', expected the user_id '{want.UserId}'";
+            }
+        }
+        var missing = expected.Keys.Where(k => !seen.Contains(k)).OrderBy(k => k).ToList();
+        if (missing.Count > 0)
+        {
+            return $"lost: {missing.Count} attribution(s) missing, first for repartition record {missing[0].Item1}/{missing[0].Item2}";
+        }
+
+        var letters = ReadDeadLetters(cluster);
+        var seenBad = new HashSet<(int, long)>();
+        foreach (var (at, reason) in letters)
+        {
+            if (!seenBad.Add(at))
+            {
+                return $"duplicate dead letter for input {at.Item1}/{at.Item2}";
+            }
+            if (!expectedLetters.TryGetValue(at, out string? want))
+            {
+                return $"unexpected dead letter for input {at.Item1}/{at.Item2} ({reason})";
+            }
+            if (want != reason)
+            {
+                return $"the dead letter of input {at.Item1}/{at.Item2} says {reason}, the reference {want}";
+            }
+        }
+        if (seenBad.Count != expectedLetters.Count)
+        {
+            return $"dead letters differ: expected {expectedLetters.Count}, found {seenBad.Count} (missing {string.Join(",", expectedLetters.Keys.Except(seenBad).Take(3))})";
+        }
+        TestContext.Out.WriteLine($"verdict (re-keyed): {copies.Count} copies in {copies.Select(c => c.Partition).Distinct().Count()} repartition partitions, " +
+            $"{outputs.Count} attributions and {letters.Count} dead letters, each exactly once, equal to the keyBy(user_id) reference");
+        return null;
+    }
+
+    private static string? CheckCopies(RunTestKit.Scenario s, Dictionary<(int, long), int> index, List<Copy> copies)
+    {
+        var copied = new HashSet<(int, long)>();
+        var userPartition = new Dictionary<string, int>();
+        var lastInput = new Dictionary<(int Repartition, int Input), long>();
+        foreach (var c in copies)
+        {
+            var input = (c.InputPartition, c.InputOffset);
+            if (!index.TryGetValue(input, out int i) || s.Items[i].Kind == SimKind.Malformed)
+            {
+                return $"the repartition topic holds {c.Partition}/{c.Offset}, a copy of input {input.Item1}/{input.Item2}, which is no valid input record";
+            }
+            if (!copied.Add(input))
+            {
+                return $"input {input.Item1}/{input.Item2} is copied into the repartition topic twice";
+            }
+            var item = s.Items[i];
+            if (c.Key != item.UserId)
+            {
+                return $"the copy of input {input.Item1}/{input.Item2} is keyed '{c.Key}', not its user_id '{item.UserId}'";
+            }
+            if (userPartition.TryGetValue(item.UserId, out int q) && q != c.Partition)
+            {
+                return $"user {item.UserId} is in repartition partitions {q} and {c.Partition}";
+            }
+            userPartition[item.UserId] = c.Partition;
+            if (lastInput.TryGetValue((c.Partition, c.InputPartition), out long before) && before > c.InputOffset)
+            {
+                return $"repartition partition {c.Partition} holds input {c.InputPartition}/{before} before {c.InputPartition}/{c.InputOffset}: the input order is lost";
+            }
+            lastInput[(c.Partition, c.InputPartition)] = c.InputOffset;
+        }
+        int valid = s.Items.Count(x => x.Kind != SimKind.Malformed);
+        if (copied.Count != valid)
+        {
+            return $"the repartition topic holds {copied.Count} of the {valid} valid input records";
+        }
+        return null;
+    }
+
+    // Each dead letter by its input coordinates: a record rejected on input names them directly, one rejected after
+    // re-keying (a clock outlier) carries them as input-partition / input-offset headers.
+    private static List<((int, long) At, string Reason)> ReadDeadLetters(EmbeddedKafkaCluster cluster)
+    {
+        var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("letters"));
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        var partitions = admin.GetMetadata(RunTestKit.DeadLetters, KafkaTestClients.Patience).Topics[0].Partitions.Select(p => p.PartitionId).ToList();
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(RunTestKit.DeadLetters, p, Offset.Beginning)));
+        var open = partitions.ToHashSet();
+        var letters = new List<((int, long), string)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (open.Count > 0)
+        {
+            Assert.That(clock.Elapsed, Is.LessThan(KafkaTestClients.Patience), "reading the dead letters back did not reach their end");
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (r is null)
+            {
+                continue;
+            }
+            if (r.IsPartitionEOF)
+            {
+                open.Remove(r.Partition.Value);
+                continue;
+            }
+            var h = r.Message.Headers;
+            string topic = h.TryGetLastBytes("source-topic", out var t) ? Encoding.UTF8.GetString(t) : "";
+            string reason = h.TryGetLastBytes("reason", out var rb) ? Encoding.ASCII.GetString(rb) : "(no reason)";
+            (int, long) at = topic == RunTestKit.Input
+                ? ((int)Number(h, "source-partition"), Number(h, "source-offset"))
+                : ((int)Number(h, "input-partition"), Number(h, "input-offset"));
+            letters.Add((at, reason));
+        }
+        consumer.Close();
+        return letters;
+    }
+
+    private static long Number(Headers headers, string name) =>
+        headers.TryGetLastBytes(name, out var b) ? long.Parse(Encoding.ASCII.GetString(b), CultureInfo.InvariantCulture) : -1;
+}
