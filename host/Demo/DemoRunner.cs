@@ -27,7 +27,7 @@ public static class DemoRunner
         ArgumentNullException.ThrowIfNull(stderr);
         string pace = demo.Rate == 0 ? "as fast as possible" : $"{demo.Rate:N0} events/s";
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"attribution demo: embedded Kafka broker, {demo.Events:N0} generated events ({pace}, seed {demo.Seed}, keyed by {KeyingName(demo.InputKeys)}), exactly-once pipeline with {demo.Shards} shard(s)"));
+            $"attribution demo: embedded Kafka broker, {demo.Events:N0} generated events ({pace}, seed {demo.Seed}, input keys: {KeyingName(demo.InputKeys)}), exactly-once pipeline with {demo.Shards} shard(s)"));
 
         using var cluster = new EmbeddedKafkaCluster(1);
         cluster.SetGroupInitialRebalanceDelay(0); // one member: no reason to wait for others
