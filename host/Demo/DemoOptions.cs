@@ -25,6 +25,21 @@ public sealed record DemoOptions
     /// <summary>Generator seed.</summary>
     public int Seed { get; init; } = Random.Shared.Next();
 
+    /// <summary>Epoch ms of the generation clock's start (null = now); paced event times are this + index / rate.</summary>
+    public long? StartTimeMs { get; init; }
+
+    /// <summary>How the generated records are keyed and partitioned.</summary>
+    public DemoInputKeys InputKeys { get; init; } = DemoInputKeys.User;
+
+    /// <summary>
+    /// The generator's order slack: none for input keyed by user (Kafka keeps each user's order), else
+    /// <see cref="TrafficGenerator.MisKeyedOrderSlackMs"/> so the attributions do not depend on how partitions interleave.
+    /// </summary>
+    public long OrderSlackMs => InputKeys == DemoInputKeys.User ? 0 : TrafficGenerator.MisKeyedOrderSlackMs;
+
+    /// <summary>Where to write the attributed conversions read back from the output topic (null = nowhere).</summary>
+    public string? OutputFile { get; init; }
+
     /// <summary>Port of /metrics and /health; 0 = off.</summary>
     public int MetricsPort { get; init; }
 
@@ -56,6 +71,15 @@ public sealed record DemoOptions
             Partitions = (int)settings.Integer("partitions", d.Partitions),
             Shards = (int)settings.Integer("shards", d.Shards),
             Seed = (int)settings.Integer("seed", d.Seed),
+            StartTimeMs = settings.OptionalInteger("start_time"),
+            InputKeys = settings.Choice("input_keys", "user") switch
+            {
+                "session" => DemoInputKeys.Session,
+                "null" => DemoInputKeys.Null,
+                "round-robin" => DemoInputKeys.RoundRobin,
+                _ => DemoInputKeys.User,
+            },
+            OutputFile = settings.Text("output_file"),
             MetricsPort = (int)settings.Integer("metrics_port", 0),
             MaxClockSkewMs = settings.OptionalDuration("max_clock_skew"),
             ClockConfirmations = (int)settings.Integer("clock_confirmations", d.ClockConfirmations),

@@ -28,7 +28,7 @@ public static class DemoRunner
         ArgumentNullException.ThrowIfNull(stderr);
         string pace = demo.Rate == 0 ? "as fast as possible" : $"{demo.Rate:N0} events/s";
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"attribution demo: embedded Kafka broker, {demo.Events:N0} generated events ({pace}, seed {demo.Seed}), exactly-once pipeline with {demo.Shards} shard(s)"));
+            $"attribution demo: embedded Kafka broker, {demo.Events:N0} generated events ({pace}, seed {demo.Seed}, input keys: {KeyingName(demo.InputKeys)}), exactly-once pipeline with {demo.Shards} shard(s)"));
 
         using var cluster = new EmbeddedKafkaCluster(1);
         cluster.SetGroupInitialRebalanceDelay(0); // one member: no reason to wait for others
@@ -76,14 +76,15 @@ public static class DemoRunner
         }
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  pipeline ready after {clock.Elapsed.TotalSeconds:F1} s; generating"));
 
-        var generator = new TrafficGenerator(demo.Seed);
+        var generator = new TrafficGenerator(demo.Seed, orderSlackMs: demo.OrderSlackMs);
+        long startMs = demo.StartTimeMs ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var ends = new long[demo.Partitions];
         Exception? generatorError = null;
         var producerThread = new Thread(() =>
         {
             try
             {
-                Generate(cluster.BootstrapServers, demo, generator, ends);
+                Generate(cluster.BootstrapServers, demo, generator, startMs, ends);
             }
             catch (Exception e) when (e is KafkaException or InvalidOperationException)
             {
@@ -117,12 +118,17 @@ public static class DemoRunner
             stderr.WriteLine($"attribution demo: the pipeline stopped: {pipeline.FatalError ?? "unknown reason"}");
             return 1;
         }
-        var inTopics = (Output: TopicCount(cluster.BootstrapServers, OutputTopic), DeadLetters: TopicCount(cluster.BootstrapServers, DeadLetterTopic));
-        WriteSummary(stderr, demo, generator, pipeline.Stats, counters, elapsed, display.PeakRate, inTopics);
+        long outputRead;
+        using (var outputFile = demo.OutputFile is null ? null : new FileStream(demo.OutputFile, FileMode.Create, FileAccess.Write))
+        {
+            outputRead = ReadBack(cluster.BootstrapServers, OutputTopic, outputFile);
+        }
+        var inTopics = (Output: outputRead, DeadLetters: ReadBack(cluster.BootstrapServers, DeadLetterTopic, null));
+        WriteSummary(stderr, demo, generator, startMs, pipeline.Stats, counters, elapsed, display.PeakRate, inTopics);
         return 0;
     }
 
-    private static void Generate(string bootstrap, DemoOptions demo, TrafficGenerator generator, long[] ends)
+    private static void Generate(string bootstrap, DemoOptions demo, TrafficGenerator generator, long startMs, long[] ends)
     {
         var config = new ProducerConfig
         {
@@ -133,7 +139,7 @@ public static class DemoRunner
             Partitioner = Partitioner.Murmur2Random, // what Java producers upstream use for keyed records
             ClientId = "demo-generator",
         };
-        using var producer = new ProducerBuilder<string, byte[]?>(config).SetLogHandler((_, _) => { }).Build();
+        using var producer = new ProducerBuilder<string?, byte[]?>(config).SetLogHandler((_, _) => { }).Build();
         var clock = Stopwatch.StartNew();
         for (long i = 0; i < demo.Events; i++)
         {
@@ -146,16 +152,19 @@ public static class DemoRunner
                     Thread.Sleep(TimeSpan.FromSeconds(ahead));
                 }
             }
-            var (key, value) = generator.Next(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            var message = new Message<string, byte[]?> { Key = key, Value = value };
+            // Paced, event time follows the schedule rather than the wall clock, so the traffic can be generated again.
+            long now = demo.Rate > 0 ? TrafficGenerator.PacedClock(startMs, i, demo.Rate) : startMs + clock.ElapsedMilliseconds;
+            var (user, value) = generator.Next(now);
+            var message = new Message<string?, byte[]?> { Key = Key(demo.InputKeys, user, i), Value = value };
+            var target = new TopicPartition(InputTopic, demo.InputKeys == DemoInputKeys.RoundRobin ? new Partition((int)(i % demo.Partitions)) : Partition.Any);
             while (true)
             {
                 try
                 {
-                    producer.Produce(InputTopic, message);
+                    producer.Produce(target, message);
                     break;
                 }
-                catch (ProduceException<string, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                catch (ProduceException<string?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
                 {
                     producer.Poll(TimeSpan.FromMilliseconds(5));
                 }
@@ -172,14 +181,33 @@ public static class DemoRunner
         }
     }
 
+    // Anything but User makes the input mis-keyed: a user's events land on several partitions.
+    private static string? Key(DemoInputKeys keys, string user, long index) => keys switch
+    {
+        DemoInputKeys.User => user,
+        DemoInputKeys.Session => string.Create(CultureInfo.InvariantCulture, $"session-{index % 10_007}"),
+        _ => null,
+    };
+
+    private static string KeyingName(DemoInputKeys keys) => keys switch
+    {
+        DemoInputKeys.User => "user_id, murmur2",
+        DemoInputKeys.Session => "session id, not user_id",
+        DemoInputKeys.Null => "no key",
+        _ => "no key, round-robin",
+    };
+
     private static bool AllCommitted(KafkaPipeline pipeline, long[] ends) => pipeline.Drained(ends);
 
-    /// <summary>Reads a whole topic back as a downstream consumer would (read_committed) and counts its records.</summary>
-    private static long TopicCount(string bootstrap, string topic)
+    /// <summary>
+    /// Reads a whole topic back as a downstream consumer would (read_committed) and counts its records,
+    /// writing each value as one line to <paramref name="copy"/> when given.
+    /// </summary>
+    private static long ReadBack(string bootstrap, string topic, Stream? copy)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
         var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions;
-        using var reader = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+        using var reader = new ConsumerBuilder<Ignore, byte[]?>(new ConsumerConfig
         {
             BootstrapServers = bootstrap,
             GroupId = "demo-read-back",
@@ -205,27 +233,37 @@ public static class DemoRunner
             else
             {
                 n++;
+                if (copy is not null)
+                {
+                    copy.Write(r.Message.Value);
+                    copy.WriteByte((byte)'\n');
+                }
             }
         }
         return n;
     }
 
-    private static void WriteSummary(TextWriter w, DemoOptions demo, TrafficGenerator g, PipelineStats s, AttributionCounters c,
+    private static void WriteSummary(TextWriter w, DemoOptions demo, TrafficGenerator g, long startMs, PipelineStats s, AttributionCounters c,
         TimeSpan elapsed, double peakRate, (long Output, long DeadLetters) inTopics)
     {
         var ci = CultureInfo.InvariantCulture;
         void Row(string name, string value) => w.WriteLine(string.Create(ci, $"  │ {name,-36} │ {value,24} │"));
         string N(long v) => v.ToString("N0", ci);
-        w.WriteLine(string.Create(ci, $"  summary (seed {demo.Seed}; same traffic again: attribution demo --seed {demo.Seed} --rate {demo.Rate} --events {demo.Events})"));
+        string keys = demo.InputKeys == DemoInputKeys.User ? "" : " --input-keys " + (demo.InputKeys == DemoInputKeys.RoundRobin ? "round-robin" : demo.InputKeys.ToString().ToLowerInvariant());
+        string again = demo.Rate > 0
+            ? $"attribution demo --seed {demo.Seed} --rate {demo.Rate} --events {demo.Events} --start-time {startMs}{keys}"
+            : $"unpaced, event times follow the clock; similar: attribution demo --seed {demo.Seed} --rate 0 --events {demo.Events}{keys}";
+        w.WriteLine(string.Create(ci, $"  summary (seed {demo.Seed}; same traffic again: {again})"));
         w.WriteLine("  ┌──────────────────────────────────────┬──────────────────────────┐");
         Row("events generated", N(g.Generated));
+        Row("  input keyed by", KeyingName(demo.InputKeys));
         Row("  clicks", N(g.Clicks));
         Row("  conversions (re-sent duplicates)", $"{N(g.Conversions)} ({N(g.Duplicates)})");
         Row("  late events", N(g.Late));
         Row("  bad records", N(g.Bad));
         Row("events processed", N(s.Consumed));
         Row("attributed conversions produced", N(s.Produced));
-        Row("  read back from attributed-events", N(inTopics.Output));
+        Row("  read back from attributed-events", N(inTopics.Output) + (demo.OutputFile is null ? "" : ", to file"));
         Row("rejected, sent to dead letters", N(s.DeadLetters));
         Row("  read back from dead-letter topic", N(inTopics.DeadLetters));
         for (int r = 1; r < RejectReasons.Count; r++)

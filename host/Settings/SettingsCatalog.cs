@@ -77,6 +77,10 @@ public static class SettingsCatalog
         new("events", "--events", S.Demo, Integer, "200000", "events to generate (the embedded broker keeps at most 2M)") { Range = new(1, 2_000_000) },
         new("rate", "--rate", S.Demo, Integer, "50000", "events per second the generator aims for; 0 = as fast as it can") { Range = new(0, 10_000_000) },
         new("seed", "--seed", S.Demo, Integer, "random, printed", "generator seed") { Range = new(0, int.MaxValue) },
+        new("start_time", "--start-time", S.Demo, Integer, "now", "epoch ms of the first generated event; paced events are stamped start + index / rate, so the same seed, rate, events and start time repeat the same traffic") { Range = new(0, 4_102_444_800_000) },
+        new("input_keys", "--input-keys", S.Demo, Choice, "user", "how the generator keys raw-events: user (user_id, murmur2 partitioner), session (a session id: a user's events spread over partitions), null (no key), round-robin (partition = event index mod partitions); mis-keyed traffic keeps a user's events of one campaign 2 s apart, so partitions may interleave")
+        { Choices = ["user", "session", "null", "round-robin"] },
+        new("output_file", "--output-file", S.Demo, Text, "none", "write the attributed conversions read back from attributed-events to this file, one JSON line each"),
         new("window", "--window", S.Run, Duration, "24h", "attribution window: 24h, 30m, 1000ms ... (or window_hours)"),
         new("window_hours", "--window-hours", S.Run | S.Replay, Hours, "24", "attribution window in hours, fractions allowed"),
         new("allowed_lateness", "--allowed-lateness", S.Run | S.Replay, Duration, "1h", "how late an event may arrive and still see state"),
