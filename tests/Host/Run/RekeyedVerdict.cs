@@ -33,11 +33,17 @@ internal static class RekeyedVerdict
     /// <summary>One record of the repartition topic.</summary>
     public sealed record Copy(int Partition, long Offset, int InputPartition, long InputOffset, string Key, string Value);
 
-    /// <summary>Whether a host re-keyed into the tests' repartition topic on this cluster.</summary>
-    public static bool Exists(EmbeddedKafkaCluster cluster)
+    /// <summary>Whether a host re-keyed records into the tests' repartition topic on this cluster (a trusting run leaves it empty).</summary>
+    public static bool InUse(EmbeddedKafkaCluster cluster)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
-        return admin.GetMetadata(KafkaTestClients.Patience).Topics.Any(t => t.Topic == Topic && !t.Error.IsError);
+        var topic = admin.GetMetadata(KafkaTestClients.Patience).Topics.FirstOrDefault(t => t.Topic == Topic && !t.Error.IsError);
+        if (topic is null)
+        {
+            return false;
+        }
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("marks"))).Build();
+        return topic.Partitions.Any(p => consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p.PartitionId), KafkaTestClients.Patience).High.Value > 0);
     }
 
     /// <summary>Reads the repartition topic from the start (read_committed), in partition and offset order.</summary>

@@ -176,7 +176,7 @@ internal static class RunTestKit
     /// <remarks>When a host re-keyed the input (the default <c>--input-keying rekey</c>), <see cref="RekeyedVerdict"/> judges instead.</remarks>
     public static string? Verdict(EmbeddedKafkaCluster cluster, Scenario s)
     {
-        if (RekeyedVerdict.Exists(cluster))
+        if (RekeyedVerdict.InUse(cluster))
         {
             return RekeyedVerdict.Verdict(cluster, s);
         }
@@ -279,7 +279,7 @@ internal static class RunTestKit
         {
             var c = Committed(cluster, ends.Length);
             // With re-keying, the input commits with its copies; the copies' own work commits after them.
-            if (c.Zip(ends).All(x => x.Second == 0 || x.First >= x.Second) && (!RekeyedVerdict.Exists(cluster) || RekeyedVerdict.Drained(cluster)))
+            if (c.Zip(ends).All(x => x.Second == 0 || x.First >= x.Second) && (!RekeyedVerdict.InUse(cluster) || RekeyedVerdict.Drained(cluster)))
             {
                 return true;
             }
