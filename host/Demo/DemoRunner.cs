@@ -124,7 +124,7 @@ public static class DemoRunner
             outputRead = ReadBack(cluster.BootstrapServers, OutputTopic, outputFile);
         }
         var inTopics = (Output: outputRead, DeadLetters: ReadBack(cluster.BootstrapServers, DeadLetterTopic, null));
-        WriteSummary(stderr, demo, generator, startMs, pipeline.Stats, counters, elapsed, display.PeakRate, inTopics);
+        WriteSummary(stderr, demo, generator, startMs, pipeline.Stats, counters, elapsed, display.PeakRate, inTopics, pipeline.MisKeyed);
         return 0;
     }
 
@@ -244,7 +244,7 @@ public static class DemoRunner
     }
 
     private static void WriteSummary(TextWriter w, DemoOptions demo, TrafficGenerator g, long startMs, PipelineStats s, AttributionCounters c,
-        TimeSpan elapsed, double peakRate, (long Output, long DeadLetters) inTopics)
+        TimeSpan elapsed, double peakRate, (long Output, long DeadLetters) inTopics, long misKeyed)
     {
         var ci = CultureInfo.InvariantCulture;
         void Row(string name, string value) => w.WriteLine(string.Create(ci, $"  │ {name,-36} │ {value,24} │"));
@@ -257,6 +257,7 @@ public static class DemoRunner
         w.WriteLine("  ┌──────────────────────────────────────┬──────────────────────────┐");
         Row("events generated", N(g.Generated));
         Row("  input keyed by", KeyingName(demo.InputKeys));
+        Row("    not on their user's partition", $"{N(misKeyed)} (re-keyed)");
         Row("  clicks", N(g.Clicks));
         Row("  conversions (re-sent duplicates)", $"{N(g.Conversions)} ({N(g.Duplicates)})");
         Row("  late events", N(g.Late));

@@ -263,7 +263,8 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
             _log.Error("run", $"stopped message=\"{fatal}\"");
             return 1;
         }
-        _log.Info("run", $"stopped consumed={Stats.Consumed} produced={Stats.Produced} dead_letters={Stats.DeadLetters} commits={Stats.Commits} aborts={Stats.Aborts}");
+        _log.Info("run", $"stopped consumed={Stats.Consumed} produced={Stats.Produced} dead_letters={Stats.DeadLetters} commits={Stats.Commits} aborts={Stats.Aborts} " +
+            $"miskeyed={_misKeyed.Total} input_keying={_options.InputKeying.ToString().ToLowerInvariant()}" + (_repartitioner is null ? "" : $" rekeyed={Stats.Forwarded}"));
         return 0;
     }
 
