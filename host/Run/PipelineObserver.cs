@@ -12,6 +12,7 @@ namespace Attribution.Host.Run;
 /// </summary>
 internal sealed class PipelineObserver : IDisposable
 {
+    private readonly List<PartitionSlot> _inputSlots = new();
     private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(10);
 
     private readonly RunOptions _options;
@@ -52,7 +53,8 @@ internal sealed class PipelineObserver : IDisposable
     }
 
     /// <summary>Reads the high watermarks of the owned partitions and the engine's silenced count (source thread, every 250 ms).</summary>
-    public void UpdateLag(IConsumer<RawValue, RawValue> consumer, PartitionTable table, AttributionEngine engine)
+    /// <remarks>When re-keying, the input partitions' lag (records not yet copied) is added to the total; the per-partition figures are the state partitions'.</remarks>
+    public void UpdateLag(IConsumer<RawValue, RawValue> consumer, PartitionTable table, AttributionEngine engine, Repartitioner? repartitioner = null)
     {
         _stats.SetSilenced(engine.SilencedOutputs);
         var lag = new Dictionary<int, long>();
@@ -67,6 +69,19 @@ internal sealed class PipelineObserver : IDisposable
                 long l = Math.Max(0, marks.High.Value - Math.Max(slot.ConsumedNext, PositionOf(consumer, tp)));
                 lag[slot.Partition] = l;
                 total += l;
+            }
+        }
+        if (repartitioner is not null)
+        {
+            _inputSlots.Clear();
+            repartitioner.Owned(_inputSlots);
+            foreach (var slot in _inputSlots)
+            {
+                var marks = consumer.GetWatermarkOffsets(new TopicPartition(_options.InputTopic, slot.Partition));
+                if (marks.High.Value >= 0)
+                {
+                    total += Math.Max(0, marks.High.Value - slot.ConsumedNext);
+                }
             }
         }
         _stats.SetLag(total, lag);

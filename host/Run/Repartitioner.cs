@@ -59,6 +59,9 @@ internal sealed class Repartitioner
     /// <summary>Fills <paramref name="into"/> with the owned input slots.</summary>
     public void Owned(List<PartitionSlot> into) => _slots.Owned(into);
 
+    /// <summary>Whether this host consumes any input partition.</summary>
+    public bool AnyOwned => _slots.Owned().Count > 0;
+
     /// <summary>Whether every owned input partition's consumed input is committed.</summary>
     public bool AllCommitted()
     {

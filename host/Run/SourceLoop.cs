@@ -63,10 +63,10 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
             snapshots.Tick();
             if (Environment.TickCount64 >= nextLag)
             {
-                observer.UpdateLag(consumer, table, engine);
+                observer.UpdateLag(consumer, table, engine, repartitioner);
                 misKeyed.MaybeReport(Environment.TickCount64);
                 nextLag = Environment.TickCount64 + 250;
-                if (!ready.IsSet && table.Owned().Count > 0)
+                if (!ready.IsSet && (table.Owned().Count > 0 || repartitioner?.AnyOwned == true))
                 {
                     ready.Set();
                 }
