@@ -12,12 +12,12 @@ namespace Attribution.Host.Run;
 /// </summary>
 internal sealed class PipelineObserver : IDisposable
 {
-    private readonly List<PartitionSlot> _inputSlots = new();
     private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(10);
 
     private readonly RunOptions _options;
     private readonly RunLog _log;
     private readonly PipelineStats _stats;
+    private readonly List<PartitionSlot> _inputSlots = new();
     private long[] _latencies = new long[1024];
     private Timer? _stallTimer;
 
