@@ -31,6 +31,13 @@ internal sealed class Repartitioner
     private int _statePartitions = 1;
     private PendingOutputs _filling = new();
     private PendingOutputs? _spare = new();
+    private readonly InputMerge _merge = new();
+    private readonly Func<int, bool> _mayHaveMore;
+    private long[] _nextQueued = new long[64];
+    private long[] _moreAt = new long[64];
+    private bool[] _more = new bool[64];
+    private TopicPartition?[]? _topics;
+    private IConsumer<RawValue, RawValue>? _consumer;
     private EventRecord _scratch;
 
     /// <summary>Creates the stage; <see cref="SetLayout"/> gives it the topics' partition counts before the first record.</summary>
@@ -41,6 +48,7 @@ internal sealed class Repartitioner
         _engine = engine;
         _deadLetters = deadLetters;
         _misKeyed = misKeyed;
+        _mayHaveMore = MayHaveMore;
     }
 
     /// <summary>Sets the partition counts of the input and repartition topics (read at start; before the consumer joins).</summary>
@@ -78,57 +86,129 @@ internal sealed class Repartitioner
     /// <summary>The committed offset of an owned input partition, or -1.</summary>
     public long CommittedOffset(int partition) => _slots.Get(partition) is { Owned: true } s ? s.Committed : -1;
 
-    /// <summary>Re-keys one input record (source thread). <paramref name="key"/> is the input record's Kafka key (for the mis-keyed report).</summary>
-    public void Handle(int partition, long offset, long timestampMs, ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull)
+    /// <summary>
+    /// Takes one input record (source thread): decodes it and queues it in its partition's queue of the
+    /// <see cref="InputMerge"/>; <see cref="Release"/> copies (or dead-letters) queued records in event-time order.
+    /// <paramref name="key"/> is the input record's Kafka key (for dead letters and the mis-keyed report).
+    /// </summary>
+    public void Handle(IConsumer<RawValue, RawValue> consumer, int partition, long offset, long timestampMs, ReadOnlySpan<byte> key, bool keyIsNull,
+        ReadOnlySpan<byte> value, bool valueIsNull)
     {
         PartitionSlot? slot = _slots.Get(partition);
-        if (slot is null || !slot.Owned || offset < slot.ConsumedNext)
+        if (slot is null || !slot.Owned || offset < _nextQueued[partition])
         {
             return; // not (or no longer) ours, or a record from before a seek
         }
         RejectReason reason;
+        _scratch.RejectedField = RecordField.None;
         if (valueIsNull || value.Length == 0)
         {
             reason = RejectReason.InvalidJson;
-            _scratch.RejectedField = RecordField.None;
         }
         else
         {
-            _scratch.RejectedField = RecordField.None;
             reason = _options.InputFormat == WireFormat.Json
                 ? JsonEventReader.Read(value, ref _scratch, _options.Attribution.MaxRecordBytes)
                 : MessagePackEventReader.Read(value, ref _scratch, _options.Attribution.MaxRecordBytes);
         }
-        if (reason != RejectReason.None)
+        var entry = new InputMerge.Entry
         {
-            _engine.CountRejected(reason);
-            _stats.RecordRejected();
-            if (!slot.Point.EmittedDeadLetters.Contains(offset))
-            {
-                _deadLetters.Add(DeadLetter.Of(partition, offset, RejectReasons.Name(reason), key, keyIsNull, value, valueIsNull)
-                    with { Field = RecordFieldNames.Name(_scratch.RejectedField), Topic = _options.InputTopic });
-            }
-        }
-        else
+            Offset = offset, Timestamp = timestampMs, Reason = reason, Field = _scratch.RejectedField,
+            OrderKey = reason == RejectReason.None ? _scratch.Timestamp : long.MinValue, KeyIsNull = keyIsNull, ValueIsNull = valueIsNull,
+        };
+        ReadOnlySpan<byte> user = default;
+        if (reason == RejectReason.None)
         {
-            ReadOnlySpan<byte> user = _scratch.Get(_scratch.UserId);
+            user = _scratch.Get(_scratch.UserId);
             int expected = KafkaPartitioner.Partition(_options.InputPartitioner, user, _inputPartitions);
             if (expected != partition)
             {
                 _misKeyed.Record(partition, expected, key, keyIsNull);
             }
-            // Offsets whose copy is already in the repartition topic (found by recovery) are not copied again.
-            if (!slot.Point.EmittedOutputs.Contains(offset))
+        }
+        _nextQueued[partition] = offset + 1;
+        if (_merge.Add(partition, entry, key, user, value))
+        {
+            consumer.Pause([new TopicPartition(_options.InputTopic, partition)]);
+            _merge.SetPaused(partition, true);
+        }
+        Release(consumer);
+    }
+
+    /// <summary>Copies queued records whose turn has come (source thread; also called when no record arrived).</summary>
+    public void Release(IConsumer<RawValue, RawValue> consumer)
+    {
+        _consumer = consumer;
+        int p;
+        while ((p = _merge.Next(Environment.TickCount64, _mayHaveMore)) >= 0)
+        {
+            ref readonly InputMerge.Entry e = ref _merge.Head(p);
+            PartitionSlot? slot = _slots.Get(p);
+            if (slot is not null && slot.Owned)
             {
-                int target = KafkaPartitioner.Murmur2(user, _statePartitions);
-                lock (_lock)
-                {
-                    _filling.Add(partition, offset, user, value, target, timestampMs);
-                }
+                Emit(slot, p, in e);
+            }
+            if (_merge.Pop(p))
+            {
+                consumer.Resume([new TopicPartition(_options.InputTopic, p)]);
+                _merge.SetPaused(p, false);
             }
         }
-        slot.Consumed(offset, timestampMs);
+    }
+
+    private void Emit(PartitionSlot slot, int partition, in InputMerge.Entry e)
+    {
+        if (e.Reason != RejectReason.None)
+        {
+            _engine.CountRejected(e.Reason);
+            _stats.RecordRejected();
+            if (!slot.Point.EmittedDeadLetters.Contains(e.Offset))
+            {
+                _deadLetters.Add(DeadLetter.Of(partition, e.Offset, RejectReasons.Name(e.Reason), _merge.Bytes(partition, e.KeyStart, e.KeyLength), e.KeyIsNull,
+                    _merge.Bytes(partition, e.ValueStart, e.ValueLength), e.ValueIsNull) with { Field = RecordFieldNames.Name(e.Field), Topic = _options.InputTopic });
+            }
+        }
+        else if (!slot.Point.EmittedOutputs.Contains(e.Offset))
+        {
+            // Offsets whose copy is already in the repartition topic (found by recovery) are not copied again.
+            ReadOnlySpan<byte> user = _merge.Bytes(partition, e.UserStart, e.UserLength);
+            int target = KafkaPartitioner.Murmur2(user, _statePartitions);
+            lock (_lock)
+            {
+                _filling.Add(partition, e.Offset, user, _merge.Bytes(partition, e.ValueStart, e.ValueLength), target, e.Timestamp);
+            }
+        }
+        slot.Consumed(e.Offset, e.Timestamp);
         _stats.RecordForwarded();
+    }
+
+    // Whether an input partition with nothing queued has records the consumer has not delivered yet; asked of
+    // librdkafka at most every few milliseconds per partition (the answer only delays, it never reorders a partition).
+    private bool MayHaveMore(int partition)
+    {
+        if (_consumer is not { } consumer)
+        {
+            return false;
+        }
+        if (partition >= _moreAt.Length)
+        {
+            Array.Resize(ref _moreAt, Math.Max(partition + 1, _moreAt.Length * 2));
+            Array.Resize(ref _more, _moreAt.Length);
+        }
+        long now = Environment.TickCount64;
+        if (now - _moreAt[partition] >= 5)
+        {
+            _topics ??= new TopicPartition?[_moreAt.Length];
+            if (partition >= _topics.Length)
+            {
+                Array.Resize(ref _topics, _moreAt.Length);
+            }
+            var tp = _topics[partition] ??= new TopicPartition(_options.InputTopic, partition);
+            long high = consumer.GetWatermarkOffsets(tp).High.Value;
+            _more[partition] = high > Math.Max(_nextQueued[partition], PipelineObserver.PositionOf(consumer, tp));
+            _moreAt[partition] = now;
+        }
+        return _more[partition];
     }
 
     /// <summary>Takes the copies made so far (transaction loop); give the buffer back with <see cref="Return"/>.</summary>
@@ -159,6 +239,16 @@ internal sealed class Repartitioner
         foreach (var (p, point) in plan)
         {
             _deadLetters.Discard(p);
+            if (p >= _nextQueued.Length)
+            {
+                Array.Resize(ref _nextQueued, Math.Max(p + 1, _nextQueued.Length * 2));
+            }
+            _nextQueued[p] = point.Start;
+            if (_merge.Close(p))
+            {
+                _consumer?.Resume([new TopicPartition(_options.InputTopic, p)]);
+            }
+            _merge.Open(p);
             _slots.Set(new PartitionSlot(p, point) { Rebuilt = true });
         }
     }
@@ -179,6 +269,10 @@ internal sealed class Repartitioner
         {
             _slots.Remove(p);
             _deadLetters.Discard(p);
+            if (_merge.Close(p))
+            {
+                _consumer?.Resume([new TopicPartition(_options.InputTopic, p)]); // a rewound partition must fetch again
+            }
         }
     }
 

@@ -53,13 +53,14 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
             {
                 if (repartitioner is not null && r.Topic == options.InputTopic)
                 {
-                    Rekey(repartitioner, r);
+                    Rekey(repartitioner, consumer, r);
                 }
                 else
                 {
                     Handle(r);
                 }
             }
+            repartitioner?.Release(consumer); // records held back for a silent partition go after the idle limit
             snapshots.Tick();
             if (Environment.TickCount64 >= nextLag)
             {
@@ -145,11 +146,11 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
     /// <summary>The dead-letter reason of a record rejected because its partition is not its user's (<see cref="InputKeying.Reject"/>).</summary>
     public const string MisKeyedReason = "mis_keyed";
 
-    private void Rekey(Repartitioner stage, ConsumeResult<RawValue, RawValue> r)
+    private void Rekey(Repartitioner stage, IConsumer<RawValue, RawValue> consumer, ConsumeResult<RawValue, RawValue> r)
     {
         RawValue key = r.Message.Key;
         RawValue value = r.Message.Value;
-        stage.Handle(r.Partition.Value, r.Offset.Value, r.Message.Timestamp.UnixTimestampMs,
+        stage.Handle(consumer, r.Partition.Value, r.Offset.Value, r.Message.Timestamp.UnixTimestampMs,
             keys.Buffer.AsSpan(0, key.IsNull ? 0 : key.Length), key.IsNull,
             values.Buffer.AsSpan(0, value.IsNull ? 0 : value.Length), value.IsNull);
     }

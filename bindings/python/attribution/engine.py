@@ -1,6 +1,7 @@
 """The Pythonic engine over libattribution's C ABI."""
 
 import collections
+import threading
 import ctypes
 import json
 import os
@@ -59,6 +60,7 @@ class Engine:
         self._handle = handle
         self._closed = False
         self._pending = collections.deque()  # attributions polled while relieving back-pressure
+        self._poll_lock = threading.Lock()
         self._buffer = ctypes.create_string_buffer(1 << 20)
         self._written = ctypes.c_size_t()
         self._needed = ctypes.c_size_t()
@@ -189,6 +191,12 @@ class Engine:
         self._pending.extend(self._poll_native())
 
     def _poll_native(self):
+        # The poll buffer and its two out-parameters are shared: a poller thread and a submitter relieving
+        # back-pressure (_drain_into_pending) must not use them at the same time, or one reads the other's batch.
+        with self._poll_lock:
+            return self._poll_native_locked()
+
+    def _poll_native_locked(self):
         records = []
         while True:
             status = _native.lib.attr_poll(self._handle, self._buffer, len(self._buffer),
