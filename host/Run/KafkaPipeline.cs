@@ -121,8 +121,8 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
                 return Fail(configProblem, 2);
             }
             TopicLayout layout = new(1, 1);
-            if ((StartupProbes.CheckCluster(_options, _kafka) ?? StartupProbes.PrepareTopics(_options, _kafka, out layout)
-                ?? _sink!.Initialize() ?? StartupProbes.CheckSharedStateDirectory(_options)) is { } problem)
+            if ((StartupProbes.CheckCluster(_options, _kafka) ?? _sink!.Initialize() ?? StartupProbes.CheckSharedStateDirectory(_options)
+                ?? StartupProbes.PrepareTopics(_options, _kafka, out layout)) is { } problem)
             {
                 return Fail(problem, 1);
             }

@@ -21,7 +21,7 @@ public class BrokerCommandTests
         Assert.That(exit, Is.Zero, error.ToString());
         var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines[0], Does.Match(@"^bootstrap: 127\.0\.0\.1:\d+,127\.0\.0\.1:\d+$"));
-        Assert.That(lines[1], Is.EqualTo("topics: raw-events, attributed-events, attribution-dead-letter (8 partitions each)"));
+        Assert.That(lines[1], Is.EqualTo("topics: raw-events, attributed-events, attribution-dead-letter, attribution-by-user-repartition (8 partitions each)"));
         Assert.That(lines[^1], Is.EqualTo("broker stopped"));
         Assert.That(error.ToString(), Is.Empty);
     }

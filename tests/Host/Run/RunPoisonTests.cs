@@ -59,7 +59,7 @@ public class RunPoisonTests
         host.Terminate();
         Assert.That(host.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, () => host.StderrText);
 
-        var outputs = ReadTopic(cluster, Output, "src-partition", "src-offset").Select(r => (r.SourcePartition, r.SourceOffset)).Order().ToList();
+        var outputs = InputCoordinates(cluster, ReadTopic(cluster, Output, "src-partition", "src-offset").Select(r => (r.SourcePartition, r.SourceOffset))).Order().ToList();
         Assert.That(outputs, Is.EqualTo(new[] { (0, 6L), (0, 8L), (1, 1L) }), "the conversions after the poison records are attributed, once each");
 
         var letters = ReadDeadLetters(cluster);
@@ -68,9 +68,12 @@ public class RunPoisonTests
         foreach (var (letter, want) in letters.Zip(expected))
         {
             Assert.That(letter.Headers["reason"], Is.EqualTo(want.Reason), $"reason of offset {want.Offset}");
-            Assert.That(letter.Headers["source-topic"], Is.EqualTo(Input));
-            Assert.That(letter.Headers["source-partition"], Is.EqualTo("0"));
-            Assert.That(letter.Headers["source-offset"], Is.EqualTo(want.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            // Rejected on input: the input's coordinates. Rejected after re-keying (a clock outlier: event time is per state
+            // partition): the repartition record's coordinates, and the input's in input-partition / input-offset.
+            bool rekeyed = letter.Headers["source-topic"] == RekeyedVerdict.Topic;
+            Assert.That(letter.Headers["source-topic"], rekeyed ? Is.EqualTo(RekeyedVerdict.Topic) : Is.EqualTo(Input));
+            Assert.That(letter.Headers[rekeyed ? "input-partition" : "source-partition"], Is.EqualTo("0"));
+            Assert.That(letter.Headers[rekeyed ? "input-offset" : "source-offset"], Is.EqualTo(want.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             Assert.That(letter.Value, want.Value is null ? Is.Null : Is.EqualTo(want.Value), $"the record of offset {want.Offset} is kept byte for byte");
             Assert.That(letter.Key, Is.EqualTo("u1"u8.ToArray()));
             // The field a reason is about is named; a reason about the whole record names none.
@@ -109,7 +112,8 @@ public class RunPoisonTests
         host.Terminate();
         Assert.That(host.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, () => host.StderrText);
 
-        Assert.That(ReadTopic(cluster, Output, "src-partition", "src-offset").Select(r => r.SourceOffset), Is.EqualTo(new[] { 2L }), "the conversion after it is attributed once");
+        Assert.That(InputCoordinates(cluster, ReadTopic(cluster, Output, "src-partition", "src-offset").Select(r => (r.SourcePartition, r.SourceOffset))).Select(x => x.Item2),
+            Is.EqualTo(new[] { 2L }), "the conversion after it is attributed once");
         var letter = ReadDeadLetters(cluster).Single();
         Assert.That(letter.Offset, Is.EqualTo(1));
         Assert.That(letter.Headers["reason"], Is.EqualTo("oversized"));
@@ -118,6 +122,13 @@ public class RunPoisonTests
     }
 
     private sealed record Letter(long Offset, byte[]? Key, byte[]? Value, Dictionary<string, string> Headers);
+
+    // An output names the record the engine read: with re-keying (the default) a repartition record, whose copy says which input record it is.
+    private static IEnumerable<(int, long)> InputCoordinates(global::Attribution.Testing.Kafka.EmbeddedKafkaCluster cluster, IEnumerable<(int, long)> sources)
+    {
+        var copies = RekeyedVerdict.ReadCopies(cluster).ToDictionary(c => (c.Partition, c.Offset), c => (c.InputPartition, c.InputOffset));
+        return copies.Count == 0 ? sources : sources.Select(s => copies[s]);
+    }
 
     private static List<Letter> ReadDeadLetters(global::Attribution.Testing.Kafka.EmbeddedKafkaCluster cluster)
     {
@@ -141,7 +152,8 @@ public class RunPoisonTests
                 continue;
             }
             var headers = r.Message.Headers.ToDictionary(h => h.Key, h => Encoding.UTF8.GetString(h.GetValueBytes()));
-            letters.Add(new Letter(long.Parse(headers["source-offset"], System.Globalization.CultureInfo.InvariantCulture), r.Message.Key, r.Message.Value, headers));
+            string offset = headers.TryGetValue("input-offset", out var input) ? input : headers["source-offset"];
+            letters.Add(new Letter(long.Parse(offset, System.Globalization.CultureInfo.InvariantCulture), r.Message.Key, r.Message.Value, headers));
         }
         return letters.OrderBy(l => l.Offset).ToList();
     }
