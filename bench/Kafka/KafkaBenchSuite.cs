@@ -17,7 +17,8 @@ namespace Attribution.Bench.Kafka;
 /// <see cref="KafkaPipeline"/> against <see cref="NaiveKafkaPipeline"/> in one run: sustained throughput
 /// over a preloaded backlog, then end-to-end latency at a constant rate (half of each one's peak)
 /// from the intended produce time of the input to the output being readable, plus the limits
-/// (produce only, consume only, the engine without Kafka).
+/// (produce only, consume only, the engine without Kafka), and what the input's keying costs
+/// (<see cref="KeyingComparison"/>: keyed input trusted or re-keyed, mis-keyed input re-keyed).
 /// </summary>
 public sealed class KafkaBenchSuite : IBenchSuite
 {
@@ -29,7 +30,8 @@ public sealed class KafkaBenchSuite : IBenchSuite
     public string Name => "kafka";
 
     /// <inheritdoc />
-    public string Description => "Kafka to Kafka on the embedded broker: exactly-once pipeline vs a naive consume-one/produce-one job, throughput and end-to-end latency";
+    public string Description => "Kafka to Kafka on the embedded broker: exactly-once pipeline vs a naive consume-one/produce-one job, throughput and end-to-end latency, " +
+        "and input keyed by user id trusted vs re-keyed vs mis-keyed input re-keyed";
 
     /// <inheritdoc />
     public IReadOnlyList<Option> Flags => KafkaBenchOptions.Flags;
