@@ -17,7 +17,8 @@ namespace Attribution.Bench.Kafka;
 /// <see cref="KafkaPipeline"/> against <see cref="NaiveKafkaPipeline"/> in one run: sustained throughput
 /// over a preloaded backlog, then end-to-end latency at a constant rate (half of each one's peak)
 /// from the intended produce time of the input to the output being readable, plus the limits
-/// (produce only, consume only, the engine without Kafka).
+/// (produce only, consume only, the engine without Kafka), and what the input's keying costs
+/// (<see cref="KeyingComparison"/>: keyed input trusted or re-keyed, mis-keyed input re-keyed).
 /// </summary>
 public sealed class KafkaBenchSuite : IBenchSuite
 {
@@ -29,7 +30,8 @@ public sealed class KafkaBenchSuite : IBenchSuite
     public string Name => "kafka";
 
     /// <inheritdoc />
-    public string Description => "Kafka to Kafka on the embedded broker: exactly-once pipeline vs a naive consume-one/produce-one job, throughput and end-to-end latency";
+    public string Description => "Kafka to Kafka on the embedded broker: exactly-once pipeline vs a naive consume-one/produce-one job, throughput and end-to-end latency, " +
+        "and input keyed by user id trusted vs re-keyed vs mis-keyed input re-keyed";
 
     /// <inheritdoc />
     public IReadOnlyList<Option> Flags => KafkaBenchOptions.Flags;
@@ -57,13 +59,12 @@ public sealed class KafkaBenchSuite : IBenchSuite
 
         using var cluster = new EmbeddedKafkaCluster(1);
         cluster.SetGroupInitialRebalanceDelay(0);
-        foreach (string t in new[] { "eng-warm-in", "eng-warm-out", "eng-in", "eng-out", "eng-lat-in", "eng-lat-out", "naive-warm-in", "naive-warm-out", "naive-in", "naive-out", "naive-lat-in", "naive-lat-out" })
+        // The engine runs make their own output, dead-letter and repartition topics (KafkaEngineRun).
+        foreach (string t in new[] { "eng-warm-in", KeyingComparison.KeyedInput, KeyingComparison.MisKeyedInput, "eng-lat-in", "eng-lat-rekey-in", "eng-lat-mis-in",
+                     "naive-warm-in", "naive-warm-out", "naive-in", "naive-out", "naive-lat-in", "naive-lat-out" })
         {
             cluster.CreateTopic(t, o.Partitions);
         }
-        cluster.CreateTopic("eng-dlq", 1);
-        cluster.CreateTopic("eng-warm-dlq", 1);
-        cluster.CreateTopic("eng-lat-dlq", 1);
         string bootstrap = cluster.BootstrapServers;
         Console.WriteLine($"Broker: librdkafka's mock cluster in this process (1 broker, {bootstrap}, TCP), {o.Partitions} partitions per topic. " +
                           $"Engine pipeline: `KafkaPipeline` (the host's `run`), {o.Shards} shard(s), transactions every {o.CommitMs} ms, read_committed input, " +
@@ -71,30 +72,32 @@ public sealed class KafkaBenchSuite : IBenchSuite
         Console.WriteLine();
 
         // ---- limits and backlogs ----
-        BenchProgress.Step($"producing the backlogs ({o.Events:N0} + {o.NaiveEvents:N0} events)");
-        double produceSeconds = KafkaLoad.Backlog(bootstrap, "eng-in", workload.Lines, o.Events);
+        BenchProgress.Step($"producing the backlogs ({o.Events:N0} keyed + {o.Events:N0} mis-keyed + {o.NaiveEvents:N0} events)");
+        double produceSeconds = KafkaLoad.Backlog(bootstrap, KeyingComparison.KeyedInput, workload.Lines, o.Events);
+        KafkaLoad.Backlog(bootstrap, KeyingComparison.MisKeyedInput, workload.Lines, o.Events, keyedByUser: false);
         KafkaLoad.Backlog(bootstrap, "naive-in", workload.Lines, o.NaiveEvents);
         int warmEvents = Math.Min(o.Events / 4, 150_000);
         KafkaLoad.Backlog(bootstrap, "eng-warm-in", workload.Lines, warmEvents);
         KafkaLoad.Backlog(bootstrap, "naive-warm-in", workload.Lines, warmEvents / 3);
-        long trimmed = Trimmed(bootstrap, "eng-in", o.Partitions) + Trimmed(bootstrap, "naive-in", o.Partitions);
+        long trimmed = new[] { KeyingComparison.KeyedInput, KeyingComparison.MisKeyedInput, "naive-in" }.Sum(t => KafkaEngineRun.Trimmed(bootstrap, t, o.Partitions));
         // ---- throughput ----
         // Warm-up, not measured: one short backlog through each pipeline in this process, so the JIT has tiered
         // the hot paths before the measured runs (a long-running job is measured warm).
-        BenchProgress.Step($"warm-up: {warmEvents:N0} events through the engine pipeline, {warmEvents / 3:N0} through the naive one (not measured)");
-        RunEngine(bootstrap, "eng-warm-in", "eng-warm-out", "eng-warm-dlq", o, warmEvents, null).Series!.Dispose();
+        BenchProgress.Step($"warm-up: {warmEvents:N0} events through the engine pipeline (trusted, then re-keyed), {warmEvents / 3:N0} through the naive one (not measured)");
+        KafkaEngineRun.Run(cluster, "warm-trust", "eng-warm-in", o, InputKeying.Trust, warmEvents).Series!.Dispose();
+        KafkaEngineRun.Run(cluster, "warm-rekey", "eng-warm-in", o, InputKeying.Rekey, warmEvents).Series!.Dispose();
         new NaiveKafkaPipeline(bootstrap, "naive-warm-in", "naive-warm-out", o.Properties).Run(warmEvents / 3, CancellationToken.None);
 
         BenchProgress.Step("limit: consume only");
-        double consumeSeconds = ConsumeOnly(bootstrap, "eng-in", o.Partitions, o.Events);
+        double consumeSeconds = ConsumeOnly(bootstrap, KeyingComparison.KeyedInput, o.Partitions, o.Events);
         BenchProgress.Step("limit: engine without Kafka");
         var engineOptions = new EngineOptions { Shards = o.Shards, ClickMemoryBytes = 512L << 20, ConversionMemoryBytes = 128L << 20, IndexBuckets = 1L << 18 };
         EngineRunner.Saturated(engineOptions, workload.Lines, Math.Min(o.Events, 200_000)); // warm-up: JIT tiers, not measured
         EngineRunResult engineOnly = EngineRunner.Saturated(engineOptions, workload.Lines, o.Events);
 
-        BenchProgress.Step($"engine pipeline: {o.Events:N0}-event backlog");
-        EnginePhase engine = RunEngine(bootstrap, "eng-in", "eng-out", "eng-dlq", o, o.Events, null);
-        BenchProgress.Done($"engine pipeline: {engine.PerSecond:N0} events/s");
+        KeyingComparison keying = KeyingComparison.Measure(cluster, o, o.Events);
+        EnginePhase engine = keying.Trust;
+        trimmed += keying.Trimmed(bootstrap, o.Partitions);
 
         BenchProgress.Step($"naive pipeline: {o.NaiveEvents:N0}-event backlog");
         var naive = new NaiveKafkaPipeline(bootstrap, "naive-in", "naive-out", o.Properties);
@@ -108,12 +111,15 @@ public sealed class KafkaBenchSuite : IBenchSuite
             BenchReport.AddThroughput("Kafka to Kafka, backlog (throughput phase)", naiveSeries);
         }
         BenchReport.AddThroughput("Kafka to Kafka, backlog (throughput phase)", engine.Series!);
+        BenchReport.AddThroughput("Kafka to Kafka, backlog (throughput phase)", keying.Rekey.Series!);
+        BenchReport.AddThroughput("Kafka to Kafka, backlog (throughput phase)", keying.MisKeyed.Series!);
         BenchProgress.Done($"naive pipeline: {naivePerSecond:N0} events/s");
 
         // ---- latency at a fraction of each one's peak ----
         double engineRate = engine.PerSecond * o.Load;
         BenchProgress.Step($"engine pipeline paced at {engineRate:N0}/s");
-        EnginePhase engineLat = RunEngine(bootstrap, "eng-lat-in", "eng-lat-out", "eng-lat-dlq", o, 0, (engineRate, workload.Lines));
+        EnginePhase engineLat = KafkaEngineRun.Run(cluster, "lat-trust", "eng-lat-in", o, InputKeying.Trust, 0, (engineRate, workload.Lines, true));
+        keying.MeasureLatency(cluster, o, workload.Lines);
         double naiveRate = naivePerSecond * o.Load;
         BenchProgress.Step($"naive pipeline paced at {naiveRate:N0}/s");
         NaivePaced naiveLat = RunNaivePaced(bootstrap, workload.Lines, o, naiveRate);
@@ -126,7 +132,9 @@ public sealed class KafkaBenchSuite : IBenchSuite
         Console.WriteLine($"| limit: produce only (one idempotent {KafkaLoad.Compression.ToString().ToLowerInvariant()} producer, no consumer) | {o.Events:N0} | {produceSeconds:F2} | {o.Events / produceSeconds:N0} | {o.Events / produceSeconds / naivePerSecond:F2}× | | | what writing the input costs this machine (cold) |");
         Console.WriteLine($"| limit: consume only (one consumer, no processing, no output) | {o.Events:N0} | {consumeSeconds:F2} | {o.Events / consumeSeconds:N0} | {o.Events / consumeSeconds / naivePerSecond:F2}× | | | the fastest one Confluent.Kafka consumer reads here |");
         Console.WriteLine($"| limit: engine without Kafka ({o.Shards} shard(s), lines from memory) | {o.Events:N0} | {engineOnly.Seconds:F2} | {engineOnly.PerSecond:N0} | {engineOnly.PerSecond / naivePerSecond:F2}× | | | decode + state + output, no broker |");
-        Console.WriteLine($"| **engine pipeline** (KafkaPipeline, exactly-once) | {engine.Events:N0} | {engine.Seconds:F2} | **{engine.PerSecond:N0}** | **{engine.PerSecond / naivePerSecond:F2}×** | {engine.SecondHalfPerSecond:N0} | {engine.SecondHalfPerSecond / naiveSecondHalf:F2}× | {engine.Produced:N0} attributions in {engine.Commits:N0} transactions; first record consumed → every offset committed |");
+        Console.WriteLine($"| **engine pipeline** (KafkaPipeline, exactly-once; keyed input, input_keying=trust: run 1 of (a) below) | {engine.Events:N0} | {engine.Seconds:F2} | **{engine.PerSecond:N0}** | **{engine.PerSecond / naivePerSecond:F2}×** | {engine.SecondHalfPerSecond:N0} | {engine.SecondHalfPerSecond / naiveSecondHalf:F2}× | {engine.Produced:N0} attributions in {engine.Commits:N0} transactions; first record consumed → every offset committed |");
+        EnginePhase rekey = keying.Rekey;
+        Console.WriteLine($"| engine pipeline, default input_keying=rekey (keyed input: run 1 of (b) below) | {rekey.Events:N0} | {rekey.Seconds:F2} | {rekey.PerSecond:N0} | {rekey.PerSecond / naivePerSecond:F2}× | {rekey.SecondHalfPerSecond:N0} | {rekey.SecondHalfPerSecond / naiveSecondHalf:F2}× | {rekey.Produced:N0} attributions in {rekey.Commits:N0} transactions; input copied to the repartition topic and read back |");
         Console.WriteLine($"| naive pipeline (consume one, classes, Dictionary, produce one, auto-commit) | {naive.Consumed:N0} | {naive.ActiveSeconds:F2} | {naivePerSecond:N0} | 1.00× | {naiveSecondHalf:N0} | 1.00× | {naive.Produced:N0} attributions; first record consumed → producer flushed |");
         Console.WriteLine();
         Console.WriteLine("Both pipelines ran a short warm-up backlog first in this process (JIT), then the measured backlog. \"Second half\": events/s from the moment " +
@@ -138,6 +146,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
                               (engine.Produced == naive.Produced ? "the same count." : "**the counts differ** (the engine keeps a click history and expires state; see the engine suite)."));
             Console.WriteLine();
         }
+        keying.Print(o);
         if (trimmed > 0)
         {
             Console.WriteLine($"**Warning**: the embedded broker trimmed {trimmed:N0} records of the backlogs (5 MiB per partition); use more --partitions or fewer --events.");
@@ -149,21 +158,25 @@ public sealed class KafkaBenchSuite : IBenchSuite
         Console.WriteLine("A paced producer offers events at a constant rate and stamps each with its *intended* produce time (event `timestamp`, epoch ms); " +
                           "a read_committed consumer of the output topic records now − `conversion_time` for every attribution, so a stall of the producer, " +
                           "the pipeline or the broker counts for every event meant to be sent during it. The embedded broker keeps no transaction state, " +
-                          "so its read_committed readers see transactional records before their commit: for the engine the table adds the pipeline's own " +
+                          "so its read_committed readers see transactional records before their commit (re-keying, the state partitions too read the repartition copies " +
+                          "before their transaction commits; on a real cluster that hop adds about one transaction cycle): for the engine the table adds the pipeline's own " +
                           "figure, input produce time → the transaction holding the output committed (ms resolution), which is what a reader of a real cluster waits for.");
         Console.WriteLine();
         Console.WriteLine("| pipeline | offered rate | achieved rate | events | attributions read | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        LatencyRow("engine pipeline, output readable", engineRate, engineLat.AchievedRate, engineLat.Events, engineLat.Latency!);
-        Console.WriteLine($"| engine pipeline, transaction committed (pipeline's own histogram) | {engineRate:N0} | {engineLat.AchievedRate:N0} | {engineLat.Events:N0} | {engineLat.Produced:N0} | " +
+        LatencyRow("engine pipeline, trust, keyed input, output readable", engineRate, engineLat.AchievedRate, engineLat.Events, engineLat.Latency!);
+        Console.WriteLine($"| engine pipeline, trust, keyed input, transaction committed (pipeline's own histogram) | {engineRate:N0} | {engineLat.AchievedRate:N0} | {engineLat.Events:N0} | {engineLat.Produced:N0} | " +
                           $"{engineLat.Commit(50)} | {engineLat.Commit(90)} | {engineLat.Commit(99)} | {engineLat.Commit(99.9)} | {engineLat.Commit(100)} |");
+        keying.PrintLatencyRows(LatencyRow);
         LatencyRow("naive pipeline, output readable", naiveRate, naiveLat.AchievedRate, naiveLat.Events, naiveLat.Latency);
         Console.WriteLine();
         Console.WriteLine($"Transaction cycles (configured every {o.CommitMs} ms): {engine.Commits:N0} in {engine.Seconds:F2} s in the throughput phase " +
                           $"(one per {engine.Seconds * 1000 / Math.Max(1, engine.Commits):F0} ms), {engineLat.Commits:N0} in {engineLat.Seconds:F2} s in the paced phase " +
                           $"(one per {engineLat.Seconds * 1000 / Math.Max(1, engineLat.Commits):F0} ms). An attribution is readable downstream only once its transaction commits.");
         Console.WriteLine();
-        BenchReport.AddLatency("Kafka to Kafka end-to-end, half of each pipeline's peak", $"engine pipeline at {engineRate:N0}/s", engineLat.Latency!);
+        BenchReport.AddLatency("Kafka to Kafka end-to-end, half of each pipeline's peak", $"engine pipeline (trust) at {engineRate:N0}/s", engineLat.Latency!);
+        BenchReport.AddLatency("Kafka to Kafka end-to-end, half of each pipeline's peak", $"engine pipeline (rekey, keyed input) at {keying.RekeyRate:N0}/s", keying.RekeyLatency!.Latency!);
+        BenchReport.AddLatency("Kafka to Kafka end-to-end, half of each pipeline's peak", $"engine pipeline (rekey, mis-keyed input) at {keying.MisKeyedRate:N0}/s", keying.MisKeyedLatency!.Latency!);
         BenchReport.AddLatency("Kafka to Kafka end-to-end, half of each pipeline's peak", $"naive pipeline at {naiveRate:N0}/s", naiveLat.Latency);
 
         long engineP99 = Math.Max(engineLat.Latency!.GetValueAtPercentile(99), engineLat.Commit(99) * 1_000_000);
@@ -174,8 +187,9 @@ public sealed class KafkaBenchSuite : IBenchSuite
         Console.WriteLine($"- ratio to the naive pipeline {engine.PerSecond / naivePerSecond:F2}× (second half {engine.SecondHalfPerSecond / naiveSecondHalf:F2}×): " +
                           $"{(engine.PerSecond / naivePerSecond >= TargetRatio ? "**met**" : "**missed**")}");
         Console.WriteLine($"- p99 end-to-end at {engineRate:N0}/s (the larger of readable and committed) {engineP99 / 1e6:F1} ms: {(engineP99 <= TargetP99Nanos ? "**met**" : "**missed**")}");
+        Console.WriteLine("- these are the trusted pipeline's figures (input keyed by user id, `--input-keying trust`); the default re-keying pipeline's are in the keying table and the latency table above.");
         Console.WriteLine();
-        return 0;
+        return keying.PartitionerMismatch ? 1 : 0; // printed loudly under the keying table
     }
 
     private static void LatencyRow(string name, double offered, double achieved, long events, LongHistogram h)
@@ -183,107 +197,6 @@ public sealed class KafkaBenchSuite : IBenchSuite
                              $"{Ms(h.GetValueAtPercentile(99))} | {Ms(h.GetValueAtPercentile(99.9))} | {Ms(h.GetMaxValue())} |");
 
     private static string Ms(long nanos) => (nanos / 1e6).ToString(nanos < 10_000_000 ? "F2" : "F1", CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// One run of the host's pipeline: over a backlog already in <paramref name="input"/> (throughput), or while a paced
-    /// producer feeds it (latency). Ends when every input offset is committed.
-    /// </summary>
-    private static EnginePhase RunEngine(string bootstrap, string input, string output, string deadLetters, KafkaBenchOptions o, int backlog,
-        (double Rate, LineStore Lines)? paced)
-    {
-        var options = new RunOptions
-        {
-            BootstrapServers = bootstrap,
-            InputTopic = input,
-            OutputTopic = output,
-            DeadLetterTopic = deadLetters,
-            GroupId = "bench-" + input,
-            HostId = "bench",
-            Shards = o.Shards,
-            CommitInterval = TimeSpan.FromMilliseconds(o.CommitMs),
-            KafkaProperties = new Dictionary<string, string>
-            {
-                // As the demo: a short session for the embedded broker, short fetch waits, lz4 (5 MiB per partition, compressed).
-                ["session.timeout.ms"] = "6000",
-                ["heartbeat.interval.ms"] = "1000",
-                ["fetch.wait.max.ms"] = "10",
-                ["compression.type"] = "lz4",
-            }.Concat(o.Properties).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value),
-        };
-        var log = new RunLog(Console.Error, quiet: true);
-        using var pipeline = new KafkaPipeline(options, log, kafka: new Attribution.Host.Demo.EmbeddedBrokerSupplier(options, log));
-        using var stop = new CancellationTokenSource();
-        int exit = -1;
-        var source = new Thread(() => exit = pipeline.Run(stop.Token)) { Name = "bench-kafka-source" };
-        source.Start();
-        while (!pipeline.Ready.Wait(1) && source.IsAlive && pipeline.Stats.Consumed == 0)
-        {
-        }
-        if (!source.IsAlive)
-        {
-            throw new InvalidOperationException($"The pipeline did not start: {pipeline.FatalError}");
-        }
-        string name = paced is null ? "engine pipeline (KafkaPipeline)" : $"engine pipeline paced at {paced.Value.Rate:N0}/s";
-        ThroughputSeries series = ThroughputSeries.Start(name, () => pipeline.Stats.Consumed);
-        using OutputLatencyReader? reader = paced is null ? null : new OutputLatencyReader(bootstrap, output, o.Partitions);
-        long start;
-        long events;
-        double achieved = 0;
-        long[] ends;
-        if (paced is { } p)
-        {
-            start = Stopwatch.GetTimestamp();
-            (int count, achieved) = KafkaLoad.Paced(bootstrap, input, p.Lines, 0, p.Rate, o.LatencySeconds);
-            events = count;
-            ends = Ends(bootstrap, input, o.Partitions);
-        }
-        else
-        {
-            ends = Ends(bootstrap, input, o.Partitions);
-            while (pipeline.Stats.Consumed == 0 && source.IsAlive)
-            {
-                Thread.Sleep(1);
-            }
-            start = Stopwatch.GetTimestamp();
-            events = backlog - pipeline.Stats.Consumed; // those consumed before this point are not timed
-        }
-        var limit = Stopwatch.StartNew();
-        double half = 0;
-        long halfMark = pipeline.Stats.Consumed + (events / 2);
-        while (!AllCommitted(pipeline, ends) && source.IsAlive)
-        {
-            if (half == 0 && pipeline.Stats.Consumed >= halfMark)
-            {
-                half = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            }
-            if (limit.Elapsed > TimeSpan.FromMinutes(5))
-            {
-                throw new InvalidOperationException($"The pipeline did not commit its input within 5 minutes (consumed {pipeline.Stats.Consumed:N0}).");
-            }
-            Thread.Sleep(1);
-        }
-        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        series.Dispose();
-        LongHistogram? latency = null;
-        if (reader is not null)
-        {
-            reader.WaitQuiet(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
-            latency = reader.Finish();
-        }
-        stop.Cancel();
-        source.Join();
-        if (exit != 0)
-        {
-            throw new InvalidOperationException($"The pipeline stopped with exit code {exit}: {pipeline.FatalError}");
-        }
-        return new EnginePhase(events, seconds, pipeline.Stats.Produced, pipeline.Stats.Commits, pipeline.Stats)
-        {
-            Series = series,
-            HalfSeconds = half,
-            Latency = latency,
-            AchievedRate = achieved,
-        };
-    }
 
     private static NaivePaced RunNaivePaced(string bootstrap, LineStore lines, KafkaBenchOptions o, double rate)
     {
@@ -308,21 +221,6 @@ public sealed class KafkaBenchSuite : IBenchSuite
         stop.Cancel();
         thread.Join();
         return new NaivePaced(count, achieved, latency);
-    }
-
-    private static bool AllCommitted(KafkaPipeline pipeline, long[] ends) => pipeline.Drained(ends);
-
-    private static long[] Ends(string bootstrap, string topic, int partitions)
-    {
-        using IConsumer<Ignore, Ignore> reader = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "bench-marks" }).Build();
-        return [.. Enumerable.Range(0, partitions).Select(p => reader.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(30)).High.Value)];
-    }
-
-    /// <summary>Records the embedded broker dropped from the start of the partitions (its 5 MiB limit).</summary>
-    private static long Trimmed(string bootstrap, string topic, int partitions)
-    {
-        using IConsumer<Ignore, Ignore> reader = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "bench-marks" }).Build();
-        return Enumerable.Range(0, partitions).Sum(p => Math.Max(0, reader.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(30)).Low.Value));
     }
 
     /// <summary>Seconds one plain consumer takes to read <paramref name="events"/> records (from its first record on), doing nothing with them.</summary>
@@ -355,17 +253,6 @@ public sealed class KafkaBenchSuite : IBenchSuite
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         consumer.Close();
         return read == events && bytes > 0 ? seconds * events / Math.Max(1, events - 1) : throw new InvalidOperationException($"The consume-only reader got {read:N0} of {events:N0} records.");
-    }
-
-    private sealed record EnginePhase(long Events, double Seconds, long Produced, long Commits, PipelineStats Stats)
-    {
-        public double PerSecond => Events / Seconds;
-        public double HalfSeconds { get; init; }
-        public double SecondHalfPerSecond => HalfSeconds > 0 ? (Events - (Events / 2)) / (Seconds - HalfSeconds) : PerSecond;
-        public ThroughputSeries? Series { get; init; }
-        public LongHistogram? Latency { get; init; }
-        public double AchievedRate { get; init; }
-        public long Commit(double percentile) => Stats.LatencyPercentile(percentile);
     }
 
     private sealed record NaivePaced(long Events, double AchievedRate, LongHistogram Latency);

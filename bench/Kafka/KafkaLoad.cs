@@ -7,7 +7,8 @@ namespace Attribution.Bench.Kafka;
 
 /// <summary>
 /// The upstream producer of the Kafka suite: writes generated lines to an input topic keyed by
-/// user_id (murmur2, like Java producers), either as a backlog as fast as possible, or paced at a
+/// user_id (murmur2, like Java producers) or, for mis-keyed input, by each record's sequence number
+/// (a user's events then spread over every partition), either as a backlog as fast as possible, or paced at a
 /// constant rate with each event's timestamp set to its intended send time (epoch ms), so the
 /// output's conversion_time tells when its input was meant to be produced (coordinated omission:
 /// a stalled producer shows up as latency).
@@ -30,15 +31,18 @@ internal static class KafkaLoad
         ClientId = clientId,
     };
 
-    /// <summary>Produces lines [0, count) as fast as the client takes them; returns seconds until all are acknowledged.</summary>
-    public static double Backlog(string bootstrap, string topic, LineStore lines, int count)
+    /// <summary>
+    /// Produces lines [0, count) as fast as the client takes them, keyed by user id unless <paramref name="keyedByUser"/>
+    /// is false; returns seconds until all are acknowledged.
+    /// </summary>
+    public static double Backlog(string bootstrap, string topic, LineStore lines, int count, bool keyedByUser = true)
     {
         using IProducer<byte[], byte[]> producer = new ProducerBuilder<byte[], byte[]>(Config(bootstrap, "bench-backlog")).SetLogHandler((_, _) => { }).Build();
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < count; i++)
         {
             ReadOnlySpan<byte> line = lines[i];
-            Produce(producer, topic, UserId(line).ToArray(), line.ToArray());
+            Produce(producer, topic, Key(line, i, keyedByUser), line.ToArray());
         }
         Flush(producer);
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -48,7 +52,8 @@ internal static class KafkaLoad
     /// Produces lines from <paramref name="first"/> on at <paramref name="rate"/> events/s for <paramref name="seconds"/>;
     /// event i is stamped with its intended send time. Returns the number produced and the achieved rate.
     /// </summary>
-    public static (int Count, double Rate) Paced(string bootstrap, string topic, LineStore lines, int first, double rate, int seconds, Action<int>? progress = null)
+    public static (int Count, double Rate) Paced(string bootstrap, string topic, LineStore lines, int first, double rate, int seconds, bool keyedByUser = true,
+        Action<int>? progress = null)
     {
         using IProducer<byte[], byte[]> producer = new ProducerBuilder<byte[], byte[]>(Config(bootstrap, "bench-paced")).SetLogHandler((_, _) => { }).Build();
         int count = (int)Math.Min(lines.Count - first, rate * seconds);
@@ -72,7 +77,7 @@ internal static class KafkaLoad
             }
             byte[] value = lines[first + i].ToArray();
             SetTimestamp(value, startMs + (long)(i * 1000.0 / rate));
-            Produce(producer, topic, UserId(value).ToArray(), value);
+            Produce(producer, topic, Key(value, i, keyedByUser), value);
             if ((i & 4095) == 0)
             {
                 progress?.Invoke(i);
@@ -107,6 +112,10 @@ internal static class KafkaLoad
             throw new InvalidOperationException("The generated events could not all be delivered to the embedded broker within 120 s.");
         }
     }
+
+    /// <summary>The Kafka key of record <paramref name="sequence"/>: its user id, or its sequence number (big-endian) for mis-keyed input.</summary>
+    private static byte[] Key(ReadOnlySpan<byte> line, int sequence, bool keyedByUser)
+        => keyedByUser ? UserId(line).ToArray() : [(byte)(sequence >> 24), (byte)(sequence >> 16), (byte)(sequence >> 8), (byte)sequence];
 
     /// <summary>The 36-character user id of a generated line (the Kafka key upstream).</summary>
     public static ReadOnlySpan<byte> UserId(ReadOnlySpan<byte> line)

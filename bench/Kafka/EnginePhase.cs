@@ -1,0 +1,32 @@
+using Attribution.Bench.Reporting;
+using Attribution.Engine.Attribution;
+using Attribution.Host.Run;
+using HdrHistogram;
+
+namespace Attribution.Bench.Kafka;
+
+/// <summary>One measured run of the host's pipeline (<see cref="KafkaEngineRun"/>): a drained backlog or a paced phase.</summary>
+/// <param name="Events">Input records timed (from the first one consumed on).</param>
+/// <param name="Seconds">First input record consumed → every input offset (and, re-keying, every repartition record) committed.</param>
+/// <param name="Produced">Attributions produced.</param>
+/// <param name="Commits">Transactions committed.</param>
+/// <param name="Stats">The pipeline's own figures (its commit-latency histogram).</param>
+/// <param name="MisKeyed">Input records the pipeline counted as not keyed by user id.</param>
+internal sealed record EnginePhase(long Events, double Seconds, long Produced, long Commits, PipelineStats Stats, long MisKeyed)
+{
+    public double PerSecond => Events / Seconds;
+    public double HalfSeconds { get; init; }
+    public double SecondHalfPerSecond => HalfSeconds > 0 ? (Events - (Events / 2)) / (Seconds - HalfSeconds) : PerSecond;
+    public ThroughputSeries? Series { get; init; }
+    public LongHistogram? Latency { get; init; }
+    public double AchievedRate { get; init; }
+
+    /// <summary>The 1-minute load average when the run ended.</summary>
+    public string Load { get; init; } = "n/a";
+
+    /// <summary>The engine's outcome counters at the end of the run (why conversions were or were not attributed).</summary>
+    public AttributionCounters? Outcomes { get; init; }
+
+    /// <summary>A percentile of the pipeline's input produce time → output committed histogram, in ms.</summary>
+    public long Commit(double percentile) => Stats.LatencyPercentile(percentile);
+}
