@@ -205,7 +205,8 @@ internal sealed class Repartitioner
             }
             var tp = _topics[partition] ??= new TopicPartition(_options.InputTopic, partition);
             long high = consumer.GetWatermarkOffsets(tp).High.Value;
-            _more[partition] = high > Math.Max(_nextQueued[partition], PipelineObserver.PositionOf(consumer, tp));
+            // Not fetched yet: the end is unknown, so it may have more.
+            _more[partition] = high < 0 || high > Math.Max(_nextQueued[partition], PipelineObserver.PositionOf(consumer, tp));
             _moreAt[partition] = now;
         }
         return _more[partition];
