@@ -2,6 +2,7 @@ using Attribution.Engine.Attribution;
 using Attribution.Testing.Kafka;
 using Attribution.Tests.Engine.Attribution;
 using Attribution.Tests.Engine.Pipeline;
+using Attribution.Tests.Host.Run;
 using static Attribution.Tests.Host.Run.RunTestKit;
 
 namespace Attribution.Tests.Reliability;
@@ -23,6 +24,10 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
     /// </summary>
     public static ChaosTally Count(EmbeddedKafkaCluster cluster, Scenario s, long[]? committed = null)
     {
+        if (committed is null && RekeyedVerdict.Exists(cluster))
+        {
+            return CountRekeyed(cluster, s);
+        }
         var expected = new Dictionary<(int, long), AttributedOutput>();
         int o = 0;
         for (int i = 0; i < s.Items.Count; i++)
@@ -96,6 +101,61 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
             }
         }
         return new ChaosTally(expected.Count, outputs.Count, lost, duplicated, unexpected, different,
+            expectedBad.Count, expectedBad.Keys.Count(k => !letters.ContainsKey(k)), letters.Values.Sum(n => n - 1), wrong, examples);
+    }
+
+    // A re-keying run (RekeyedVerdict): attributions are named by their repartition coordinates and expected from the
+    // reference over each repartition partition; a fault in the copies themselves counts as an unexpected difference.
+    private static ChaosTally CountRekeyed(EmbeddedKafkaCluster cluster, Scenario s)
+    {
+        var examples = new List<string>();
+        string? copyProblem = RekeyedVerdict.Expect(cluster, s, out _, out var expected, out var expectedBad);
+        if (copyProblem is not null)
+        {
+            examples.Add("repartition topic: " + copyProblem);
+        }
+        void Example(string text)
+        {
+            if (examples.Count < 5)
+            {
+                examples.Add(text);
+            }
+        }
+        var seen = new Dictionary<(int, long), int>();
+        int unexpected = copyProblem is null ? 0 : 1, different = 0;
+        var outputs = ReadTopic(cluster, Output, "src-partition", "src-offset");
+        foreach (var r in outputs)
+        {
+            var at = (r.SourcePartition, r.SourceOffset);
+            seen[at] = seen.GetValueOrDefault(at) + 1;
+            if (!expected.TryGetValue(at, out var want))
+            {
+                unexpected += copyProblem is null ? 1 : 0;
+                Example($"unexpected attribution of repartition record {at}");
+            }
+            else if (seen[at] == 1 && (CollectingOutput.Parse(r.SourcePartition, r.Value) != want || r.Key != want.UserId))
+            {
+                different++;
+                Example($"different attribution of repartition record {at}: {r.Value}");
+            }
+        }
+        int lost = expected.Keys.Count(k => !seen.ContainsKey(k));
+        foreach (var k in expected.Keys.Where(k => !seen.ContainsKey(k)).Take(3))
+        {
+            Example($"lost attribution of repartition record {k}");
+        }
+        var letters = new Dictionary<(int, long), int>();
+        int wrong = 0;
+        foreach (var (at, reason) in RekeyedVerdict.ReadDeadLetters(cluster))
+        {
+            letters[at] = letters.GetValueOrDefault(at) + 1;
+            if (!expectedBad.TryGetValue(at, out string? want) || want != reason)
+            {
+                wrong++;
+                Example($"dead letter of input {at} with reason {reason}, expected {want ?? "no dead letter"}");
+            }
+        }
+        return new ChaosTally(expected.Count, outputs.Count, lost, seen.Values.Sum(n => n - 1), unexpected, different,
             expectedBad.Count, expectedBad.Keys.Count(k => !letters.ContainsKey(k)), letters.Values.Sum(n => n - 1), wrong, examples);
     }
 }

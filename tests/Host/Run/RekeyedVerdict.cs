@@ -87,15 +87,21 @@ internal static class RekeyedVerdict
         return committed.All(c => c.Offset.Value > last[c.Partition.Value]);
     }
 
-    /// <summary>Null when the run's output and dead letters are exactly the keyBy(user_id) reference's, else the first difference.</summary>
-    public static string? Verdict(EmbeddedKafkaCluster cluster, RunTestKit.Scenario s)
+    /// <summary>
+    /// What the reference expects of a re-keyed run, from the copies in the repartition topic (checked first; a problem
+    /// with them is returned instead): the attributions by repartition coordinates, the dead letters by input coordinates.
+    /// </summary>
+    public static string? Expect(EmbeddedKafkaCluster cluster, RunTestKit.Scenario s, out List<Copy> copies,
+        out Dictionary<(int, long), AttributedOutput> expected, out Dictionary<(int, long), string> expectedLetters)
     {
         var index = new Dictionary<(int, long), int>();
         for (int i = 0; i < s.Items.Count; i++)
         {
             index[(s.Items[i].Partition, s.Offsets[i])] = i;
         }
-        var copies = ReadCopies(cluster);
+        copies = ReadCopies(cluster);
+        expected = new Dictionary<(int, long), AttributedOutput>();
+        expectedLetters = new Dictionary<(int, long), string>();
         if (CheckCopies(s, index, copies) is { } copyProblem)
         {
             return copyProblem;
@@ -103,8 +109,6 @@ internal static class RekeyedVerdict
 
         // The reference over each repartition partition's sequence; partitions are independent, so one model serves all.
         var model = new ReferenceModel(s.Config, guarded: true);
-        var expected = new Dictionary<(int, long), AttributedOutput>();
-        var expectedLetters = new Dictionary<(int, long), string>();
         foreach (var c in copies)
         {
             var item = s.Items[index[(c.InputPartition, c.InputOffset)]] with { Partition = c.Partition };
@@ -124,6 +128,16 @@ internal static class RekeyedVerdict
             {
                 expectedLetters[(s.Items[i].Partition, s.Offsets[i])] = RejectReasons.Name(s.Items[i].ExpectedReject);
             }
+        }
+        return null;
+    }
+
+    /// <summary>Null when the run's output and dead letters are exactly the keyBy(user_id) reference's, else the first difference.</summary>
+    public static string? Verdict(EmbeddedKafkaCluster cluster, RunTestKit.Scenario s)
+    {
+        if (Expect(cluster, s, out var copies, out var expected, out var expectedLetters) is { } copyProblem)
+        {
+            return copyProblem;
         }
 
         var outputs = RunTestKit.ReadTopic(cluster, RunTestKit.Output, "src-partition", "src-offset");
@@ -221,9 +235,11 @@ internal static class RekeyedVerdict
         return null;
     }
 
-    // Each dead letter by its input coordinates: a record rejected on input names them directly, one rejected after
-    // re-keying (a clock outlier) carries them as input-partition / input-offset headers.
-    private static List<((int, long) At, string Reason)> ReadDeadLetters(EmbeddedKafkaCluster cluster)
+    /// <summary>
+    /// Each dead letter by its input coordinates, with its reason: a record rejected on input names them directly, one
+    /// rejected after re-keying (a clock outlier) carries them as input-partition / input-offset headers.
+    /// </summary>
+    public static List<((int, long) At, string Reason)> ReadDeadLetters(EmbeddedKafkaCluster cluster)
     {
         var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("letters"));
         config.EnablePartitionEof = true;
