@@ -228,6 +228,7 @@ public class ChaosLoopTests
             host.Dispose();
         }
 
+        AssertInputKeys(cluster, keys);
         var tally = ChaosTally.Count(cluster, s);
         string summary = $"rounds {rounds}, host processes {hosts}, stops that used the 20 s bound {forced}; faults: {string.Join(", ", faults.Select(kv => $"{kv.Key} {kv.Value}"))}; " +
             $"events {s.Items.Count}, attributions expected {tally.Expected}, found {tally.Found}, lost {tally.Lost}, duplicated {tally.Duplicated}, " +

@@ -19,14 +19,15 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
     public bool Exact => Lost == 0 && Duplicated == 0 && Unexpected == 0 && Different == 0 && DeadLettersLost == 0 && DeadLettersDuplicated == 0 && DeadLettersWrong == 0;
 
     /// <summary>
-    /// Reads both topics and counts. With <paramref name="committed"/> (the group's committed offsets, by partition) only
-    /// the input below them is expected to have its outputs: for a run that was stopped part way.
+    /// Reads both topics and counts. With <paramref name="committed"/> (the group's committed input offsets, by partition)
+    /// only the input below them (with re-keying: whose copies' work is committed) is expected to have its outputs: for a
+    /// run that was stopped part way.
     /// </summary>
     public static ChaosTally Count(EmbeddedKafkaCluster cluster, Scenario s, long[]? committed = null)
     {
-        if (committed is null && RekeyedVerdict.Exists(cluster))
+        if (RekeyedVerdict.Exists(cluster))
         {
-            return CountRekeyed(cluster, s);
+            return CountRekeyed(cluster, s, committed);
         }
         var expected = new Dictionary<(int, long), AttributedOutput>();
         int o = 0;
@@ -106,13 +107,33 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
 
     // A re-keying run (RekeyedVerdict): attributions are named by their repartition coordinates and expected from the
     // reference over each repartition partition; a fault in the copies themselves counts as an unexpected difference.
-    private static ChaosTally CountRekeyed(EmbeddedKafkaCluster cluster, Scenario s)
+    // For a run stopped part way, an attribution is due when the group committed its copy's work, a dead letter when
+    // it committed the bad input record (rejected on input) or the outlier's copy (rejected after re-keying).
+    private static ChaosTally CountRekeyed(EmbeddedKafkaCluster cluster, Scenario s, long[]? committedInput)
     {
         var examples = new List<string>();
-        string? copyProblem = RekeyedVerdict.Expect(cluster, s, out _, out var expected, out var expectedBad);
+        string? copyProblem = RekeyedVerdict.Expect(cluster, s, out var copies, out var expected, out var expectedBad);
         if (copyProblem is not null)
         {
             examples.Add("repartition topic: " + copyProblem);
+        }
+        if (committedInput is not null)
+        {
+            long[] committedCopies = RekeyedVerdict.CommittedCopies(cluster);
+            bool Done(int p, long o) => p < committedCopies.Length && o < committedCopies[p];
+            var copyOf = copies.ToDictionary(c => (c.InputPartition, c.InputOffset), c => (c.Partition, c.Offset));
+            foreach (var at in expected.Keys.Where(k => !Done(k.Item1, k.Item2)).ToList())
+            {
+                expected.Remove(at);
+            }
+            foreach (var at in expectedBad.Keys.ToList())
+            {
+                bool due = copyOf.TryGetValue(at, out var copy) ? Done(copy.Partition, copy.Offset) : at.Item2 < committedInput[at.Item1];
+                if (!due)
+                {
+                    expectedBad.Remove(at);
+                }
+            }
         }
         void Example(string text)
         {

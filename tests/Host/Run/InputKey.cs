@@ -1,7 +1,7 @@
 namespace Attribution.Tests.Host.Run;
 
 /// <summary>The Kafka key a test's producer gives each input record.</summary>
-internal enum InputKey
+public enum InputKey
 {
     /// <summary>The record's user id (malformed records: "bad").</summary>
     UserId,

@@ -4,7 +4,7 @@ namespace Attribution.Tests.Host.Run;
 /// Which input partition a test's producer writes each generated record to (an explicit <c>-p</c>, as a custom
 /// partitioner would): a re-keying host's output must not depend on it.
 /// </summary>
-internal enum InputSpread
+public enum InputSpread
 {
     /// <summary>The stream generator's partitions: mostly one per user, some records elsewhere.</summary>
     AsGenerated,

@@ -74,6 +74,16 @@ internal static class RekeyedVerdict
         return copies.OrderBy(c => c.Partition).ThenBy(c => c.Offset).ToList();
     }
 
+    /// <summary>The group's committed offset of each repartition partition (negative when none).</summary>
+    public static long[] CommittedCopies(EmbeddedKafkaCluster cluster)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        int partitions = admin.GetMetadata(Topic, KafkaTestClients.Patience).Topics[0].Partitions.Count;
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(cluster, RunTestKit.Group)).Build();
+        var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(Topic, p)), KafkaTestClients.Patience);
+        return committed.OrderBy(c => c.Partition.Value).Select(c => c.Offset.Value).ToArray();
+    }
+
     /// <summary>Whether the group committed every repartition partition past its last copy.</summary>
     public static bool Drained(EmbeddedKafkaCluster cluster)
     {

@@ -157,6 +157,42 @@ internal static class RunTestKit
         }
     }
 
+    /// <summary>Checks that the input topic's records carry the keys <paramref name="keys"/> says (what kcat really sent).</summary>
+    public static void AssertInputKeys(EmbeddedKafkaCluster cluster, InputKey keys)
+    {
+        var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("keys"));
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<byte[], Ignore>(config).Build();
+        consumer.Assign(new TopicPartitionOffset(Input, 0, Offset.Beginning));
+        int read = 0;
+        var clock = Stopwatch.StartNew();
+        while (read < 50 && clock.Elapsed < KafkaTestClients.Patience)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (r is null)
+            {
+                continue;
+            }
+            if (r.IsPartitionEOF)
+            {
+                break;
+            }
+            read++;
+            byte[]? key = r.Message.Key;
+            string text = key is null ? "null" : $"'{Encoding.UTF8.GetString(key)}'";
+            bool right = keys switch
+            {
+                InputKey.Null => key is null,
+                InputKey.Empty => key is { Length: 0 },
+                InputKey.SessionId => key is not null && Encoding.UTF8.GetString(key).StartsWith("session-", StringComparison.Ordinal),
+                _ => key is { Length: > 0 },
+            };
+            Assert.That(right, Is.True, $"input record 0/{r.Offset.Value} has the key {text}, not a {keys} key");
+        }
+        Assert.That(read, Is.Positive, "the input topic's partition 0 has records");
+        consumer.Close();
+    }
+
     private static (int Exit, string Stderr) RunKcat(string kcat, string[] args, string stdin)
     {
         var start = new ProcessStartInfo(kcat) { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
