@@ -112,7 +112,7 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
     private static ChaosTally CountRekeyed(EmbeddedKafkaCluster cluster, Scenario s, long[]? committedInput)
     {
         var examples = new List<string>();
-        string? copyProblem = RekeyedVerdict.Expect(cluster, s, out var copies, out var expected, out var expectedBad);
+        string? copyProblem = RekeyedVerdict.Expect(cluster, s, out var copies, out var expected, out var expectedBad, committedInput);
         if (copyProblem is not null)
         {
             examples.Add("repartition topic: " + copyProblem);
