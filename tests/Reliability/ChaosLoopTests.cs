@@ -19,7 +19,7 @@ namespace Attribution.Tests.Reliability;
 /// At the end the faults stop, the host catches up, and read_committed output is counted against the reference.
 /// </summary>
 /// <remarks>
-/// CI runs about 35 s of chaos. <c>scripts/chaos.sh --minutes 10</c> sets <see cref="SecondsVariable"/> for a long run.
+/// CI runs about 35 s of chaos, and 20 s more over input not keyed by user id. <c>scripts/chaos.sh --minutes 10</c> sets <see cref="SecondsVariable"/> for a long run.
 /// Replay a schedule with ATTRIBUTION_SEED (the timing of a machine still varies; the schedule and traffic do not).
 /// </remarks>
 [NonParallelizable]
@@ -42,18 +42,29 @@ public class ChaosLoopTests
 
     [Test]
     public void Host_under_kills_pauses_restarts_and_broker_faults_attributes_each_conversion_exactly_once()
+        => Chaos(InputSpread.AsGenerated, InputKey.UserId, 35);
+
+    /// <summary>
+    /// The same chaos, shorter, over input that is not keyed by user id: records spread over four input partitions at
+    /// random, with empty Kafka keys. The host re-keys it; the output must still be the keyBy(user_id) reference's.
+    /// </summary>
+    [Test]
+    public void Host_under_chaos_re_keys_randomly_partitioned_input_with_empty_keys_exactly_once()
+        => Chaos(InputSpread.Random, InputKey.Empty, 20, partitions: 4);
+
+    private static void Chaos(InputSpread spread, InputKey keys, double defaultSeconds, int? partitions = null)
     {
         var kcat = FindKcat();
         double seconds = Environment.GetEnvironmentVariable(SecondsVariable) is { Length: > 0 } configured
-            ? double.Parse(configured, CultureInfo.InvariantCulture) : 35;
+            ? double.Parse(configured, CultureInfo.InvariantCulture) : defaultSeconds;
         var budget = TimeSpan.FromSeconds(seconds);
         int seed = TestSeed.Get();
         var rng = new Random(seed);
         // Traffic grows with the budget but stays well under the embedded broker's 5 MiB per partition.
         int events = (int)Math.Clamp(seconds * 150, 4_000, 15_000);
-        var s = Generate(seed, events, clockOutliers: events / 400);
+        var s = Spread(Generate(seed, events, partitions, clockOutliers: events / 400), spread, seed);
         int attributions = s.Expected.Steps.Count(x => x == "Attributed");
-        TestContext.Out.WriteLine($"{budget.TotalSeconds:F0} s of chaos over {s.Items.Count} events in {s.Partitions} partitions, {attributions} attributions expected");
+        TestContext.Out.WriteLine($"{budget.TotalSeconds:F0} s of chaos over {s.Items.Count} events in {s.Partitions} partitions ({spread}, keys {keys}), {attributions} attributions expected");
 
         var faults = new SortedDictionary<string, int>(StringComparer.Ordinal);
         string last = "none";
@@ -87,7 +98,7 @@ public class ChaosLoopTests
                 {
                     // Pushed errors go to whichever client asks next: none may be waiting for kcat.
                     cluster.ClearRequestErrors(KafkaApiKey.Produce);
-                    ProduceWithKcat(kcat, cluster, s, produced, due);
+                    ProduceWithKcat(kcat, cluster, s, produced, due, keys);
                     for (int i = produced; i < due; i++)
                     {
                         if (ClockSkewInjector.IsOutlier(s.Items[i]))
@@ -187,7 +198,7 @@ public class ChaosLoopTests
             {
                 cluster.ClearRequestErrors(api);
             }
-            ProduceWithKcat(kcat, cluster, s, produced, s.Items.Count);
+            ProduceWithKcat(kcat, cluster, s, produced, s.Items.Count, keys);
             if (host.HasExited)
             {
                 crashed++;
@@ -217,6 +228,7 @@ public class ChaosLoopTests
             host.Dispose();
         }
 
+        AssertInputKeys(cluster, keys);
         var tally = ChaosTally.Count(cluster, s);
         string summary = $"rounds {rounds}, host processes {hosts}, stops that used the 20 s bound {forced}; faults: {string.Join(", ", faults.Select(kv => $"{kv.Key} {kv.Value}"))}; " +
             $"events {s.Items.Count}, attributions expected {tally.Expected}, found {tally.Found}, lost {tally.Lost}, duplicated {tally.Duplicated}, " +
@@ -226,10 +238,11 @@ public class ChaosLoopTests
         {
             TestContext.Out.WriteLine("  " + line);
         }
-        ReliabilityReport.Add(new ReliabilityRow("chaos", $"`attribution run` under SIGKILL/SIGSTOP/SIGTERM and broker faults, {budget.TotalMinutes:F1} min",
+        string input = spread == InputSpread.AsGenerated && keys == InputKey.UserId ? "" : $", input not keyed by user ({spread}, {keys} keys)";
+        ReliabilityReport.Add(new ReliabilityRow("chaos", $"`attribution run` under SIGKILL/SIGSTOP/SIGTERM and broker faults, {budget.TotalMinutes:F1} min{input}",
             rounds, clock.Elapsed, summary + (notes.Count == 0 ? "" : "; notes: " + string.Join("; ", notes.Select(n => n.Length > 400 ? n[..400] + "…" : n))),
             tally.Lost + tally.DeadLettersLost, tally.Duplicated + tally.DeadLettersDuplicated, crashed, hung,
-            ReliabilityReport.TestCommand(nameof(ChaosLoopTests), seed, seconds == 35 ? null : $"{SecondsVariable}={seconds.ToString(CultureInfo.InvariantCulture)}")));
+            ReliabilityReport.TestCommand(nameof(ChaosLoopTests), seed, seconds == defaultSeconds ? null : $"{SecondsVariable}={seconds.ToString(CultureInfo.InvariantCulture)}")));
         Assert.That(tally.Exact, Is.True, summary);
         Assert.That((crashed, hung), Is.EqualTo((0, 0)), string.Join("\n", notes));
         Assert.That(faults.Values.Sum(), Is.GreaterThanOrEqualTo(5), "the loop must actually inject faults to mean anything");

@@ -80,6 +80,16 @@ internal static class RekeyedVerdict
         return copies.OrderBy(c => c.Partition).ThenBy(c => c.Offset).ToList();
     }
 
+    /// <summary>The group's committed offset of each repartition partition (negative when none).</summary>
+    public static long[] CommittedCopies(EmbeddedKafkaCluster cluster)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        int partitions = admin.GetMetadata(Topic, KafkaTestClients.Patience).Topics[0].Partitions.Count;
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(cluster, RunTestKit.Group)).Build();
+        var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(Topic, p)), KafkaTestClients.Patience);
+        return committed.OrderBy(c => c.Partition.Value).Select(c => c.Offset.Value).ToArray();
+    }
+
     /// <summary>Whether the group committed every repartition partition past its last copy.</summary>
     public static bool Drained(EmbeddedKafkaCluster cluster)
     {
@@ -93,24 +103,29 @@ internal static class RekeyedVerdict
         return committed.All(c => c.Offset.Value > last[c.Partition.Value]);
     }
 
-    /// <summary>Null when the run's output and dead letters are exactly the keyBy(user_id) reference's, else the first difference.</summary>
-    public static string? Verdict(EmbeddedKafkaCluster cluster, RunTestKit.Scenario s)
+    /// <summary>
+    /// What the reference expects of a re-keyed run, from the copies in the repartition topic (checked first; a problem
+    /// with them is returned instead): the attributions by repartition coordinates, the dead letters by input coordinates.
+    /// With <paramref name="committedInput"/> (a run stopped part way) only the input below it must have been copied.
+    /// </summary>
+    public static string? Expect(EmbeddedKafkaCluster cluster, RunTestKit.Scenario s, out List<Copy> copies,
+        out Dictionary<(int, long), AttributedOutput> expected, out Dictionary<(int, long), string> expectedLetters, long[]? committedInput = null)
     {
         var index = new Dictionary<(int, long), int>();
         for (int i = 0; i < s.Items.Count; i++)
         {
             index[(s.Items[i].Partition, s.Offsets[i])] = i;
         }
-        var copies = ReadCopies(cluster);
-        if (CheckCopies(s, index, copies) is { } copyProblem)
+        copies = ReadCopies(cluster);
+        expected = new Dictionary<(int, long), AttributedOutput>();
+        expectedLetters = new Dictionary<(int, long), string>();
+        if (CheckCopies(s, index, copies, committedInput) is { } copyProblem)
         {
             return copyProblem;
         }
 
         // The reference over each repartition partition's sequence; partitions are independent, so one model serves all.
         var model = new ReferenceModel(s.Config, guarded: true);
-        var expected = new Dictionary<(int, long), AttributedOutput>();
-        var expectedLetters = new Dictionary<(int, long), string>();
         foreach (var c in copies)
         {
             var item = s.Items[index[(c.InputPartition, c.InputOffset)]] with { Partition = c.Partition };
@@ -130,6 +145,16 @@ internal static class RekeyedVerdict
             {
                 expectedLetters[(s.Items[i].Partition, s.Offsets[i])] = RejectReasons.Name(s.Items[i].ExpectedReject);
             }
+        }
+        return null;
+    }
+
+    /// <summary>Null when the run's output and dead letters are exactly the keyBy(user_id) reference's, else the first difference.</summary>
+    public static string? Verdict(EmbeddedKafkaCluster cluster, RunTestKit.Scenario s)
+    {
+        if (Expect(cluster, s, out var copies, out var expected, out var expectedLetters) is { } copyProblem)
+        {
+            return copyProblem;
         }
 
         var outputs = RunTestKit.ReadTopic(cluster, RunTestKit.Output, "src-partition", "src-offset");
@@ -187,7 +212,7 @@ internal static class RekeyedVerdict
         return null;
     }
 
-    private static string? CheckCopies(RunTestKit.Scenario s, Dictionary<(int, long), int> index, List<Copy> copies)
+    private static string? CheckCopies(RunTestKit.Scenario s, Dictionary<(int, long), int> index, List<Copy> copies, long[]? committedInput)
     {
         var copied = new HashSet<(int, long)>();
         var userPartition = new Dictionary<string, int>();
@@ -219,7 +244,8 @@ internal static class RekeyedVerdict
             }
             lastInput[(c.Partition, c.InputPartition)] = c.InputOffset;
         }
-        int valid = s.Items.Count(x => x.Kind != SimKind.Malformed);
+        int valid = Enumerable.Range(0, s.Items.Count)
+            .Count(i => s.Items[i].Kind != SimKind.Malformed && (committedInput is null || s.Offsets[i] < committedInput[s.Items[i].Partition]));
         if (copied.Count != valid)
         {
             return $"the repartition topic holds {copied.Count} of the {valid} valid input records";
@@ -227,9 +253,11 @@ internal static class RekeyedVerdict
         return null;
     }
 
-    // Each dead letter by its input coordinates: a record rejected on input names them directly, one rejected after
-    // re-keying (a clock outlier) carries them as input-partition / input-offset headers.
-    private static List<((int, long) At, string Reason)> ReadDeadLetters(EmbeddedKafkaCluster cluster)
+    /// <summary>
+    /// Each dead letter by its input coordinates, with its reason: a record rejected on input names them directly, one
+    /// rejected after re-keying (a clock outlier) carries them as input-partition / input-offset headers.
+    /// </summary>
+    public static List<((int, long) At, string Reason)> ReadDeadLetters(EmbeddedKafkaCluster cluster)
     {
         var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("letters"));
         config.EnablePartitionEof = true;

@@ -91,21 +91,106 @@ internal static class RunTestKit
         return new Scenario(config, items, offsets, AttributionRun.Reference(config, items, guarded: true));
     }
 
-    /// <summary>Produces items [from, to) with kcat, one invocation per partition, keyed by user_id.</summary>
-    public static void ProduceWithKcat(string kcat, EmbeddedKafkaCluster cluster, Scenario s, int from, int to)
+    /// <summary>
+    /// <paramref name="s"/> with its records moved to other input partitions as <paramref name="spread"/> says
+    /// (<paramref name="seed"/> drives <see cref="InputSpread.Random"/>), its offsets and reference outcome recomputed.
+    /// Bad records and clock outliers stay in the stream; their dead letters are named by their new input coordinates.
+    /// </summary>
+    public static Scenario Spread(Scenario s, InputSpread spread, int seed)
     {
-        foreach (var group in s.Items.Skip(from).Take(to - from).GroupBy(i => i.Partition))
+        int p = s.Partitions;
+        var rng = new Random(seed);
+        var turn = new Dictionary<string, int>(StringComparer.Ordinal);
+        var items = new List<SimEvent>(s.Items.Count);
+        for (int i = 0; i < s.Items.Count; i++)
+        {
+            var item = s.Items[i];
+            int partition = spread switch
+            {
+                InputSpread.AsGenerated => item.Partition,
+                InputSpread.RoundRobin => i % p,
+                InputSpread.Random => rng.Next(p),
+                // A user starts where its first record's index says and moves one partition on with each further record.
+                _ => (turn[item.UserId] = turn.TryGetValue(item.UserId, out int t) ? t + 1 : i) % p,
+            };
+            items.Add(item with { Partition = partition });
+        }
+        var offsets = new long[items.Count];
+        var next = new long[p];
+        for (int i = 0; i < items.Count; i++)
+        {
+            offsets[i] = next[items[i].Partition]++;
+        }
+        return new Scenario(s.Config, items, offsets, AttributionRun.Reference(s.Config, items, guarded: true));
+    }
+
+    /// <summary>
+    /// Produces items [from, to) with kcat, one invocation per partition (an explicit partition, as a custom
+    /// partitioner), with the Kafka key <paramref name="keys"/> says (by default the user_id).
+    /// </summary>
+    public static void ProduceWithKcat(string kcat, EmbeddedKafkaCluster cluster, Scenario s, int from, int to, InputKey keys = InputKey.UserId)
+    {
+        foreach (var group in s.Items.Select((item, i) => (item, i)).Skip(from).Take(to - from).GroupBy(x => x.item.Partition))
         {
             var lines = new StringBuilder();
-            foreach (var item in group)
+            foreach (var (item, i) in group)
             {
                 string value = item.Kind == SimKind.Malformed ? item.RawLine! : Encoding.UTF8.GetString(CodecSimEventDecoders.Render(item));
-                lines.Append(item.Kind == SimKind.Malformed ? "bad" : item.UserId).Append('\t').Append(value).Append('\n');
+                string key = keys switch
+                {
+                    InputKey.UserId => item.Kind == SimKind.Malformed ? "bad" : item.UserId,
+                    // 37 sessions shared by all users, a user's records spread over them: never the user id.
+                    InputKey.SessionId => "session-" + ((i * 7_919) % 37).ToString(CultureInfo.InvariantCulture),
+                    _ => "",
+                };
+                lines.Append(key).Append('\t').Append(value).Append('\n');
             }
-            var (exit, stderr) = RunKcat(kcat, ["-b", cluster.BootstrapServers, "-t", Input, "-P", "-p", group.Key.ToString(CultureInfo.InvariantCulture),
-                "-K", "\t", "-X", "enable.idempotence=true", "-X", "linger.ms=5"], lines.ToString());
+            List<string> args = ["-b", cluster.BootstrapServers, "-t", Input, "-P", "-p", group.Key.ToString(CultureInfo.InvariantCulture),
+                "-K", "\t", "-X", "enable.idempotence=true", "-X", "linger.ms=5"];
+            if (keys == InputKey.Null)
+            {
+                // kcat sends an empty key (before the delimiter) as a zero-length key; -Z makes it NULL. No value is empty.
+                args.Add("-Z");
+            }
+            var (exit, stderr) = RunKcat(kcat, [.. args], lines.ToString());
             Assert.That(exit, Is.Zero, $"kcat -P failed: {stderr}");
         }
+    }
+
+    /// <summary>Checks that the input topic's records carry the keys <paramref name="keys"/> says (what kcat really sent).</summary>
+    public static void AssertInputKeys(EmbeddedKafkaCluster cluster, InputKey keys)
+    {
+        var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("keys"));
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<byte[], Ignore>(config).Build();
+        consumer.Assign(new TopicPartitionOffset(Input, 0, Offset.Beginning));
+        int read = 0;
+        var clock = Stopwatch.StartNew();
+        while (read < 50 && clock.Elapsed < KafkaTestClients.Patience)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (r is null)
+            {
+                continue;
+            }
+            if (r.IsPartitionEOF)
+            {
+                break;
+            }
+            read++;
+            byte[]? key = r.Message.Key;
+            string text = key is null ? "null" : $"'{Encoding.UTF8.GetString(key)}'";
+            bool right = keys switch
+            {
+                InputKey.Null => key is null,
+                InputKey.Empty => key is { Length: 0 },
+                InputKey.SessionId => key is not null && Encoding.UTF8.GetString(key).StartsWith("session-", StringComparison.Ordinal),
+                _ => key is { Length: > 0 },
+            };
+            Assert.That(right, Is.True, $"input record 0/{r.Offset.Value} has the key {text}, not a {keys} key");
+        }
+        Assert.That(read, Is.Positive, "the input topic's partition 0 has records");
+        consumer.Close();
     }
 
     private static (int Exit, string Stderr) RunKcat(string kcat, string[] args, string stdin)
