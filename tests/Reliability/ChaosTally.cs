@@ -25,7 +25,7 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
     /// </summary>
     public static ChaosTally Count(EmbeddedKafkaCluster cluster, Scenario s, long[]? committed = null)
     {
-        if (RekeyedVerdict.Exists(cluster))
+        if (RekeyedVerdict.InUse(cluster))
         {
             return CountRekeyed(cluster, s, committed);
         }
