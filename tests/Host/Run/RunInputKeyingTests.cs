@@ -24,7 +24,7 @@ public partial class RunInputKeyingTests
     {
         var kcat = FindKcat();
         // The stream generator places users by its own hash, so most records are mis-keyed under murmur2.
-        var s = Generate(TestSeed.Get(), 3_000);
+        var s = Generate(TestSeed.Get(), 3_000, partitions: 4);
         using var cluster = StartCluster(s.Partitions);
         ProduceWithKcat(kcat, cluster, s, 0, s.Items.Count);
         using var host = HostProcess.Start(HostArgs(cluster, s.Config, "trust", "--input-keying", "trust"));
@@ -44,7 +44,7 @@ public partial class RunInputKeyingTests
     {
         var kcat = FindKcat();
         int seed = TestSeed.Get();
-        var generated = Generate(seed, 3_000);
+        var generated = Generate(seed, 3_000, partitions: 4);
         // Keyed by user id (murmur2), except every seventh valid record, which goes to the next partition.
         int partitions = generated.Partitions;
         var items = new List<SimEvent>();
