@@ -16,10 +16,12 @@ internal sealed class InputMerge
 {
     /// <summary>
     /// How long a partition that has more to read, but nothing delivered yet, holds the others back (Kafka Streams'
-    /// max.task.idle.ms). With 50 ms, a mis-keyed backlog on this busy 2-core machine still lost a third of its
-    /// attributions (bench kafka, row c: 16,860 of 25,987); with 2 s, none. Live traffic waits only while a fetch is in flight.
+    /// max.task.idle.ms). It must outlast librdkafka's own pauses in a backlog (fetch.queue.backoff.ms, 1 s by default,
+    /// and the first fetches after an assignment): with 50 ms a mis-keyed backlog in bench kafka (row c, 200,000
+    /// events) lost 9,127 of 25,987 attributions, with 1 s it lost 9,695 of 50,571 (300,000 events), with 5 s none.
+    /// Live traffic waits only while a fetch is in flight; only a partition whose leader is gone waits it out.
     /// </summary>
-    public const long IdleLimitMs = 1000;
+    public const long IdleLimitMs = 5000;
 
     /// <summary>Records a partition may hold before it is paused (resumed when half are out).</summary>
     public const int QueueLimit = 20_000;
