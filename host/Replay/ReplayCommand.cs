@@ -363,7 +363,7 @@ public static class ReplayCommand
         private readonly object _lock = new();
         private Stream _stream = stream;
         private long _bytes;
-        private bool _failed;
+        private string? _failed; // the first failure's cause
 
         public long BytesWritten
         {
@@ -389,23 +389,26 @@ public static class ReplayCommand
         {
             lock (_lock)
             {
-                if (_failed)
+                if (_failed is { } cause)
                 {
-                    // After a failed write the file may end in part of a batch: nothing may follow it.
-                    throw new InvalidOperationException($"The output file '{name}' failed earlier; nothing more is written to it.");
+                    // After a failed write the file may end in part of a batch: nothing may follow it. The first
+                    // failure's cause is repeated: the thread that reports the stop may not be the one that met it.
+                    throw new InvalidOperationException($"The output file '{name}' failed earlier ({cause}); nothing more is written to it.");
                 }
                 try
                 {
                     _stream.Write(batch.Lines);
                 }
-                catch (IOException e)
+                catch (Exception e) when (e is IOException or ObjectDisposedException)
                 {
-                    _failed = true;
+                    _failed = Cause(e);
                     throw new OutputWriteException("output file", name, e);
                 }
                 _bytes += batch.Lines.Length;
             }
         }
+
+        private static string Cause(Exception e) => e.Message.Trim().TrimEnd('.');
 
         public void Flush()
         {
@@ -415,8 +418,9 @@ public static class ReplayCommand
                 {
                     _stream.Flush();
                 }
-                catch (IOException e)
+                catch (Exception e) when (e is IOException or ObjectDisposedException)
                 {
+                    _failed ??= Cause(e);
                     throw new OutputWriteException("output file", name, e);
                 }
             }
