@@ -10,11 +10,9 @@ namespace Attribution.Host.Run;
 /// </summary>
 internal sealed class OutputCollector : IEngineOutput
 {
-    private readonly object _lock = new();
+    private readonly PendingExchange _pending = new();
     private readonly PartitionDirectory _partitions;
     private readonly PipelineStats _stats;
-    private PendingOutputs _filling = new();
-    private PendingOutputs? _spare = new();
 
     /// <summary>Creates a collector over the owned partitions.</summary>
     public OutputCollector(PartitionDirectory partitions, PipelineStats stats)
@@ -27,8 +25,9 @@ internal sealed class OutputCollector : IEngineOutput
     public void Deliver(OutputBatch batch)
     {
         long already = 0, unowned = 0;
-        lock (_lock)
+        lock (_pending.Gate)
         {
+            var filling = _pending.Filling;
             for (int i = 0; i < batch.Count; i++)
             {
                 ref readonly OutputEntry e = ref batch.Entry(i);
@@ -43,7 +42,7 @@ internal sealed class OutputCollector : IEngineOutput
                 }
                 else
                 {
-                    _filling.Add(e.Partition, e.Position, batch.Key(in e), batch.Value(in e));
+                    filling.Add(e.Partition, e.Position, batch.Key(in e), batch.Value(in e));
                 }
             }
         }
@@ -51,33 +50,11 @@ internal sealed class OutputCollector : IEngineOutput
     }
 
     /// <summary>Takes everything delivered so far; give it back with <see cref="Return"/> after producing it.</summary>
-    public PendingOutputs Take()
-    {
-        lock (_lock)
-        {
-            var taken = _filling;
-            _filling = _spare ?? throw new InvalidOperationException("The previous batch of outputs was not returned.");
-            _spare = null;
-            return taken;
-        }
-    }
+    public PendingOutputs Take() => _pending.Take();
 
     /// <summary>Returns a taken buffer for reuse.</summary>
-    public void Return(PendingOutputs buffer)
-    {
-        buffer.Clear();
-        lock (_lock)
-        {
-            _spare = buffer;
-        }
-    }
+    public void Return(PendingOutputs buffer) => _pending.Return(buffer);
 
     /// <summary>Drops everything delivered and not yet taken (the work is redone after a rewind).</summary>
-    public void Discard()
-    {
-        lock (_lock)
-        {
-            _filling.Clear();
-        }
-    }
+    public void Discard() => _pending.Discard();
 }

@@ -48,13 +48,16 @@ internal sealed class RecoveryPlanner
     /// null after a failure, which <paramref name="state"/> then holds as the run's fatal sentence.
     /// </summary>
     public Dictionary<int, RecoveryPoint>? PlanRetrying(IReadOnlyList<int> partitions, Func<IEnumerable<TopicPartition>, TimeSpan, List<TopicPartitionOffset>> committed, RunState state)
+        => Retrying(() => Plan(partitions, committed), $"The state of partitions {string.Join(",", partitions)} could not be recovered from Kafka", state);
+
+    private Dictionary<int, RecoveryPoint>? Retrying(Func<Dictionary<int, RecoveryPoint>> plan, string failure, RunState state)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
             try
             {
-                return Plan(partitions, committed);
+                return plan();
             }
             catch (KafkaException e) when (!e.Error.IsFatal && clock.Elapsed < TimeSpan.FromMinutes(2) && !state.Stopping)
             {
@@ -63,7 +66,7 @@ internal sealed class RecoveryPlanner
             }
             catch (KafkaException e)
             {
-                state.Fail($"The state of partitions {string.Join(",", partitions)} could not be recovered from Kafka: {Sentences.First(e.Error.Reason)}.");
+                state.Fail($"{failure}: {Sentences.First(e.Error.Reason)}.");
                 return null;
             }
         }
@@ -337,26 +340,7 @@ internal sealed class RecoveryPlanner
 
     /// <summary><see cref="PlanInput"/>, retried as <see cref="PlanRetrying"/> is.</summary>
     public Dictionary<int, RecoveryPoint>? PlanInputRetrying(IReadOnlyList<int> partitions, Func<IEnumerable<TopicPartition>, TimeSpan, List<TopicPartitionOffset>> committed, RunState state)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return PlanInput(partitions, committed);
-            }
-            catch (KafkaException e) when (!e.Error.IsFatal && clock.Elapsed < TimeSpan.FromMinutes(2) && !state.Stopping)
-            {
-                _log.Warn("recovery", $"retry code={e.Error.Code} reason=\"{e.Error.Reason}\"");
-                Thread.Sleep(500);
-            }
-            catch (KafkaException e)
-            {
-                state.Fail($"The input partitions {string.Join(",", partitions)} could not be planned from Kafka: {Sentences.First(e.Error.Reason)}.");
-                return null;
-            }
-        }
-    }
+        => Retrying(() => PlanInput(partitions, committed), $"The input partitions {string.Join(",", partitions)} could not be planned from Kafka", state);
 
     private List<int> OutputPartitions(string topic)
     {

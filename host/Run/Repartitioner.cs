@@ -26,11 +26,9 @@ internal sealed class Repartitioner
     private readonly DeadLetterQueue _deadLetters;
     private readonly MisKeyedReport _misKeyed;
     private readonly PartitionDirectory _slots = new();
-    private readonly object _lock = new();
+    private readonly PendingExchange _copies = new();
     private int _inputPartitions = 1;
     private int _statePartitions = 1;
-    private PendingOutputs _filling = new();
-    private PendingOutputs? _spare = new();
     private readonly InputMerge _merge = new();
     private readonly Func<int, bool> _mayHaveMore;
     private long[] _nextQueued = new long[64];
@@ -173,9 +171,9 @@ internal sealed class Repartitioner
             // Offsets whose copy is already in the repartition topic (found by recovery) are not copied again.
             ReadOnlySpan<byte> user = _merge.Bytes(partition, e.UserStart, e.UserLength);
             int target = KafkaPartitioner.Murmur2(user, _statePartitions);
-            lock (_lock)
+            lock (_copies.Gate)
             {
-                _filling.Add(partition, e.Offset, user, _merge.Bytes(partition, e.ValueStart, e.ValueLength), target, e.Timestamp);
+                _copies.Filling.Add(partition, e.Offset, user, _merge.Bytes(partition, e.ValueStart, e.ValueLength), target, e.Timestamp);
             }
         }
         slot.Consumed(e.Offset, e.Timestamp);
@@ -213,26 +211,10 @@ internal sealed class Repartitioner
     }
 
     /// <summary>Takes the copies made so far (transaction loop); give the buffer back with <see cref="Return"/>.</summary>
-    public PendingOutputs Take()
-    {
-        lock (_lock)
-        {
-            var taken = _filling;
-            _filling = _spare ?? throw new InvalidOperationException("The previous batch of re-keyed records was not returned.");
-            _spare = null;
-            return taken;
-        }
-    }
+    public PendingOutputs Take() => _copies.Take();
 
     /// <summary>Returns a taken buffer for reuse.</summary>
-    public void Return(PendingOutputs buffer)
-    {
-        buffer.Clear();
-        lock (_lock)
-        {
-            _spare = buffer;
-        }
-    }
+    public void Return(PendingOutputs buffer) => _copies.Return(buffer);
 
     /// <summary>Installs slots for newly assigned input partitions, resuming at their committed offsets (transaction loop).</summary>
     public void Assign(Dictionary<int, RecoveryPoint> plan)
@@ -282,10 +264,7 @@ internal sealed class Repartitioner
     {
         var partitions = _slots.Owned().Select(s => s.Partition).ToList();
         Remove(partitions);
-        lock (_lock)
-        {
-            _filling.Clear();
-        }
+        _copies.Discard();
         _deadLetters.Discard();
         return partitions;
     }

@@ -249,32 +249,9 @@ internal sealed class TransactionLoop : IDisposable
         {
             return;
         }
-        int maxPartition = 0;
-        foreach (var s in _owned)
-        {
-            maxPartition = Math.Max(maxPartition, s.Partition);
-        }
-        if (_commitPoints.Length <= maxPartition)
-        {
-            Array.Resize(ref _commitPoints, maxPartition + 1);
-        }
-        foreach (var s in _owned)
-        {
-            _commitPoints[s.Partition] = s.ConsumedNext;
-        }
-        int maxInput = 0;
-        foreach (var s in _inputOwned)
-        {
-            maxInput = Math.Max(maxInput, s.Partition);
-        }
-        if (_inputPoints.Length <= maxInput)
-        {
-            Array.Resize(ref _inputPoints, maxInput + 1);
-        }
-        foreach (var s in _inputOwned)
-        {
-            _inputPoints[s.Partition] = s.ConsumedNext; // read before the copies are taken: every copy below it is taken
-        }
+        int maxPartition = ReadPositions(_owned, ref _commitPoints);
+        // Read before the copies are taken: every copy below an input partition's position is taken.
+        int maxInput = ReadPositions(_inputOwned, ref _inputPoints);
         var stage = _observer.Transactions;
         stage.Enter("cycle:flush");
         try
@@ -368,6 +345,25 @@ internal sealed class TransactionLoop : IDisposable
                 _repartitioner!.Return(rekeyed);
             }
         }
+    }
+
+    // Each slot's consumed position into points[partition] (grown as needed); returns the largest partition.
+    private static int ReadPositions(List<PartitionSlot> slots, ref long[] points)
+    {
+        int max = 0;
+        foreach (var s in slots)
+        {
+            max = Math.Max(max, s.Partition);
+        }
+        if (points.Length <= max)
+        {
+            Array.Resize(ref points, max + 1);
+        }
+        foreach (var s in slots)
+        {
+            points[s.Partition] = s.ConsumedNext;
+        }
+        return max;
     }
 
     /// <summary>A shard's own output or state failed: nothing after it may be committed, so the host stops with the cause.</summary>

@@ -27,6 +27,8 @@ internal sealed class TransactionalSink : IDisposable
     private readonly ExactArrays _valueArrays = new(16 * 1024);
     private readonly byte[] _stateTopic;
     private TopicPartition?[] _repartitions = [];
+    private readonly TopicPartition _outputTopic;
+    private readonly TopicPartition _deadLetterTopic;
     private IProducer<byte[], byte[]> _producer;
     private Task? _stuckCall;
 
@@ -44,6 +46,8 @@ internal sealed class TransactionalSink : IDisposable
         _apiTimeout = ApiTimeout(options);
         _apiWatchdog = Watchdog(options);
         _stateTopic = Encoding.UTF8.GetBytes(options.StateTopic);
+        _outputTopic = new TopicPartition(options.OutputTopic, Partition.Any); // the producer's partitioner picks (by key)
+        _deadLetterTopic = new TopicPartition(options.DeadLetterTopic, Partition.Any);
         _producer = Build();
     }
 
@@ -111,7 +115,7 @@ internal sealed class TransactionalSink : IDisposable
                     new Header(RunHeaders.SourcePartition, digits[..RunHeaders.Format(o.Partition, digits)].ToArray()),
                     new Header(RunHeaders.SourceOffset, digits[..RunHeaders.Format(o.Offset, digits)].ToArray()),
                 ];
-                Produce(producer, _options.OutputTopic, message);
+                Produce(producer, _outputTopic, message);
             }
             if (rekeyed is not null && rekeyed.Count > 0)
             {
@@ -139,7 +143,7 @@ internal sealed class TransactionalSink : IDisposable
                     headers.Add(RunHeaders.InputPartition, RunHeaders.Text(d.Input.Partition));
                     headers.Add(RunHeaders.InputOffset, RunHeaders.Text(d.Input.Offset));
                 }
-                Produce(producer, _options.DeadLetterTopic, new Message<byte[], byte[]> { Key = d.Key!, Value = d.Value!, Headers = headers });
+                Produce(producer, _deadLetterTopic, new Message<byte[], byte[]> { Key = d.Key!, Value = d.Value!, Headers = headers });
             }
             if (offsets.Count > 0)
             {
@@ -228,22 +232,6 @@ internal sealed class TransactionalSink : IDisposable
             .SetErrorHandler((_, e) => _onError(e)));
     }
 
-    private static void Produce(IProducer<byte[], byte[]> producer, string topic, Message<byte[], byte[]> message)
-    {
-        while (true)
-        {
-            try
-            {
-                producer.Produce(topic, message);
-                return;
-            }
-            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                producer.Poll(TimeSpan.FromMilliseconds(10)); // librdkafka's queue is full: let it send
-            }
-        }
-    }
-
     private static void Produce(IProducer<byte[], byte[]> producer, TopicPartition partition, Message<byte[], byte[]> message)
     {
         while (true)
@@ -255,7 +243,7 @@ internal sealed class TransactionalSink : IDisposable
             }
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
             {
-                producer.Poll(TimeSpan.FromMilliseconds(10));
+                producer.Poll(TimeSpan.FromMilliseconds(10)); // librdkafka's queue is full: let it send
             }
         }
     }
