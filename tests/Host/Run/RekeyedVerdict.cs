@@ -47,38 +47,14 @@ internal static class RekeyedVerdict
     }
 
     /// <summary>Reads the repartition topic from the start (read_committed), in partition and offset order.</summary>
-    public static List<Copy> ReadCopies(EmbeddedKafkaCluster cluster)
-    {
-        var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("rekeyed"));
-        config.EnablePartitionEof = true;
-        using var consumer = new ConsumerBuilder<string, string>(config).Build();
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
-        var partitions = admin.GetMetadata(Topic, KafkaTestClients.Patience).Topics[0].Partitions.Select(p => p.PartitionId).ToList();
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(Topic, p, Offset.Beginning)));
-        var open = partitions.ToHashSet();
-        var copies = new List<Copy>();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (open.Count > 0)
+    public static List<Copy> ReadCopies(EmbeddedKafkaCluster cluster) =>
+        TopicReadBack.ReadAll<string, string, Copy>(cluster, Topic, r =>
         {
-            Assert.That(clock.Elapsed, Is.LessThan(KafkaTestClients.Patience), $"reading {Topic} back did not reach its end");
-            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
-            if (r is null)
-            {
-                continue;
-            }
-            if (r.IsPartitionEOF)
-            {
-                open.Remove(r.Partition.Value);
-                continue;
-            }
             var h = r.Message.Headers;
             Assert.That(h is not null && h.TryGetLastBytes("input-partition", out _) && h.TryGetLastBytes("input-offset", out _), Is.True,
                 $"a record in {Topic} lacks the input-partition/input-offset headers");
-            copies.Add(new Copy(r.Partition.Value, r.Offset.Value, (int)Number(h!, "input-partition"), Number(h!, "input-offset"), r.Message.Key ?? "", r.Message.Value ?? ""));
-        }
-        consumer.Close();
-        return copies.OrderBy(c => c.Partition).ThenBy(c => c.Offset).ToList();
-    }
+            return new Copy(r.Partition.Value, r.Offset.Value, (int)Number(h!, "input-partition"), Number(h!, "input-offset"), r.Message.Key ?? "", r.Message.Value ?? "");
+        }).OrderBy(c => c.Partition).ThenBy(c => c.Offset).ToList();
 
     /// <summary>The group's committed offset of each repartition partition (negative when none).</summary>
     public static long[] CommittedCopies(EmbeddedKafkaCluster cluster)
@@ -257,41 +233,17 @@ internal static class RekeyedVerdict
     /// Each dead letter by its input coordinates, with its reason: a record rejected on input names them directly, one
     /// rejected after re-keying (a clock outlier) carries them as input-partition / input-offset headers.
     /// </summary>
-    public static List<((int, long) At, string Reason)> ReadDeadLetters(EmbeddedKafkaCluster cluster)
-    {
-        var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("letters"));
-        config.EnablePartitionEof = true;
-        using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).Build();
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
-        var partitions = admin.GetMetadata(RunTestKit.DeadLetters, KafkaTestClients.Patience).Topics[0].Partitions.Select(p => p.PartitionId).ToList();
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(RunTestKit.DeadLetters, p, Offset.Beginning)));
-        var open = partitions.ToHashSet();
-        var letters = new List<((int, long), string)>();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (open.Count > 0)
+    public static List<((int, long) At, string Reason)> ReadDeadLetters(EmbeddedKafkaCluster cluster) =>
+        TopicReadBack.ReadAll<Ignore, byte[], ((int, long), string)>(cluster, RunTestKit.DeadLetters, r =>
         {
-            Assert.That(clock.Elapsed, Is.LessThan(KafkaTestClients.Patience), "reading the dead letters back did not reach their end");
-            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
-            if (r is null)
-            {
-                continue;
-            }
-            if (r.IsPartitionEOF)
-            {
-                open.Remove(r.Partition.Value);
-                continue;
-            }
             var h = r.Message.Headers;
             string topic = h.TryGetLastBytes("source-topic", out var t) ? Encoding.UTF8.GetString(t) : "";
             string reason = h.TryGetLastBytes("reason", out var rb) ? Encoding.ASCII.GetString(rb) : "(no reason)";
             (int, long) at = topic == RunTestKit.Input
                 ? ((int)Number(h, "source-partition"), Number(h, "source-offset"))
                 : ((int)Number(h, "input-partition"), Number(h, "input-offset"));
-            letters.Add((at, reason));
-        }
-        consumer.Close();
-        return letters;
-    }
+            return (at, reason);
+        });
 
     private static long Number(Headers headers, string name) =>
         headers.TryGetLastBytes(name, out var b) ? long.Parse(Encoding.ASCII.GetString(b), CultureInfo.InvariantCulture) : -1;

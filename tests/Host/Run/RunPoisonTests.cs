@@ -130,31 +130,11 @@ public class RunPoisonTests
         return copies.Count == 0 ? sources : sources.Select(s => copies[s]);
     }
 
-    private static List<Letter> ReadDeadLetters(global::Attribution.Testing.Kafka.EmbeddedKafkaCluster cluster)
-    {
-        var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("letters"));
-        config.EnablePartitionEof = true;
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
-        consumer.Assign([new TopicPartitionOffset(DeadLetters, 0, Offset.Beginning), new TopicPartitionOffset(DeadLetters, 1, Offset.Beginning)]);
-        var open = new HashSet<int> { 0, 1 };
-        var letters = new List<Letter>();
-        var clock = Stopwatch.StartNew();
-        while (open.Count > 0 && clock.Elapsed < KafkaTestClients.Patience)
+    private static List<Letter> ReadDeadLetters(global::Attribution.Testing.Kafka.EmbeddedKafkaCluster cluster) =>
+        TopicReadBack.ReadAll<byte[]?, byte[]?, Letter>(cluster, DeadLetters, r =>
         {
-            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
-            if (r is null)
-            {
-                continue;
-            }
-            if (r.IsPartitionEOF)
-            {
-                open.Remove(r.Partition.Value);
-                continue;
-            }
             var headers = r.Message.Headers.ToDictionary(h => h.Key, h => Encoding.UTF8.GetString(h.GetValueBytes()));
             string offset = headers.TryGetValue("input-offset", out var input) ? input : headers["source-offset"];
-            letters.Add(new Letter(long.Parse(offset, System.Globalization.CultureInfo.InvariantCulture), r.Message.Key, r.Message.Value, headers));
-        }
-        return letters.OrderBy(l => l.Offset).ToList();
-    }
+            return new Letter(long.Parse(offset, System.Globalization.CultureInfo.InvariantCulture), r.Message.Key, r.Message.Value, headers);
+        }).OrderBy(l => l.Offset).ToList();
 }

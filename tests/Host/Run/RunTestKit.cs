@@ -216,41 +216,17 @@ internal static class RunTestKit
     public sealed record ReadBack(int SourcePartition, long SourceOffset, string Key, string Value, string? Reason);
 
     /// <summary>Reads a whole topic from the start with read_committed, headers included.</summary>
-    public static List<ReadBack> ReadTopic(EmbeddedKafkaCluster cluster, string topic, string partitionHeader, string offsetHeader)
-    {
-        var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("verdict"));
-        config.EnablePartitionEof = true;
-        using var consumer = new ConsumerBuilder<string, string>(config).Build();
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
-        var partitions = admin.GetMetadata(topic, KafkaTestClients.Patience).Topics[0].Partitions.Select(p => p.PartitionId).ToList();
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var open = partitions.ToHashSet();
-        var records = new List<ReadBack>();
-        var clock = Stopwatch.StartNew();
-        while (open.Count > 0)
+    public static List<ReadBack> ReadTopic(EmbeddedKafkaCluster cluster, string topic, string partitionHeader, string offsetHeader) =>
+        TopicReadBack.ReadAll<string, string, ReadBack>(cluster, topic, r =>
         {
-            Assert.That(clock.Elapsed, Is.LessThan(KafkaTestClients.Patience), $"reading {topic} back did not reach its end");
-            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
-            if (r is null)
-            {
-                continue;
-            }
-            if (r.IsPartitionEOF)
-            {
-                open.Remove(r.Partition.Value);
-                continue;
-            }
             var h = r.Message.Headers;
             byte[]? pb = null, ob = null;
             Assert.That(h is not null && h.TryGetLastBytes(partitionHeader, out pb) && h.TryGetLastBytes(offsetHeader, out ob), Is.True,
                 $"a record in {topic} lacks the {partitionHeader}/{offsetHeader} headers");
             string? reason = h!.TryGetLastBytes("reason", out var rb) ? Encoding.ASCII.GetString(rb) : null;
-            records.Add(new ReadBack(int.Parse(Encoding.ASCII.GetString(pb!), CultureInfo.InvariantCulture),
-                long.Parse(Encoding.ASCII.GetString(ob!), CultureInfo.InvariantCulture), r.Message.Key, r.Message.Value ?? "", reason));
-        }
-        consumer.Close();
-        return records;
-    }
+            return new ReadBack(int.Parse(Encoding.ASCII.GetString(pb!), CultureInfo.InvariantCulture),
+                long.Parse(Encoding.ASCII.GetString(ob!), CultureInfo.InvariantCulture), r.Message.Key, r.Message.Value ?? "", reason);
+        });
 
     /// <summary>
     /// The verdict: the outputs a read_committed consumer sees are exactly the reference's — each
