@@ -67,9 +67,10 @@ public static class ReplayCommand
 
     private static int Run(ReplayOptions options, TextWriter stderr, Action<ReplaySync>? syncObserver)
     {
+        var engineLog = new EngineLog(stderr);
         try
         {
-            RunSummary summary = options.StateDirectory is null ? RunStateless(options) : RunWithSnapshots(options, stderr, syncObserver);
+            RunSummary summary = options.StateDirectory is null ? RunStateless(options) : RunWithSnapshots(options, stderr, engineLog, syncObserver);
             if (!options.Quiet)
             {
                 summary.WriteTo(stderr);
@@ -83,7 +84,10 @@ public static class ReplayCommand
         }
         catch (Exception e) when (e is ShardFailedException or SnapshotFailedException or OutputWriteException)
         {
-            // A fault of our own output or state: the run stops at once with its cause, never a stack trace.
+            // A fault of our own output or state: the run stops at once with its cause, never a stack trace. The cause is
+            // the last line: what the engine's threads still report while the run closes (a snapshot cut short because
+            // the output file is closed) follows from the stop and is not printed after it.
+            engineLog.Close();
             stderr.WriteLine($"attribution replay: {StoppedSentence(e, options.StateDirectory)}");
             return 1;
         }
@@ -119,7 +123,7 @@ public static class ReplayCommand
         return Pump(engine, options, new LineReader(input), skipThrough: 0, sink, deadLetters, clock, snapshotEvery: 0, resumedFrom: null);
     }
 
-    private static RunSummary RunWithSnapshots(ReplayOptions options, TextWriter stderr, Action<ReplaySync>? syncObserver)
+    private static RunSummary RunWithSnapshots(ReplayOptions options, TextWriter stderr, EngineLog engineLog, Action<ReplaySync>? syncObserver)
     {
         string inputIdentity = options.InputPath is null ? "-" : Path.GetFullPath(options.InputPath);
         var sink = new StreamOutput(Stream.Null, options.OutputPath!);
@@ -128,7 +132,7 @@ public static class ReplayCommand
         {
             // A snapshot that cannot be written (a full state disk) stops the run at once: it resumes from the last good one.
             OnSnapshotFailure = SnapshotFailurePolicy.Stop,
-            Logger = line => stderr.WriteLine($"attribution replay: {line}"),
+            Logger = engineLog.Write,
             // At the cut every shard has delivered the outputs of all events before it and none after.
             CaptureSnapshotExtras = extras => extras[OutputBytesKey] = sink.BytesWritten.ToString(CultureInfo.InvariantCulture),
             // The lengths a manifest records are fsynced first, so a power loss never leaves it pointing past the files.
