@@ -68,19 +68,6 @@ internal sealed class Repartitioner
     /// <summary>Whether this host consumes any input partition.</summary>
     public bool AnyOwned => _slots.Owned().Count > 0;
 
-    /// <summary>Whether every owned input partition's consumed input is committed.</summary>
-    public bool AllCommitted()
-    {
-        foreach (var slot in _slots.Owned())
-        {
-            if (slot.Committed < slot.ConsumedNext)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /// <summary>The committed offset of an owned input partition, or -1.</summary>
     public long CommittedOffset(int partition) => _slots.Get(partition) is { Owned: true } s ? s.Committed : -1;
 

@@ -89,11 +89,6 @@ internal sealed class TransactionalSink : IDisposable
         }
     }
 
-    /// <summary>Produces and commits one transaction.</summary>
-    /// <exception cref="FatalPipelineException">The producer is fenced or failed fatally.</exception>
-    public Outcome Commit(PendingOutputs outputs, List<DeadLetter> letters, List<TopicPartitionOffset> offsets, IConsumerGroupMetadata group)
-        => Commit(outputs, letters, offsets, null, group);
-
     /// <summary>Produces and commits one transaction, with the re-key stage's copies of input records (<paramref name="rekeyed"/>, may be null).</summary>
     /// <exception cref="FatalPipelineException">The producer is fenced or failed fatally.</exception>
     public Outcome Commit(PendingOutputs outputs, List<DeadLetter> letters, List<TopicPartitionOffset> offsets, PendingOutputs? rekeyed, IConsumerGroupMetadata group)
