@@ -73,7 +73,7 @@ internal sealed class Repartitioner
 
     /// <summary>
     /// Takes one input record (source thread): decodes it and queues it in its partition's queue of the
-    /// <see cref="InputMerge"/>; <see cref="Release"/> copies (or dead-letters) queued records in event-time order.
+    /// <see cref="InputMerge"/>; <see cref="Release"/> (called by the source loop after every poll) copies (or dead-letters) queued records in event-time order.
     /// <paramref name="key"/> is the input record's Kafka key (for dead letters and the mis-keyed report).
     /// </summary>
     public void Handle(IConsumer<RawValue, RawValue> consumer, int partition, long offset, long timestampMs, ReadOnlySpan<byte> key, bool keyIsNull,
@@ -117,10 +117,9 @@ internal sealed class Repartitioner
             consumer.Pause([new TopicPartition(_options.InputTopic, partition)]);
             _merge.SetPaused(partition, true);
         }
-        Release(consumer);
     }
 
-    /// <summary>Copies queued records whose turn has come (source thread; also called when no record arrived).</summary>
+    /// <summary>Copies queued records whose turn has come (source thread, after every poll, whether or not a record arrived).</summary>
     public void Release(IConsumer<RawValue, RawValue> consumer)
     {
         _consumer = consumer;
