@@ -13,6 +13,8 @@ namespace Attribution.Engine.Codecs;
 /// rules (duplicate field, event_type, required and optional fields; see <see cref="EventFieldTracker.Resolve"/>).
 /// Field order is free; unknown fields (e.g. <c>metadata</c>) are skipped whatever their value. Clicks ignore
 /// <c>type</c>/<c>value</c> and conversions ignore <c>ad_id</c>, as they do unknown fields.
+/// Records in the plain form producers emit take <see cref="JsonFastPath"/>; every other record is read by
+/// <c>Utf8JsonReader</c>, and both give the same result for every input (a differential test holds them to it).
 /// </remarks>
 public static class JsonEventReader
 {
@@ -49,6 +51,36 @@ public static class JsonEventReader
         }
 
         var fields = default(EventFieldTracker);
+        if (JsonFastPath.TryScan(utf8, ref record, ref fields))
+        {
+            return fields.Finish(RejectReason.None, ref record);
+        }
+        // Outside the fast path's subset: start over with the exact reader.
+        ResetKeepingSource(ref record);
+        fields = default;
+        return ReadExactly(utf8, ref record, ref fields);
+    }
+
+    /// <summary>
+    /// <see cref="Read"/> through <c>Utf8JsonReader</c> only, never the fast path: the reference the fast path is held to.
+    /// </summary>
+    internal static RejectReason ReadExact(ReadOnlySpan<byte> utf8, ref EventRecord record, int maxRecordBytes)
+    {
+        ResetKeepingSource(ref record);
+        if (utf8.Length > maxRecordBytes)
+        {
+            return RejectReason.Oversized;
+        }
+        if (!Utf8.IsValid(utf8))
+        {
+            return RejectReason.InvalidUtf8;
+        }
+        var fields = default(EventFieldTracker);
+        return ReadExactly(utf8, ref record, ref fields);
+    }
+
+    private static RejectReason ReadExactly(ReadOnlySpan<byte> utf8, ref EventRecord record, ref EventFieldTracker fields)
+    {
         RejectReason reason;
         try
         {

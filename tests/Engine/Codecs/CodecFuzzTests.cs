@@ -88,7 +88,7 @@ public class CodecFuzzTests
         Assert.That(Describe(viaPack), Is.EqualTo(expected), Show(input));
     }
 
-    private static byte[] Mutate(Random random, byte[][] seeds)
+    internal static byte[] Mutate(Random random, byte[][] seeds)
     {
         if (random.Next(50) == 0)
         {
