@@ -57,6 +57,12 @@ public class CodecBenchmarks
     [Benchmark(Description = "decode conversion JSON")]
     public RejectReason DecodeConversionJson() => JsonEventReader.Read(_conversionJson, ref _record, MaxRecordBytes);
 
+    [Benchmark(Description = "decode click JSON (Utf8JsonReader path alone)")]
+    public RejectReason DecodeClickJsonExact() => JsonEventReader.ReadExact(_clickJson, ref _record, MaxRecordBytes);
+
+    [Benchmark(Description = "decode conversion JSON (Utf8JsonReader path alone)")]
+    public RejectReason DecodeConversionJsonExact() => JsonEventReader.ReadExact(_conversionJson, ref _record, MaxRecordBytes);
+
     [Benchmark(Description = "decode click MessagePack")]
     public RejectReason DecodeClickMessagePack() => MessagePackEventReader.Read((ReadOnlySpan<byte>)_clickPack, ref _record, MaxRecordBytes);
 
