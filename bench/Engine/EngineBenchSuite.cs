@@ -81,8 +81,12 @@ public sealed class EngineBenchSuite : IBenchSuite
         ParseLimits.Decode(workload.Lines, o.WarmUpEvents, maxRecord, out _, exact: true);
         double decodeExact = ParseLimits.Decode(workload.Lines, o.Events, maxRecord, out _, exact: true);
         rows.Add(new Row("limit: JsonEventReader decode only, Utf8JsonReader path alone", "1", o.Events, decodeExact, null, null, null, "without the fast path"));
+        ParseLimits.DecodeIntoSlots(workload.Lines, o.WarmUpEvents, maxRecord, o.RingSize, out _);
+        double decodeSlots = ParseLimits.DecodeIntoSlots(workload.Lines, o.Events, maxRecord, o.RingSize, out _);
+        rows.Add(new Row($"limit: JsonEventReader decode into {o.RingSize:N0} ring-sized records in turn", "1", o.Events, decodeSlots, null, null, null,
+            "cold slots, as the producer writes them"));
         Console.Error.WriteLine($"  limits: tokenize {o.Events / tokenize / 1e6:F2} M/s, decode {o.Events / decode / 1e6:F2} M/s " +
-                                $"(Utf8JsonReader path alone {o.Events / decodeExact / 1e6:F2} M/s)");
+                                $"(Utf8JsonReader path alone {o.Events / decodeExact / 1e6:F2} M/s, into {o.RingSize} slots {o.Events / decodeSlots / 1e6:F2} M/s)");
 
         BenchProgress.Step("limit: state look-ups only (FASTER reads)");
         (double lookups, long keys) = StateLimits.ClickReads(o.Events, (int)Math.Min(o.Events, 1_000_000));

@@ -36,7 +36,7 @@ public struct EventRecord
     public int Partition;
     /// <summary>Position in its source (Kafka offset, line number); recorded in snapshots and dead letters.</summary>
     public long Position;
-    /// <summary>Ingest time (Stopwatch ticks) for latency measurement; 0 when unused.</summary>
+    /// <summary>Ingest time (Stopwatch ticks, taken once the record is decoded) for latency measurement; set for conversions only (they alone make outputs), else 0.</summary>
     public long IngestTicks;
     /// <summary>
     /// Set by the event-time guard (the engine's Submit): the event is judged against <see cref="GuardedWatermark"/>

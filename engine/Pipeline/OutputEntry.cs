@@ -15,6 +15,6 @@ public struct OutputEntry
     public int ValueOffset;
     /// <summary>Length of the encoded attribution (without the line feed of JSON lines).</summary>
     public int ValueLength;
-    /// <summary>When the conversion entered the engine (Stopwatch ticks), for latency.</summary>
+    /// <summary>When the conversion entered the engine (Stopwatch ticks, as soon as <c>Submit</c> decoded it), for latency.</summary>
     public long IngestTicks;
 }
