@@ -30,4 +30,7 @@ internal sealed class EmbeddedBrokerSupplier(RunOptions options, RunLog log) : I
 
     /// <inheritdoc/>
     public bool StoresOffsetsAfterTransactions => true;
+
+    /// <inheritdoc/>
+    public void BeforePoll() => _offsets.Retry();
 }

@@ -28,4 +28,9 @@ public interface IKafkaSupplier
     /// look for them. Kafka commits both atomically.
     /// </summary>
     bool StoresOffsetsAfterTransactions => false;
+
+    /// <summary>Runs on the source thread before each poll of the group consumer's queue (the test broker's shim retries refused offset stores).</summary>
+    void BeforePoll()
+    {
+    }
 }

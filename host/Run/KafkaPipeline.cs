@@ -34,6 +34,7 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
     private TransactionalSink? _sink;
     private IConsumer<RawValue, RawValue>? _consumer;
     private TransactionLoop? _transactions;
+    private RebalanceHandler? _rebalance;
 
     /// <summary>Creates a pipeline (nothing connects until <see cref="Run"/>); <paramref name="kafka"/> supplies the clients (default: <see cref="KafkaSupplier.Default"/>).</summary>
     public KafkaPipeline(RunOptions options, RunLog log, PipelineStats? stats = null, IKafkaSupplier? kafka = null)
@@ -131,7 +132,7 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
             var consumer = _consumer!;
             var transactions = _transactions!;
             var snapshots = new SnapshotScheduler(_options, _log, Stats, engine, _table, transactions, _state);
-            var source = new SourceLoop(_options, _log, Stats, engine, _table, _deadLetters, transactions, snapshots, _observer, _state, _keys, _values,
+            var source = new SourceLoop(_options, _log, Stats, engine, _table, _deadLetters, transactions, snapshots, _observer, _state, _rebalance!,
                 _repartitioner, _misKeyed, placement);
             if (_repartitioner is not null)
             {
@@ -146,7 +147,7 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
                 (_repartitioner is null ? "" : $" repartition_topic={_options.RepartitionTopic} state_partitions={layout.StatePartitions}"));
             _observer.StartStallReports();
             transactions.Start(consumer);
-            source.Run(consumer, Ready, stop);
+            source.Run(consumer, Ready, stop, _kafka.BeforePoll);
             return Shutdown();
         }
         catch (FatalPipelineException e)
@@ -200,7 +201,7 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
             _sink = new TransactionalSink(_options, _log, Stats, _kafka, e => OnClientError("producer", e));
             _repartitioner = _options.InputKeying == InputKeying.Rekey ? new Repartitioner(_options, Stats, engine, new DeadLetterQueue(), _misKeyed) : null;
             _transactions = new TransactionLoop(_options, _log, engine, _sink, _collector, _deadLetters, _table, _observer, Stats, _state, _repartitioner, _planner);
-            var rebalance = new RebalanceHandler(_options, _log, _transactions, _table, _observer, _state, _repartitioner);
+            var rebalance = _rebalance = new RebalanceHandler(_options, _log, _transactions, _table, _observer, _state, _repartitioner);
             _consumer = _kafka.GetConsumer(new ConsumerBuilder<RawValue, RawValue>(_options.ConsumerConfig())
                 .SetKeyDeserializer(_keys)
                 .SetValueDeserializer(_values)

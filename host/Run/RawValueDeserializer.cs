@@ -3,8 +3,9 @@ using Confluent.Kafka;
 namespace Attribution.Host.Run;
 
 /// <summary>
-/// Copies each consumed value into one reusable buffer instead of a new array per record, so the
-/// source hands the engine a span. Called by Confluent.Kafka inside <c>Consume</c>, on the source thread.
+/// Copies each consumed value into one reusable buffer instead of a new array per record. The group consumer is built
+/// with it (its type names the consumer's record type), but the source loop reads records in batches
+/// (<see cref="Kafka.BatchConsumer"/>) and never calls <c>Consume</c>, so it only runs if something does.
 /// </summary>
 internal sealed class RawValueDeserializer : IDeserializer<RawValue>
 {

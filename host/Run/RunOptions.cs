@@ -148,7 +148,7 @@ public sealed record RunOptions
     /// <summary>Settings of the group consumer of the input topic.</summary>
     public ConsumerConfig ConsumerConfig()
     {
-        var config = new ConsumerConfig(Pass(forConsumer: true))
+        var config = new ConsumerConfig(Kafka.ConsumerDefaults.With(Pass(forConsumer: true)))
         {
             BootstrapServers = BootstrapServers,
             GroupId = GroupId,
@@ -166,7 +166,7 @@ public sealed record RunOptions
     /// <summary>Settings of the short-lived readers used by recovery (no group membership, no commits).</summary>
     public ConsumerConfig ReaderConfig()
     {
-        var config = new ConsumerConfig(Pass(forConsumer: true))
+        var config = new ConsumerConfig(Kafka.ConsumerDefaults.With(Pass(forConsumer: true)))
         {
             BootstrapServers = BootstrapServers,
             GroupId = GroupId + "-recovery",
@@ -194,7 +194,7 @@ public sealed record RunOptions
     {
         "session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy", "auto.offset.reset",
         "max.poll.interval.ms", "fetch.wait.max.ms", "fetch.min.bytes", "fetch.max.bytes", "max.partition.fetch.bytes",
-        "queued.min.messages", "queued.max.messages.kbytes", "group.instance.id", "group.protocol", "check.crcs",
+        "queued.min.messages", "queued.max.messages.kbytes", "fetch.queue.backoff.ms", "group.instance.id", "group.protocol", "check.crcs",
     };
 
     // Producer properties that would only make librdkafka warn on a consumer.

@@ -1,30 +1,39 @@
 using Attribution.Engine.Events;
 using Attribution.Engine.Pipeline;
+using Attribution.Host.Kafka;
 using Confluent.Kafka;
 
 namespace Attribution.Host.Run;
 
 /// <summary>
-/// The source loop, on the thread that calls <see cref="KafkaPipeline.Run"/>: polls the group consumer and hands
-/// each record to the engine straight from the deserializer's buffer (no copy); queues rejected records as dead
-/// letters; between records, rewinds when the transaction loop asks, cuts snapshots when due and reports lag.
-/// The consumer's rebalance callbacks also run here, inside Consume (<see cref="RebalanceHandler"/>).
+/// The source loop, on the thread that calls <see cref="KafkaPipeline.Run"/>: drains the group consumer's queue in
+/// batches (<see cref="BatchConsumer"/>) and hands each record to the engine straight from librdkafka's buffer (no
+/// copy, no per-record object); queues rejected records as dead letters; between records, rewinds when the
+/// transaction loop asks; between batches, cuts snapshots when due and reports lag. The consumer's rebalance
+/// callbacks also run here, inside the batch poll (<see cref="RebalanceHandler"/>).
 /// </summary>
-internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats stats, AttributionEngine engine, PartitionTable table,
+internal sealed unsafe class SourceLoop(RunOptions options, RunLog log, PipelineStats stats, AttributionEngine engine, PartitionTable table,
     DeadLetterQueue deadLetters, TransactionLoop transactions, SnapshotScheduler snapshots, PipelineObserver observer, RunState state,
-    RawValueDeserializer keys, RawValueDeserializer values, Repartitioner? repartitioner, MisKeyedReport misKeyed, IUserPlacement? placement)
+    RebalanceHandler rebalance, Repartitioner? repartitioner, MisKeyedReport misKeyed, IUserPlacement? placement)
 {
     private readonly bool _rejectMisKeyed = options.InputKeying == InputKeying.Reject;
+    private BatchConsumer? _batch;
 
-    /// <summary>Polls until <paramref name="stop"/> is cancelled or the run failed; sets <paramref name="ready"/> once partitions are owned.</summary>
-    public void Run(IConsumer<RawValue, RawValue> consumer, ManualResetEventSlim ready, CancellationToken stop)
+    /// <summary>
+    /// Polls until <paramref name="stop"/> is cancelled or the run failed; sets <paramref name="ready"/> once partitions are owned.
+    /// <paramref name="beforePoll"/> runs before each poll (the test broker's offset shim retries refused stores there).
+    /// </summary>
+    public void Run(IConsumer<RawValue, RawValue> consumer, ManualResetEventSlim ready, CancellationToken stop, Action? beforePoll = null)
     {
+        using var batch = new BatchConsumer(consumer, options.InputTopic);
+        _batch = batch;
         var stage = observer.Source;
         long nextLag = 0;
         while (!stop.IsCancellationRequested && !state.Failed)
         {
             if (transactions.RewindPending)
             {
+                batch.Release(); // records polled before the seek come again after it
                 stage.Enter("rewind:wait_transactions");
                 foreach (var start in transactions.Rewind(consumer))
                 {
@@ -32,34 +41,38 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
                 }
                 continue;
             }
-            ConsumeResult<RawValue, RawValue>? r;
-            try
+            stage.Enter("idle:consume");
+            beforePoll?.Invoke();
+            batch.Poll(100);
+            rebalance.ThrowIfFailed();
+            stage.Enter("handle");
+            RdKafkaNative.Message* m;
+            while (!transactions.RewindPending && (m = batch.Next()) is not null)
             {
-                stage.Enter("idle:consume");
-                r = consumer.Consume(TimeSpan.FromMilliseconds(100));
-                stage.Enter("handle");
-            }
-            catch (ConsumeException e)
-            {
-                if (e.Error.IsFatal)
+                if (m->Err != 0)
                 {
-                    state.Fail($"The Kafka consumer failed fatally: {e.Error.Reason}.");
-                    break;
+                    if (m->Err == RdKafkaNative.PartitionEof)
+                    {
+                        continue;
+                    }
+                    if (m->Err == RdKafkaNative.Fatal)
+                    {
+                        state.Fail($"The Kafka consumer failed fatally: {batch.ErrorReason(m)}.");
+                        break;
+                    }
+                    log.Warn("consumer", $"code={m->Err} reason=\"{batch.ErrorReason(m)}\"");
+                    continue;
                 }
-                log.Warn("consumer", $"code={e.Error.Code} reason=\"{e.Error.Reason}\"");
-                continue;
-            }
-            if (r is not null && !r.IsPartitionEOF)
-            {
-                if (repartitioner is not null && r.Topic == options.InputTopic)
+                if (repartitioner is not null && batch.IsInput(m))
                 {
-                    Rekey(repartitioner, consumer, r);
+                    Rekey(repartitioner, consumer, m);
                 }
                 else
                 {
-                    Handle(r);
+                    Handle(m);
                 }
             }
+            batch.Release();
             repartitioner?.Release(consumer); // records held back for a silent partition go after the idle limit
             snapshots.Tick();
             if (Environment.TickCount64 >= nextLag)
@@ -73,24 +86,28 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
                 }
             }
         }
+        batch.Release();
+        _batch = null;
     }
 
-    private void Handle(ConsumeResult<RawValue, RawValue> r)
+    private void Handle(RdKafkaNative.Message* m)
     {
-        int p = r.Partition.Value;
-        long offset = r.Offset.Value;
+        int p = m->Partition;
+        long offset = m->Offset;
         PartitionSlot? slot = table.Get(p);
         if (slot is null || !slot.Owned || offset < slot.ConsumedNext)
         {
             return; // not (or no longer) ours, or a record from before a seek
         }
         bool replay = offset < slot.Point.Committed;
-        RawValue value = r.Message.Value;
+        bool valueIsNull = m->Payload is null;
+        bool keyIsNull = m->Key is null;
+        var value = new ReadOnlySpan<byte>(m->Payload, (int)m->Len);
+        var key = new ReadOnlySpan<byte>(m->Key, keyIsNull ? 0 : (int)m->KeyLen);
         RejectReason reason;
         RecordField field = RecordField.None;
         int userPartition = p;
-        RawValue key = r.Message.Key;
-        if (value.IsNull || value.Length == 0)
+        if (valueIsNull || value.Length == 0)
         {
             reason = RejectReason.InvalidJson;
             engine.CountRejected(reason);
@@ -99,8 +116,7 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
         {
             try
             {
-                reason = engine.SubmitPlaced(values.Buffer.AsSpan(0, value.Length), out field, out userPartition, offset, p, options.InputFormat,
-                    placement, _rejectMisKeyed);
+                reason = engine.SubmitPlaced(value, out field, out userPartition, offset, p, options.InputFormat, placement, _rejectMisKeyed);
             }
             catch (ShardFailedException e)
             {
@@ -112,15 +128,14 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
             // Trust or reject: the record is not keyed by user id (with re-keying, placement is null and every record is).
             if (!replay)
             {
-                misKeyed.Record(p, userPartition, keys.Buffer.AsSpan(0, key.IsNull ? 0 : key.Length), key.IsNull);
+                misKeyed.Record(p, userPartition, key, keyIsNull);
             }
             if (_rejectMisKeyed && !replay)
             {
                 stats.RecordRejected();
                 if (!slot.Point.EmittedDeadLetters.Contains(offset))
                 {
-                    deadLetters.Add(DeadLetter.Of(p, offset, MisKeyedReason,
-                        keys.Buffer.AsSpan(0, key.IsNull ? 0 : key.Length), key.IsNull, values.Buffer.AsSpan(0, value.Length), false));
+                    deadLetters.Add(DeadLetter.Of(p, offset, MisKeyedReason, key, keyIsNull, value, false));
                 }
             }
         }
@@ -129,13 +144,11 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
             stats.RecordRejected();
             if (!slot.Point.EmittedDeadLetters.Contains(offset))
             {
-                deadLetters.Add(DeadLetter.Of(p, offset, RejectReasons.Name(reason),
-                    keys.Buffer.AsSpan(0, key.IsNull ? 0 : key.Length), key.IsNull,
-                    values.Buffer.AsSpan(0, value.IsNull ? 0 : value.Length), value.IsNull)
-                    with { Field = RecordFieldNames.Name(field), Input = InputOf(r) });
+                deadLetters.Add(DeadLetter.Of(p, offset, RejectReasons.Name(reason), key, keyIsNull, value, valueIsNull)
+                    with { Field = RecordFieldNames.Name(field), Input = InputOf(m) });
             }
         }
-        slot.Consumed(offset, r.Message.Timestamp.UnixTimestampMs);
+        slot.Consumed(offset, _batch!.Timestamp(m));
         stats.RecordConsumed(replay);
         if (!slot.Rebuilt && offset + 1 >= slot.Point.Committed)
         {
@@ -146,21 +159,22 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
     /// <summary>The dead-letter reason of a record rejected because its partition is not its user's (<see cref="InputKeying.Reject"/>).</summary>
     public const string MisKeyedReason = "mis_keyed";
 
-    private void Rekey(Repartitioner stage, IConsumer<RawValue, RawValue> consumer, ConsumeResult<RawValue, RawValue> r)
+    private void Rekey(Repartitioner stage, IConsumer<RawValue, RawValue> consumer, RdKafkaNative.Message* m)
     {
-        RawValue key = r.Message.Key;
-        RawValue value = r.Message.Value;
-        stage.Handle(consumer, r.Partition.Value, r.Offset.Value, r.Message.Timestamp.UnixTimestampMs,
-            keys.Buffer.AsSpan(0, key.IsNull ? 0 : key.Length), key.IsNull,
-            values.Buffer.AsSpan(0, value.IsNull ? 0 : value.Length), value.IsNull);
+        bool keyIsNull = m->Key is null;
+        stage.Handle(consumer, m->Partition, m->Offset, _batch!.Timestamp(m), new ReadOnlySpan<byte>(m->Key, keyIsNull ? 0 : (int)m->KeyLen), keyIsNull,
+            new ReadOnlySpan<byte>(m->Payload, (int)m->Len), m->Payload is null);
     }
 
-    // A repartition record names the input record it was copied from; its dead letter says so too (rare: no per-record cost).
-    private (int, long) InputOf(ConsumeResult<RawValue, RawValue> r)
+    private static readonly byte[] InputPartitionHeader = System.Text.Encoding.UTF8.GetBytes(RunHeaders.InputPartition + "\0");
+    private static readonly byte[] InputOffsetHeader = System.Text.Encoding.UTF8.GetBytes(RunHeaders.InputOffset + "\0");
+
+    // A repartition record names the input record it was copied from; its dead letter says so too (headers read only here: rare).
+    private (int, long) InputOf(RdKafkaNative.Message* m)
     {
-        if (repartitioner is not null && r.Message.Headers is { } headers
-            && headers.TryGetLastBytes(RunHeaders.InputPartition, out var pBytes) && headers.TryGetLastBytes(RunHeaders.InputOffset, out var oBytes)
-            && RunHeaders.TryParse(pBytes, out long partition) && RunHeaders.TryParse(oBytes, out long offset))
+        if (repartitioner is not null && _batch is { } batch
+            && batch.TryHeader(m, InputPartitionHeader, out var pBytes) && RunHeaders.TryParse(pBytes, out long partition)
+            && batch.TryHeader(m, InputOffsetHeader, out var oBytes) && RunHeaders.TryParse(oBytes, out long offset))
         {
             return ((int)partition, offset);
         }

@@ -140,8 +140,8 @@ public sealed class MockBrokerOffsets
         }
     }
 
-    /// <summary>Called before each poll of the group consumer: retries a refused store, at most every 100 ms.</summary>
-    internal void Retry()
+    /// <summary>Called before each poll of the group consumer (by its wrapper, or by a caller that drains its queue directly): retries a refused store, at most every 100 ms.</summary>
+    public void Retry()
     {
         if (Volatile.Read(ref _unstoredCount) != 0 && Environment.TickCount64 >= Volatile.Read(ref _retryAt))
         {
