@@ -1,0 +1,19 @@
+namespace Attribution.Bench.Streamiz;
+
+/// <summary>One drained backlog through the Streamiz job.</summary>
+/// <param name="Events">Input records processed.</param>
+/// <param name="Seconds">First input record processed → last one processed (the last transaction's commit is not included).</param>
+/// <param name="Attributed">Attributions forwarded.</param>
+/// <param name="Duplicates">Conversions dropped as already attributed.</param>
+/// <param name="Invalid">Input records that were not a valid click or conversion.</param>
+/// <param name="FinalState">The stream's state when the backlog was processed.</param>
+internal sealed record StreamizPhase(long Events, double Seconds, long Attributed, long Duplicates, long Invalid, string FinalState)
+{
+    public double PerSecond => Events / Seconds;
+
+    /// <summary>Offsets written to the stores' changelog topics (their high watermarks; 0 with the changelog off).</summary>
+    public long ChangelogOffsets { get; init; }
+
+    /// <summary>Offsets of the output topic (records plus the transactions' commit markers).</summary>
+    public long OutputOffsets { get; init; }
+}

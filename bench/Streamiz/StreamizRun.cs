@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using Attribution.Bench.Kafka;
+using Attribution.Testing.Kafka;
+using Microsoft.Extensions.Logging;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Processors.Public;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
+using Streamiz.Kafka.Net.Stream;
+
+namespace Attribution.Bench.Streamiz;
+
+/// <summary>
+/// Runs the Streamiz attribution job (<see cref="StreamizAttributionTransformer"/>) once on the embedded broker over a
+/// backlog already in its input topic, until every input record was processed.
+/// </summary>
+internal static class StreamizRun
+{
+    // One for the process: Streamiz keeps the factory of the first config in a static and uses it in later ones.
+    private static readonly ILoggerFactory Logs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace));
+
+    /// <summary>The settings the run changes from Streamiz's defaults, printed by the suite.</summary>
+    public static string Settings(bool changelog, int commitMs) =>
+        $"Guarantee=EXACTLY_ONCE, CommitIntervalMs={commitMs}, AutoOffsetReset=Earliest, StateDir=<temp dir>, " +
+        $"stores Stores.PersistentKeyValueStore (RocksDB){(changelog ? " with their changelog topics (created up front)" : " .WithLoggingDisabled()")}; " +
+        "everything else Streamiz's defaults (1 stream thread, so one transactional producer for all tasks as Kafka Streams' exactly_once_v2; " +
+        "read_committed, idempotence; default RocksDB options; store caching off)";
+
+    /// <summary>
+    /// One run named <paramref name="name"/> (application id <c>streamiz-&lt;name&gt;</c>) from <paramref name="input"/>
+    /// to <paramref name="output"/>; returns when <paramref name="backlog"/> records were processed.
+    /// </summary>
+    public static StreamizPhase Run(EmbeddedKafkaCluster cluster, string name, string input, string output, int partitions, int backlog,
+        bool changelog, int commitMs)
+    {
+        string applicationId = "streamiz-" + name;
+        if (changelog)
+        {
+            // Streamiz creates its changelog topics through the admin API, which the embedded broker does not answer.
+            cluster.CreateTopic($"{applicationId}-{StreamizAttributionTransformer.ClickStore}-changelog", partitions);
+            cluster.CreateTopic($"{applicationId}-{StreamizAttributionTransformer.ConversionStore}-changelog", partitions);
+        }
+        string stateDir = Path.Combine(Path.GetTempPath(), $"bench-streamiz-{Environment.ProcessId}-{name}");
+        var counters = new StreamizCounters();
+        var config = new StreamConfig<StringSerDes, StringSerDes>
+        {
+            ApplicationId = applicationId,
+            BootstrapServers = cluster.BootstrapServers,
+            Guarantee = ProcessingGuarantee.EXACTLY_ONCE,
+            CommitIntervalMs = commitMs,
+            AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
+            StateDir = stateDir,
+            Logger = Logs,
+        };
+        var builder = new StreamBuilder();
+        // Both stores added to the topology and connected by name (a transformer builder holds one store only).
+        builder.AddStateStore(Store(StreamizAttributionTransformer.ClickStore, new StringSerDes(), new StringSerDes(), changelog));
+        builder.AddStateStore(Store(StreamizAttributionTransformer.ConversionStore, new StringSerDes(), new Int64SerDes(), changelog));
+        builder.Stream<string, string>(input)
+            .Transform(TransformerBuilder.New<string, string, string, string>().Transformer<StreamizAttributionTransformer>(counters).Build(),
+                "attribution", StreamizAttributionTransformer.ClickStore, StreamizAttributionTransformer.ConversionStore)
+            .To(output);
+        using var stream = new KafkaStream(builder.Build(), config);
+        string state = "CREATED";
+        stream.StateChanged += (_, now) => state = now.ToString();
+        stream.StartAsync().GetAwaiter().GetResult();
+        var limit = Stopwatch.StartNew();
+        while (counters.Processed < backlog)
+        {
+            if (limit.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new InvalidOperationException($"The Streamiz job processed {counters.Processed:N0} of {backlog:N0} records in 5 minutes (state {state}).");
+            }
+            Thread.Sleep(1);
+        }
+        string drainedState = state;
+        double seconds = (counters.LastTicks - counters.FirstTicks) / (double)Stopwatch.Frequency * backlog / Math.Max(1, backlog - 1);
+        // Let the last transaction commit before closing (one commit interval and some).
+        Thread.Sleep(commitMs * 3);
+        stream.Dispose();
+        try
+        {
+            Directory.Delete(stateDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        long changelogRecords = changelog
+            ? new[] { StreamizAttributionTransformer.ClickStore, StreamizAttributionTransformer.ConversionStore }
+                .Sum(store => KafkaEngineRun.Ends(cluster.BootstrapServers, $"{applicationId}-{store}-changelog", partitions).Sum())
+            : 0;
+        return new StreamizPhase(backlog, seconds, counters.Attributed, counters.Duplicates, counters.Invalid, drainedState)
+        {
+            ChangelogOffsets = changelogRecords,
+            OutputOffsets = KafkaEngineRun.Ends(cluster.BootstrapServers, output, partitions).Sum(),
+        };
+    }
+
+    private static IStoreBuilder Store<K, V>(string storeName, ISerDes<K> keys, ISerDes<V> values, bool changelog)
+    {
+        IStoreBuilder<IKeyValueStore<K, V>> store = Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(storeName), keys, values);
+        return changelog ? store : store.WithLoggingDisabled();
+    }
+}
