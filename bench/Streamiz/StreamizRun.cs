@@ -3,10 +3,7 @@ using Attribution.Bench.Kafka;
 using Attribution.Testing.Kafka;
 using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net;
-using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.SerDes;
-using Streamiz.Kafka.Net.State;
-using Streamiz.Kafka.Net.Stream;
 
 namespace Attribution.Bench.Streamiz;
 
@@ -52,15 +49,7 @@ internal static class StreamizRun
             StateDir = stateDir,
             Logger = Logs,
         };
-        var builder = new StreamBuilder();
-        // Both stores added to the topology and connected by name (a transformer builder holds one store only).
-        builder.AddStateStore(Store(StreamizAttributionTransformer.ClickStore, new StringSerDes(), new StringSerDes(), changelog));
-        builder.AddStateStore(Store(StreamizAttributionTransformer.ConversionStore, new StringSerDes(), new Int64SerDes(), changelog));
-        builder.Stream<string, string>(input)
-            .Transform(TransformerBuilder.New<string, string, string, string>().Transformer<StreamizAttributionTransformer>(counters).Build(),
-                "attribution", StreamizAttributionTransformer.ClickStore, StreamizAttributionTransformer.ConversionStore)
-            .To(output);
-        using var stream = new KafkaStream(builder.Build(), config);
+        using var stream = new KafkaStream(StreamizTopology.Build(input, output, counters, changelog), config);
         string state = "CREATED";
         stream.StateChanged += (_, now) => state = now.ToString();
         stream.StartAsync().GetAwaiter().GetResult();
@@ -94,11 +83,5 @@ internal static class StreamizRun
             ChangelogOffsets = changelogRecords,
             OutputOffsets = KafkaEngineRun.Ends(cluster.BootstrapServers, output, partitions).Sum(),
         };
-    }
-
-    private static IStoreBuilder Store<K, V>(string storeName, ISerDes<K> keys, ISerDes<V> values, bool changelog)
-    {
-        IStoreBuilder<IKeyValueStore<K, V>> store = Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(storeName), keys, values);
-        return changelog ? store : store.WithLoggingDisabled();
     }
 }
