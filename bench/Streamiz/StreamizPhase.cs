@@ -2,7 +2,7 @@ namespace Attribution.Bench.Streamiz;
 
 /// <summary>One drained backlog through the Streamiz job.</summary>
 /// <param name="Events">Input records processed.</param>
-/// <param name="Seconds">First input record processed → last one processed (the last transaction's commit is not included).</param>
+/// <param name="Seconds">First input record processed → the output topic's offsets stopped moving after the last one (its last transaction committed; polled every few ms).</param>
 /// <param name="Attributed">Attributions forwarded.</param>
 /// <param name="Duplicates">Conversions dropped as already attributed.</param>
 /// <param name="Invalid">Input records that were not a valid click or conversion.</param>
@@ -10,6 +10,9 @@ namespace Attribution.Bench.Streamiz;
 internal sealed record StreamizPhase(long Events, double Seconds, long Attributed, long Duplicates, long Invalid, string FinalState)
 {
     public double PerSecond => Events / Seconds;
+
+    /// <summary>First input record processed → last one processed (without the last commit).</summary>
+    public double ProcessedSeconds { get; init; }
 
     /// <summary>Offsets written to the stores' changelog topics (their high watermarks; 0 with the changelog off).</summary>
     public long ChangelogOffsets { get; init; }

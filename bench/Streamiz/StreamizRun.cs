@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Attribution.Bench.Kafka;
 using Attribution.Testing.Kafka;
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
@@ -45,7 +46,7 @@ internal static class StreamizRun
             BootstrapServers = cluster.BootstrapServers,
             Guarantee = ProcessingGuarantee.EXACTLY_ONCE,
             CommitIntervalMs = commitMs,
-            AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
             StateDir = stateDir,
             Logger = Logs,
         };
@@ -63,9 +64,12 @@ internal static class StreamizRun
             Thread.Sleep(1);
         }
         string drainedState = state;
-        double seconds = (counters.LastTicks - counters.FirstTicks) / (double)Stopwatch.Frequency * backlog / Math.Max(1, backlog - 1);
-        // Let the last transaction commit before closing (one commit interval and some).
-        Thread.Sleep(commitMs * 3);
+        long processedTicks = counters.LastTicks;
+        // Its last transaction commits after the last record was processed: the end is when the output topic's offsets
+        // (records and commit markers) stop moving, polled until they stayed still for a few commit intervals.
+        long committedTicks = LastOutputChange(cluster.BootstrapServers, output, partitions, TimeSpan.FromMilliseconds(Math.Max(500, commitMs * 5)));
+        double processedSeconds = (processedTicks - counters.FirstTicks) / (double)Stopwatch.Frequency;
+        double seconds = (Math.Max(processedTicks, committedTicks) - counters.FirstTicks) / (double)Stopwatch.Frequency;
         stream.Dispose();
         try
         {
@@ -78,10 +82,32 @@ internal static class StreamizRun
             ? new[] { StreamizAttributionTransformer.ClickStore, StreamizAttributionTransformer.ConversionStore }
                 .Sum(store => KafkaEngineRun.Ends(cluster.BootstrapServers, $"{applicationId}-{store}-changelog", partitions).Sum())
             : 0;
-        return new StreamizPhase(backlog, seconds, counters.Attributed, counters.Duplicates, counters.Invalid, drainedState)
+        return new StreamizPhase(backlog, seconds * backlog / Math.Max(1, backlog - 1), counters.Attributed, counters.Duplicates, counters.Invalid, drainedState)
         {
+            ProcessedSeconds = processedSeconds * backlog / Math.Max(1, backlog - 1),
             ChangelogOffsets = changelogRecords,
             OutputOffsets = KafkaEngineRun.Ends(cluster.BootstrapServers, output, partitions).Sum(),
         };
+    }
+
+    /// <summary>Stopwatch ticks of the last change seen in the sum of <paramref name="topic"/>'s high watermarks, once it held still for <paramref name="quiet"/>.</summary>
+    private static long LastOutputChange(string bootstrap, string topic, int partitions, TimeSpan quiet)
+    {
+        using IConsumer<Ignore, Ignore> reader = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "bench-marks" })
+            .SetLogHandler((_, _) => { }).Build();
+        long Sum() => Enumerable.Range(0, partitions).Sum(p => reader.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(30)).High.Value);
+        long last = Sum();
+        long changed = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(changed) < quiet)
+        {
+            Thread.Sleep(5);
+            long now = Sum();
+            if (now != last)
+            {
+                last = now;
+                changed = Stopwatch.GetTimestamp();
+            }
+        }
+        return changed;
     }
 }
