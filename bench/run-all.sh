@@ -8,7 +8,7 @@ cd "$root"
 stamp=$(date -u +%Y%m%d-%H%M%S)
 out="bench/results/full-$stamp"
 mkdir -p "$out"
-suites=(ring state engine q18 cabi snapshot kafka scaling)
+suites=(ring state engine q18 cabi snapshot kafka streamiz scaling)
 nice -n 10 dotnet build bench -c Release -nologo -v q
 for s in "${suites[@]}"; do
   echo "== $s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
