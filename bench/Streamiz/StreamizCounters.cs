@@ -7,6 +7,7 @@ internal sealed class StreamizCounters
     private long _attributed;
     private long _firstTicks;
     private long _lastTicks;
+    private long _halfTicks;
 
     /// <summary>Input records processed.</summary>
     public long Processed => Interlocked.Read(ref _processed);
@@ -23,6 +24,12 @@ internal sealed class StreamizCounters
     /// <summary>Stopwatch ticks of the first record processed (0 until then).</summary>
     public long FirstTicks => Interlocked.Read(ref _firstTicks);
 
+    /// <summary>Records after which <see cref="HalfTicks"/> is taken (half the backlog; 0 for none).</summary>
+    public long HalfMark { get; init; }
+
+    /// <summary>Stopwatch ticks when <see cref="HalfMark"/> records were processed (0 until then).</summary>
+    public long HalfTicks => Interlocked.Read(ref _halfTicks);
+
     /// <summary>Stopwatch ticks of the latest record processed.</summary>
     public long LastTicks => Interlocked.Read(ref _lastTicks);
 
@@ -32,7 +39,10 @@ internal sealed class StreamizCounters
         long now = System.Diagnostics.Stopwatch.GetTimestamp();
         Interlocked.CompareExchange(ref _firstTicks, now, 0);
         Interlocked.Exchange(ref _lastTicks, now);
-        Interlocked.Increment(ref _processed);
+        if (Interlocked.Increment(ref _processed) == HalfMark)
+        {
+            Interlocked.Exchange(ref _halfTicks, now);
+        }
         if (attributed)
         {
             Interlocked.Increment(ref _attributed);

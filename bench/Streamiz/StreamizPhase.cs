@@ -11,6 +11,12 @@ internal sealed record StreamizPhase(long Events, double Seconds, long Attribute
 {
     public double PerSecond => Events / Seconds;
 
+    /// <summary>First input record processed → half of them processed.</summary>
+    public double HalfSeconds { get; init; }
+
+    /// <summary>Events/s over the second half of the backlog (start-up behind it: every task opened its stores).</summary>
+    public double SecondHalfPerSecond => HalfSeconds > 0 ? (Events - (Events / 2)) / (Seconds - HalfSeconds) : PerSecond;
+
     /// <summary>First input record processed → last one processed (without the last commit).</summary>
     public double ProcessedSeconds { get; init; }
 

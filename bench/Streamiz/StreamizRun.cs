@@ -39,7 +39,7 @@ internal static class StreamizRun
             cluster.CreateTopic($"{applicationId}-{StreamizAttributionTransformer.ConversionStore}-changelog", partitions);
         }
         string stateDir = Path.Combine(Path.GetTempPath(), $"bench-streamiz-{Environment.ProcessId}-{name}");
-        var counters = new StreamizCounters();
+        var counters = new StreamizCounters { HalfMark = backlog / 2 };
         var config = new StreamConfig<StringSerDes, StringSerDes>
         {
             ApplicationId = applicationId,
@@ -84,6 +84,7 @@ internal static class StreamizRun
             : 0;
         return new StreamizPhase(backlog, seconds * backlog / Math.Max(1, backlog - 1), counters.Attributed, counters.Duplicates, counters.Invalid, drainedState)
         {
+            HalfSeconds = (counters.HalfTicks - counters.FirstTicks) / (double)Stopwatch.Frequency,
             ProcessedSeconds = processedSeconds * backlog / Math.Max(1, backlog - 1),
             ChangelogOffsets = changelogRecords,
             OutputOffsets = KafkaEngineRun.Ends(cluster.BootstrapServers, output, partitions).Sum(),
