@@ -16,7 +16,7 @@ namespace Attribution.Bench.Streamiz;
 public sealed class StreamizBenchSuite : IBenchSuite
 {
     private static readonly Option<string?> ChangelogFlag = BenchFlags.Choice("--changelog", "the Streamiz stores' changelog topics (default on: created up front, as the broker has no admin API)", "on", "off");
-    private static readonly Option<long?> StreamizCommitFlag = BenchFlags.Whole("--streamiz-commit-ms", "Streamiz's commit.interval.ms (default 100, its exactly-once default)", new(1, 60_000));
+    private static readonly Option<long?> StreamizCommitFlag = BenchFlags.Whole("--streamiz-commit-ms", "Streamiz's commit.interval.ms (default: not set, Streamiz's exactly-once default of 100)", new(1, 60_000));
 
     /// <inheritdoc />
     public string Name => "streamiz";
@@ -41,7 +41,7 @@ public sealed class StreamizBenchSuite : IBenchSuite
             return 2;
         }
         bool changelog = flags.GetValue(ChangelogFlag) != "off";
-        int streamizCommitMs = (int)(flags.GetValue(StreamizCommitFlag) ?? 100);
+        int? streamizCommitMs = (int?)flags.GetValue(StreamizCommitFlag);
         Console.WriteLine("## Streamiz (Kafka Streams for .NET) vs the engine pipeline, embedded broker");
         Console.WriteLine();
         BenchProgress.Step($"generating {o.Events:N0} events");
@@ -53,7 +53,7 @@ public sealed class StreamizBenchSuite : IBenchSuite
         cluster.SetGroupInitialRebalanceDelay(0);
         const string input = "sz-in";
         const string warmInput = "sz-warm-in";
-        foreach (string t in new[] { input, warmInput, "sz-out", "sz-warm-out" })
+        foreach (string t in new[] { input, warmInput, "sz-out", "sz-warm-out", "sz-lat-in", "sz-lat-out" })
         {
             cluster.CreateTopic(t, o.Partitions);
         }
@@ -78,6 +78,9 @@ public sealed class StreamizBenchSuite : IBenchSuite
         BenchProgress.Done($"engine pipeline: {engine.PerSecond:N0} events/s");
         BenchProgress.Step("comparing the outputs");
         OutputComparison same = OutputComparison.Of(bootstrap, "trust-out", "sz-out", o.Partitions);
+        double rate = streamiz.PerSecond * o.Load;
+        BenchProgress.Step($"Streamiz paced at {rate:N0}/s");
+        StreamizPaced paced = StreamizRun.RunPaced(cluster, "lat", "sz-lat-in", "sz-lat-out", o.Partitions, workload.Lines, rate, o.LatencySeconds, changelog, streamizCommitMs);
 
         Console.WriteLine("### Throughput: backlog in Kafka, drained Kafka to Kafka (2 cores shared by the job, the broker and librdkafka's threads)");
         Console.WriteLine();
@@ -97,6 +100,11 @@ public sealed class StreamizBenchSuite : IBenchSuite
                               : $"**they differ**: only ours {same.Differences.OursOnly:N0}, only Streamiz's {same.Differences.TheirsOnly:N0}, different JSON {same.Differences.Different:N0}, " +
                                 $"ids repeated {same.Differences.Repeated:N0}; e.g. {same.Example}"));
         Console.WriteLine();
+        Console.WriteLine($"Streamiz paced at {rate:N0}/s ({o.Load:P0} of its backlog rate) for {o.LatencySeconds} s, intended produce time → (p50 / p99 / p99.9 / max ms): " +
+                          $"readable {Percentiles(paced.Readable)}, its transaction committed {Percentiles(paced.Committed)}; {paced.Attributed:N0} attributions; " +
+                          $"first record processed {paced.FirstSeconds:F2} s after the producer started, {paced.BehindWhenProduced:N0} of {paced.Events:N0} records not yet processed " +
+                          $"when it finished, all {paced.CatchUpSeconds:F2} s later (load avg {paced.Load}).");
+        Console.WriteLine();
         if (trimmed > 0)
         {
             Console.WriteLine($"**Warning**: the embedded broker trimmed {trimmed:N0} records of the backlog (5 MiB per partition); use more --partitions or fewer --events.");
@@ -104,4 +112,7 @@ public sealed class StreamizBenchSuite : IBenchSuite
         }
         return same.Equal ? 0 : 1;
     }
+
+    private static string Percentiles(HdrHistogram.LongHistogram h)
+        => string.Join(" / ", new[] { 50, 99, 99.9, 100 }.Select(p => (h.GetValueAtPercentile(p) / 1e6).ToString("F1", System.Globalization.CultureInfo.InvariantCulture)));
 }

@@ -25,4 +25,10 @@ internal sealed record StreamizPhase(long Events, double Seconds, long Attribute
 
     /// <summary>Offsets of the output topic (records plus the transactions' commit markers).</summary>
     public long OutputOffsets { get; init; }
+
+    /// <summary>Events/s sampled while it ran (for the throughput plot), when asked for.</summary>
+    public Attribution.Bench.Reporting.ThroughputSeries? Series { get; init; }
+
+    /// <summary>The 1-minute load average when the run ended.</summary>
+    public string Load { get; init; } = "n/a";
 }
