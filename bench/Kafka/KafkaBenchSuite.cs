@@ -19,7 +19,8 @@ namespace Attribution.Bench.Kafka;
 /// over a preloaded backlog, then end-to-end latency at a constant rate (half of each one's peak)
 /// from the intended produce time of the input to the output being readable, plus the limits
 /// (produce only, consume only, the engine without Kafka), and what the input's keying costs
-/// (<see cref="KeyingComparison"/>: keyed input trusted or re-keyed, mis-keyed input re-keyed).
+/// (<see cref="KeyingComparison"/>: keyed input trusted or re-keyed, mis-keyed input re-keyed), and Streamiz, Kafka
+/// Streams for .NET, as the peer on the same backlog (<see cref="StreamizContender"/>).
 /// </summary>
 public sealed class KafkaBenchSuite : IBenchSuite
 {
@@ -31,7 +32,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
     public string Name => "kafka";
 
     /// <inheritdoc />
-    public string Description => "Kafka to Kafka on the embedded broker: exactly-once pipeline vs a naive consume-one/produce-one job, throughput and end-to-end latency, " +
+    public string Description => "Kafka to Kafka on the embedded broker: exactly-once pipeline vs a naive consume-one/produce-one job and Streamiz, throughput and end-to-end latency, " +
         "and input keyed by user id trusted vs re-keyed vs mis-keyed input re-keyed";
 
     /// <inheritdoc />

@@ -11,7 +11,9 @@ namespace Attribution.Bench.Streamiz;
 /// `dotnet run -c Release --project bench -- streamiz [options]`: the attribution job written in Streamiz (Kafka
 /// Streams for .NET) as its users would, against the host's exactly-once <see cref="KafkaPipeline"/>, on the embedded
 /// broker over the same backlog keyed by user id; throughput of each, and their outputs compared by conversion id.
-/// Takes the Kafka suite's flags (--events, --partitions, --commit-ms for our pipeline, --seed, ...).
+/// Takes the Kafka suite's flags (--events, --partitions, --commit-ms for our pipeline, --seed, ...). `bench kafka` runs
+/// Streamiz too, beside the naive job and every engine row (<see cref="StreamizContender"/>); this suite is the quicker
+/// check of the two alone, with knobs to explore Streamiz's settings (changelog off, another commit interval) and a paced run.
 /// </summary>
 public sealed class StreamizBenchSuite : IBenchSuite
 {
