@@ -116,5 +116,5 @@ public sealed class StreamizBenchSuite : IBenchSuite
     }
 
     private static string Percentiles(HdrHistogram.LongHistogram h)
-        => string.Join(" / ", new[] { 50, 99, 99.9, 100 }.Select(p => (h.GetValueAtPercentile(p) / 1e6).ToString("F1", System.Globalization.CultureInfo.InvariantCulture)));
+        => h.TotalCount == 0 ? "none recorded" : string.Join(" / ", new[] { 50, 99, 99.9, 100 }.Select(p => (h.GetValueAtPercentile(p) / 1e6).ToString("F1", System.Globalization.CultureInfo.InvariantCulture)));
 }
