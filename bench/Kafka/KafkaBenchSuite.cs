@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Attribution.Bench.Engine;
 using Attribution.Bench.Reporting;
+using Attribution.Bench.Streamiz;
 using Attribution.Engine.Pipeline;
 using Attribution.Testing.Kafka;
 using Attribution.Host.Run;
@@ -19,7 +20,8 @@ namespace Attribution.Bench.Kafka;
 /// over a preloaded backlog, then end-to-end latency at a constant rate (half of each one's peak)
 /// from the intended produce time of the input to the output being readable, plus the limits
 /// (produce only, consume only, the engine without Kafka), and what the input's keying costs
-/// (<see cref="KeyingComparison"/>: keyed input trusted or re-keyed, mis-keyed input re-keyed).
+/// (<see cref="KeyingComparison"/>: keyed input trusted or re-keyed, mis-keyed input re-keyed), and Streamiz, Kafka
+/// Streams for .NET, as the peer on the same backlog (<see cref="StreamizContender"/>).
 /// </summary>
 public sealed class KafkaBenchSuite : IBenchSuite
 {
@@ -31,7 +33,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
     public string Name => "kafka";
 
     /// <inheritdoc />
-    public string Description => "Kafka to Kafka on the embedded broker: exactly-once pipeline vs a naive consume-one/produce-one job, throughput and end-to-end latency, " +
+    public string Description => "Kafka to Kafka on the embedded broker: exactly-once pipeline vs a naive consume-one/produce-one job and Streamiz, throughput and end-to-end latency, " +
         "and input keyed by user id trusted vs re-keyed vs mis-keyed input re-keyed";
 
     /// <inheritdoc />
@@ -67,6 +69,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
             cluster.CreateTopic(t, o.Partitions);
         }
         string bootstrap = cluster.BootstrapServers;
+        var streamiz = new StreamizContender(cluster, o);
         Console.WriteLine($"Broker: librdkafka's mock cluster in this process (1 broker, {bootstrap}, TCP), {o.Partitions} partitions per topic. " +
                           $"Engine pipeline: `KafkaPipeline` (the host's `run`), {o.Shards} shard(s), transactions every {o.CommitMs} ms, read_committed input, " +
                           "outputs and input offsets committed together. Naive pipeline: one thread, Consume → JsonSerializer to classes → Dictionary → Produce per output, auto-commit. " +
@@ -90,6 +93,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
         KafkaEngineRun.Run(cluster, "warm-trust", "eng-warm-in", o, InputKeying.Trust, warmEvents).Series!.Dispose();
         KafkaEngineRun.Run(cluster, "warm-rekey", "eng-warm-in", o, InputKeying.Rekey, warmEvents).Series!.Dispose();
         new NaiveKafkaPipeline(bootstrap, "naive-warm-in", "naive-warm-out", ConsumerDefaults.With(new(o.Properties))).Run(warmEvents / 3, CancellationToken.None);
+        streamiz.Warm(workload.Lines, warmEvents / 3);
 
         BenchProgress.Step("limit: consume only (the host's consumer defaults, librdkafka's, then in batches)");
         double consumeSeconds = ConsumeOnly(bootstrap, KeyingComparison.KeyedInput, o.Partitions, o.Events, ConsumerDefaults.With(new(o.Properties)));
@@ -119,6 +123,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
         BenchReport.AddThroughput("Kafka to Kafka, backlog (throughput phase)", keying.Rekey.Series!);
         BenchReport.AddThroughput("Kafka to Kafka, backlog (throughput phase)", keying.MisKeyed.Series!);
         BenchProgress.Done($"naive pipeline: {naivePerSecond:N0} events/s");
+        streamiz.Measure(KeyingComparison.KeyedInput, o.Events, "trust-1-out", "Kafka to Kafka, backlog (throughput phase)");
 
         // ---- latency at a fraction of each one's peak ----
         double engineRate = engine.PerSecond * o.Load;
@@ -128,6 +133,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
         double naiveRate = naivePerSecond * o.Load;
         BenchProgress.Step($"naive pipeline paced at {naiveRate:N0}/s");
         NaivePaced naiveLat = RunNaivePaced(bootstrap, workload.Lines, o, naiveRate);
+        streamiz.MeasureLatency(workload.Lines, "Kafka to Kafka end-to-end, half of each pipeline's peak");
 
         // ---- report ----
         Console.WriteLine($"### Throughput: backlog in Kafka, drained Kafka to Kafka (2 cores shared by the pipeline, the broker and librdkafka's threads)");
@@ -143,10 +149,12 @@ public sealed class KafkaBenchSuite : IBenchSuite
         EnginePhase rekey = keying.Rekey;
         Console.WriteLine($"| engine pipeline, default input_keying=rekey (keyed input: run 1 of (b) below) | {rekey.Events:N0} | {rekey.Seconds:F2} | {rekey.PerSecond:N0} | {rekey.PerSecond / naivePerSecond:F2}× | {rekey.SecondHalfPerSecond:N0} | {rekey.SecondHalfPerSecond / naiveSecondHalf:F2}× | {rekey.Produced:N0} attributions in {rekey.Commits:N0} transactions; input copied to the repartition topic and read back |");
         Console.WriteLine($"| naive pipeline (consume one, classes, Dictionary, produce one, auto-commit) | {naive.Consumed:N0} | {naive.ActiveSeconds:F2} | {naivePerSecond:N0} | 1.00× | {naiveSecondHalf:N0} | 1.00× | {naive.Produced:N0} attributions; first record consumed → producer flushed |");
+        streamiz.PrintThroughputRow(naivePerSecond, naiveSecondHalf);
         Console.WriteLine();
         Console.WriteLine("Both pipelines ran a short warm-up backlog first in this process (JIT), then the measured backlog. \"Second half\": events/s from the moment " +
                           "half of the backlog was consumed to the end (committed / flushed), the sustained rate once state and caches are warm.");
         Console.WriteLine();
+        streamiz.PrintNotes(engine);
         if (o.NaiveEvents == o.Events)
         {
             Console.WriteLine($"Attributions produced from the same backlog: engine pipeline {engine.Produced:N0}, naive pipeline {naive.Produced:N0} — " +
@@ -176,11 +184,13 @@ public sealed class KafkaBenchSuite : IBenchSuite
                           $"{engineLat.Commit(50)} | {engineLat.Commit(90)} | {engineLat.Commit(99)} | {engineLat.Commit(99.9)} | {engineLat.Commit(100)} |");
         keying.PrintLatencyRows(LatencyRow);
         LatencyRow("naive pipeline, output readable", naiveRate, naiveLat.AchievedRate, naiveLat.Events, naiveLat.Latency);
+        streamiz.PrintLatencyRows(LatencyRow);
         Console.WriteLine();
         Console.WriteLine($"Transaction cycles (configured every {o.CommitMs} ms): {engine.Commits:N0} in {engine.Seconds:F2} s in the throughput phase " +
                           $"(one per {engine.Seconds * 1000 / Math.Max(1, engine.Commits):F0} ms), {engineLat.Commits:N0} in {engineLat.Seconds:F2} s in the paced phase " +
                           $"(one per {engineLat.Seconds * 1000 / Math.Max(1, engineLat.Commits):F0} ms). An attribution is readable downstream only once its transaction commits.");
         Console.WriteLine();
+        streamiz.PrintLatencyNotes();
         BenchReport.AddLatency("Kafka to Kafka end-to-end, half of each pipeline's peak", $"engine pipeline (trust) at {engineRate:N0}/s", engineLat.Latency!);
         BenchReport.AddLatency("Kafka to Kafka end-to-end, half of each pipeline's peak", $"engine pipeline (rekey, keyed input) at {keying.RekeyRate:N0}/s", keying.RekeyLatency!.Latency!);
         BenchReport.AddLatency("Kafka to Kafka end-to-end, half of each pipeline's peak", $"engine pipeline (rekey, mis-keyed input) at {keying.MisKeyedRate:N0}/s", keying.MisKeyedLatency!.Latency!);
@@ -193,10 +203,11 @@ public sealed class KafkaBenchSuite : IBenchSuite
                           $"{(engine.PerSecond >= TargetPerSecond ? "**met**" : engine.SecondHalfPerSecond >= TargetPerSecond ? "**met over the second half only**" : "**missed**")}");
         Console.WriteLine($"- ratio to the naive pipeline {engine.PerSecond / naivePerSecond:F2}× (second half {engine.SecondHalfPerSecond / naiveSecondHalf:F2}×): " +
                           $"{(engine.PerSecond / naivePerSecond >= TargetRatio ? "**met**" : "**missed**")}");
+        streamiz.PrintTarget(engine);
         Console.WriteLine($"- p99 end-to-end at {engineRate:N0}/s (the larger of readable and committed) {engineP99 / 1e6:F1} ms: {(engineP99 <= TargetP99Nanos ? "**met**" : "**missed**")}");
         Console.WriteLine("- these are the trusted pipeline's figures (input keyed by user id, `--input-keying trust`); the default re-keying pipeline's are in the keying table and the latency table above.");
         Console.WriteLine();
-        return keying.PartitionerMismatch ? 1 : 0; // printed loudly under the keying table
+        return keying.PartitionerMismatch || !streamiz.OutputsEqual ? 1 : 0; // both printed loudly above
     }
 
     private static void LatencyRow(string name, double offered, double achieved, long events, LongHistogram h)
