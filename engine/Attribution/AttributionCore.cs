@@ -18,7 +18,6 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
     private readonly long _window;
     private readonly long _clickSpan;
     private readonly long _retention;
-    private readonly int _history;
 
     // Scratch owned by the single caller thread; sized once so the hot path never allocates.
     private readonly byte[] _clickKey = new byte[IStateTable.MaxKeyBytes];
@@ -28,8 +27,7 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
     private readonly long[] _timestamps = new long[ClickHistoryFormat.MaxEntries];
     private readonly int[] _starts = new int[ClickHistoryFormat.MaxEntries];
     private readonly int[] _lengths = new int[ClickHistoryFormat.MaxEntries];
-    // Indexes of the merged history; -1 stands for the incoming click.
-    private readonly int[] _merged = new int[ClickHistoryFormat.MaxEntries + 1];
+    private readonly ClickMerger _clickMerger;
 
     /// <summary>Creates a core over two empty (or restored) tables.</summary>
     /// <exception cref="ArgumentException">The configuration is invalid (message says why).</exception>
@@ -52,7 +50,7 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
         _window = config.WindowMs;
         _clickSpan = EventTime.AddSpans(config.WindowMs, config.AllowedLatenessMs);
         _retention = config.EffectiveConversionRetentionMs;
-        _history = config.ClickHistory;
+        _clickMerger = new ClickMerger(config.ClickHistory);
         Watermarks = new PartitionWatermarks(config.Partitions);
     }
 
@@ -171,58 +169,10 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
             return AttributionOutcome.ClickExpiredOnArrival;
         }
 
-        ReadOnlySpan<byte> key = _clickKey.AsSpan(0, keyLength);
-        int count = ReadHistory(key);
-
-        // Merge live stored clicks with the new one in time order; a stored click of the same
-        // timestamp is replaced (rule 1: a click not older than the stored one wins).
-        int merged = 0;
-        int newAt = -1;
-        for (int i = 0; i < count; i++)
-        {
-            long t = _timestamps[i];
-            if (t < horizon || t == ts)
-            {
-                continue;
-            }
-            if (newAt < 0 && t > ts)
-            {
-                newAt = merged;
-                _merged[merged++] = -1;
-            }
-            _merged[merged++] = i;
-        }
-        if (newAt < 0)
-        {
-            newAt = merged;
-            _merged[merged++] = -1;
-        }
-
-        int drop = merged > _history ? merged - _history : 0;
-        if (newAt < drop)
-        {
-            // The history is full of newer clicks: keeping this one would evict a newer click.
-            return AttributionOutcome.ClickTooOld;
-        }
-
-        Span<byte> updated = _updated;
-        updated[0] = (byte)(merged - drop);
-        int pos = 1;
-        for (int m = drop; m < merged; m++)
-        {
-            int i = _merged[m];
-            if (i < 0)
-            {
-                pos += ClickHistoryFormat.WriteEntry(updated.Slice(pos), ts, eventId, adId, source);
-            }
-            else
-            {
-                _stored.AsSpan(_starts[i], _lengths[i]).CopyTo(updated.Slice(pos));
-                pos += _lengths[i];
-            }
-        }
-        _clicks.Upsert(key, updated.Slice(0, pos));
-        return AttributionOutcome.ClickStored;
+        // One state operation: the history is merged inside the table's read-modify-write.
+        _clickMerger.Prepare(ts, horizon, eventId, adId, source);
+        _clicks.Merge(_clickKey.AsSpan(0, keyLength), _clickMerger);
+        return _clickMerger.Outcome;
     }
 
     private AttributionOutcome ProcessConversion<TSink>(ref EventRecord e, ref TSink sink) where TSink : struct, IAttributionSink

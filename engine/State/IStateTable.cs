@@ -24,6 +24,12 @@ internal interface IStateTable : IDisposable
     /// <summary>Inserts or replaces the value for <paramref name="key"/>.</summary>
     void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
 
+    /// <summary>
+    /// Replaces the value of <paramref name="key"/> with what <paramref name="merger"/> computes from
+    /// the stored one (inserting when absent), in one operation; nothing changes when it declines.
+    /// </summary>
+    void Merge(ReadOnlySpan<byte> key, IValueMerger merger);
+
     /// <summary>Removes <paramref name="key"/>; returns false when it was absent.</summary>
     bool Delete(ReadOnlySpan<byte> key);
 

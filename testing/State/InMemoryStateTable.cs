@@ -62,6 +62,16 @@ internal sealed class InMemoryStateTable : IStateTable
     }
 
     /// <inheritdoc />
+    public void Merge(ReadOnlySpan<byte> key, IValueMerger merger)
+    {
+        bool exists = _lookup.TryGetValue(key, out byte[]? stored);
+        if (merger.TryMerge(exists ? stored : default, exists, out ReadOnlySpan<byte> merged))
+        {
+            Upsert(key, merged);
+        }
+    }
+
+    /// <inheritdoc />
     public bool Delete(ReadOnlySpan<byte> key) => _lookup.Remove(key);
 
     /// <inheritdoc />

@@ -39,6 +39,44 @@ public class FasterStateTableAllocationTests
         Assert.That(checksum, Is.GreaterThan(0));
     }
 
+    [Test]
+    public void Steady_state_merges_allocate_nothing()
+    {
+        const int keys = 10_000;
+        using var dir = new TempStateDirectory();
+        using var table = FasterStateTable.Create(new FasterStateTableOptions
+        {
+            Directory = dir.Path,
+            Name = "alloc-merge",
+            IndexBuckets = 1 << 12,
+            MemoryBytes = 32L << 20, // everything stays in memory
+        });
+        var key = new byte[16];
+        var merger = new CounterMerger { Padding = 56 };
+        for (var i = 0; i < keys; i++)
+        {
+            table.Merge(Key(key, i), merger);
+        }
+
+        Merge(table, key, merger, 100_000); // warm-up: JIT, tiering, FASTER's pools
+        var before = AllocationGate.ThreadBytes();
+        Merge(table, key, merger, 1_000_000);
+        var allocated = AllocationGate.ThreadBytes() - before;
+
+        TestContext.Out.WriteLine($"1000000 merges allocated {allocated} bytes");
+        AllocationGate.AssertNone(allocated, "1000000 merges");
+        Assert.That(table.Count, Is.EqualTo(keys));
+        Assert.That(merger.Calls, Is.GreaterThanOrEqualTo(1_110_000));
+    }
+
+    private static void Merge(FasterStateTable table, byte[] key, CounterMerger merger, int operations)
+    {
+        for (var op = 0; op < operations; op++)
+        {
+            table.Merge(Key(key, (int)((uint)(op * 7919) % 10_000)), merger);
+        }
+    }
+
     // A third each: read of an existing key, same-size upsert of an existing key, read of a missing key.
     private static long Run(FasterStateTable table, byte[] key, byte[] value, byte[] buffer, int operations)
     {
