@@ -23,11 +23,12 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
     private readonly byte[] _clickKey = new byte[IStateTable.MaxKeyBytes];
     private readonly byte[] _conversionKey = new byte[IStateTable.MaxKeyBytes];
     private readonly byte[] _stored = new byte[IStateTable.MaxValueBytes];
-    private readonly byte[] _updated = new byte[IStateTable.MaxValueBytes];
+    private readonly byte[] _conversionValue = new byte[IStateTable.MaxValueBytes];
     private readonly long[] _timestamps = new long[ClickHistoryFormat.MaxEntries];
     private readonly int[] _starts = new int[ClickHistoryFormat.MaxEntries];
     private readonly int[] _lengths = new int[ClickHistoryFormat.MaxEntries];
     private readonly ClickMerger _clickMerger;
+    private readonly ConversionMerger _conversionMerger = new();
 
     /// <summary>Creates a core over two empty (or restored) tables.</summary>
     /// <exception cref="ArgumentException">The configuration is invalid (message says why).</exception>
@@ -183,13 +184,10 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
         long ts = e.Timestamp;
         long watermark = AdvanceWatermark(ref e);
         ReadOnlySpan<byte> conversionKey = _conversionKey.AsSpan(0, conversionKeyLength);
+        long retentionHorizon = EventTime.Horizon(watermark, _retention);
 
-        int n = _conversions.Read(conversionKey, _stored);
-        if (n >= 0 && RememberedConversionFormat.Read(_stored.AsSpan(0, n)) >= EventTime.Horizon(watermark, _retention))
-        {
-            return AttributionOutcome.DuplicateConversion;
-        }
-
+        // The click history decides what the conversion would be; the conversion id (remembered only
+        // for attributed ones) then turns any outcome into a duplicate, as if checked first.
         long horizon = EventTime.Horizon(watermark, _clickSpan);
         int count = ReadHistory(_clickKey.AsSpan(0, clickKeyLength));
         int match = -1;
@@ -207,23 +205,34 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
                 match = i; // ascending order: the last one seen is the latest at or before ts
             }
         }
+        AttributionOutcome found;
         if (match < 0)
         {
-            return anyLive ? AttributionOutcome.ClickAfterConversion : AttributionOutcome.NoClick;
+            found = anyLive ? AttributionOutcome.ClickAfterConversion : AttributionOutcome.NoClick;
         }
         // ts >= click ts here, so the unsigned difference is exact even across the int64 range.
-        if ((ulong)(ts - _timestamps[match]) > (ulong)_window)
+        else if ((ulong)(ts - _timestamps[match]) > (ulong)_window)
         {
-            return AttributionOutcome.ClickOutsideWindow;
+            found = AttributionOutcome.ClickOutsideWindow;
+        }
+        else
+        {
+            // One operation: remember the id unless a live one is remembered (insert if absent).
+            _conversionMerger.Prepare(ts, retentionHorizon);
+            _conversions.Merge(conversionKey, _conversionMerger);
+            if (_conversionMerger.Outcome == AttributionOutcome.DuplicateConversion)
+            {
+                return AttributionOutcome.DuplicateConversion;
+            }
+            ClickView click = ClickHistoryFormat.View(_stored.AsSpan(_starts[match], _lengths[match]));
+            sink.OnAttributed(ref e, in click);
+            return AttributionOutcome.Attributed;
         }
 
-        ClickView click = ClickHistoryFormat.View(_stored.AsSpan(_starts[match], _lengths[match]));
-        sink.OnAttributed(ref e, in click);
-
-        Span<byte> value = _updated;
-        int length = RememberedConversionFormat.Write(value, ts);
-        _conversions.Upsert(conversionKey, value.Slice(0, length));
-        return AttributionOutcome.Attributed;
+        int n = _conversions.Read(conversionKey, _conversionValue);
+        return n >= 0 && RememberedConversionFormat.Read(_conversionValue.AsSpan(0, n)) >= retentionHorizon
+            ? AttributionOutcome.DuplicateConversion
+            : found;
     }
 
     /// <summary>

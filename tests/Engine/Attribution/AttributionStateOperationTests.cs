@@ -38,4 +38,37 @@ public class AttributionStateOperationTests
         Assert.That(conversions.Operations, Is.Zero);
         Assert.That(clicks.Count, Is.EqualTo(2));
     }
+
+    [Test]
+    public void A_conversion_is_one_click_history_read_and_one_conversion_id_operation()
+    {
+        using var clicks = new CountingStateTable();
+        using var conversions = new CountingStateTable();
+        var core = new AttributionCore<CountingStateTable>(new AttributionConfig(), clicks, conversions);
+        var record = default(EventRecord);
+        var sink = new CollectingSink { Outputs = new List<AttributedOutput>() };
+        long t0 = 100 * Hour;
+        Assert.That(SimEventDecoders.Direct(SimEvent.Click("c1", "u1", "camp", t0), ref record), Is.EqualTo(RejectReason.None));
+        core.Process(ref record, ref sink);
+        (SimEvent Conversion, AttributionOutcome Expected)[] steps =
+        [
+            (SimEvent.Conversion("v1", "u1", "camp", t0 + 10), AttributionOutcome.Attributed),           // remembers v1
+            (SimEvent.Conversion("v1", "u1", "camp", t0 + 20), AttributionOutcome.DuplicateConversion),  // re-sent
+            (SimEvent.Conversion("v2", "u1", "camp", t0 - 10), AttributionOutcome.ClickAfterConversion),
+            (SimEvent.Conversion("v3", "u9", "camp", t0 + 30), AttributionOutcome.NoClick),
+            (SimEvent.Conversion("v1", "u1", "other", t0 + 40), AttributionOutcome.DuplicateConversion), // remembered, even without a click
+        ];
+
+        foreach (var (conversion, expected) in steps)
+        {
+            Assert.That(SimEventDecoders.Direct(conversion, ref record), Is.EqualTo(RejectReason.None));
+            var (clicksBefore, conversionsBefore) = (clicks.Operations, conversions.Operations);
+            var outcome = core.Process(ref record, ref sink);
+            Assert.That(outcome, Is.EqualTo(expected), conversion.ToString());
+            Assert.That(clicks.Operations - clicksBefore, Is.EqualTo(1), $"click-table operations for {conversion}");
+            Assert.That(conversions.Operations - conversionsBefore, Is.EqualTo(1), $"conversion-table operations for {conversion}");
+        }
+        Assert.That(sink.Outputs, Has.Count.EqualTo(1));
+        Assert.That(conversions.Count, Is.EqualTo(1));
+    }
 }
