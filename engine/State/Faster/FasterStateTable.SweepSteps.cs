@@ -1,9 +1,12 @@
+using FASTER.core;
+
 namespace Attribution.Engine.State.Faster;
 
 internal sealed unsafe partial class FasterStateTable
 {
-    // The pass of SweepStep in progress: next record to visit and where the pass ends (-1 = none).
-    private long _stepCursor = -1;
+    // The pass of SweepStep in progress (null = none): one scan for the whole pass, so a step allocates
+    // nothing and records on disk are read page by page once (the scan keeps no epoch between records).
+    private IFasterScanIterator<SpanByte, SpanByte>? _stepScan;
     private long _stepEnd;
     private long _stepLiveBytes;
 
@@ -20,66 +23,67 @@ internal sealed unsafe partial class FasterStateTable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1L);
-        if (_stepCursor < 0)
+        if (_stepScan is null)
         {
-            _stepCursor = _store.Log.BeginAddress;
             _stepEnd = _store.Log.TailAddress;
+            _stepScan = _store.Log.Scan(_store.Log.BeginAddress, _stepEnd);
             _stepLiveBytes = 0;
         }
-        // A compaction (or partition drop) since the last step moved the begin past the position.
-        _stepCursor = Math.Max(_stepCursor, _store.Log.BeginAddress);
+        else if (_stepScan.NextAddress < _store.Log.BeginAddress)
+        {
+            // A compaction (or partition drop) since the last step moved the begin past the position.
+            _stepScan.Dispose();
+            _stepScan = _store.Log.Scan(_store.Log.BeginAddress, Math.Max(_stepEnd, _store.Log.BeginAddress));
+        }
 
+        var scan = _stepScan;
         var batch = _sweepBatch ??= new SweepProbeBatch();
         var progress = default(SweepProgress);
         passCompleted = true;
-        if (_stepCursor < _stepEnd)
+        var stop = scan.NextAddress + maxBytes;
+        while (true)
         {
-            using var scan = _store.Log.Scan(_stepCursor, _stepEnd);
-            var stop = _stepCursor + maxBytes;
-            while (true)
+            if (scan.NextAddress >= stop)
             {
-                if (scan.NextAddress >= stop)
-                {
-                    passCompleted = false;
-                    break;
-                }
-                if (!scan.GetNext(out var recordInfo))
-                {
-                    break;
-                }
-                if (recordInfo.Tombstone)
-                {
-                    continue;
-                }
-                var key = scan.GetKey().AsReadOnlySpan();
-                var value = scan.GetValue().AsReadOnlySpan();
-                if (!sweeper.ShouldDelete(key, value))
-                {
-                    // Counted as live without a lookup: an upper bound (older versions count too).
-                    progress.LiveBytes += RecordBytes(key.Length, value.Length);
-                    continue;
-                }
-                var slot = batch.Add(key, value, scan.CurrentAddress);
-                if (StartProbe(batch, slot))
-                {
-                    Decide(ref sweeper, batch, slot, ref progress);
-                    batch.RemoveLast();
-                }
-                else if (batch.IsFull)
-                {
-                    FinishProbes(ref sweeper, batch, ref progress);
-                }
+                passCompleted = scan.NextAddress >= scan.EndAddress;
+                break;
             }
-            FinishProbes(ref sweeper, batch, ref progress);
-            _stepCursor = scan.NextAddress;
+            if (!scan.GetNext(out var recordInfo))
+            {
+                break;
+            }
+            if (recordInfo.Tombstone)
+            {
+                continue;
+            }
+            var key = scan.GetKey().AsReadOnlySpan();
+            var value = scan.GetValue().AsReadOnlySpan();
+            if (!sweeper.ShouldDelete(key, value))
+            {
+                // Counted as live without a lookup: an upper bound (older versions count too).
+                progress.LiveBytes += RecordBytes(key.Length, value.Length);
+                continue;
+            }
+            var slot = batch.Add(key, value, scan.CurrentAddress);
+            if (StartProbe(batch, slot))
+            {
+                Decide(ref sweeper, batch, slot, ref progress);
+                batch.RemoveLast();
+            }
+            else if (batch.IsFull)
+            {
+                FinishProbes(ref sweeper, batch, ref progress);
+            }
         }
+        FinishProbes(ref sweeper, batch, ref progress);
 
         DeleteSelected(progress.Selected);
         _stepLiveBytes += progress.LiveBytes;
         if (passCompleted)
         {
             _liveBytes = _stepLiveBytes;
-            _stepCursor = -1;
+            _stepScan.Dispose();
+            _stepScan = null;
             MaybeCompact();
         }
         return progress.Selected;

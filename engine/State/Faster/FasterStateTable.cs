@@ -220,6 +220,7 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
             return;
         }
         _disposed = true;
+        _stepScan?.Dispose();
         _session.Dispose();
         _store.Dispose();
         _checkpoints.Dispose();
