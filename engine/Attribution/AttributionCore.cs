@@ -18,18 +18,27 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
     private readonly long _window;
     private readonly long _clickSpan;
     private readonly long _retention;
-    private readonly int _history;
 
     // Scratch owned by the single caller thread; sized once so the hot path never allocates.
     private readonly byte[] _clickKey = new byte[IStateTable.MaxKeyBytes];
     private readonly byte[] _conversionKey = new byte[IStateTable.MaxKeyBytes];
     private readonly byte[] _stored = new byte[IStateTable.MaxValueBytes];
-    private readonly byte[] _updated = new byte[IStateTable.MaxValueBytes];
+    private readonly byte[] _conversionValue = new byte[IStateTable.MaxValueBytes];
     private readonly long[] _timestamps = new long[ClickHistoryFormat.MaxEntries];
     private readonly int[] _starts = new int[ClickHistoryFormat.MaxEntries];
     private readonly int[] _lengths = new int[ClickHistoryFormat.MaxEntries];
-    // Indexes of the merged history; -1 stands for the incoming click.
-    private readonly int[] _merged = new int[ClickHistoryFormat.MaxEntries + 1];
+    private readonly ClickMerger _clickMerger;
+    private readonly ConversionMerger _conversionMerger = new();
+    // The incremental expiry pass in progress (ExpireStep): whether it started, each table's step size,
+    // and which table finished its part.
+    private bool _expiryPassActive;
+    private long _clickStepBytes;
+    private long _conversionStepBytes;
+    private bool _clickPassDone;
+    private bool _conversionPassDone;
+
+    /// <summary>Smallest step of <see cref="ExpireStep"/> per table, in bytes of stored records (about 100 click histories).</summary>
+    public const long MinExpiryStepBytes = 16 * 1024;
 
     /// <summary>Creates a core over two empty (or restored) tables.</summary>
     /// <exception cref="ArgumentException">The configuration is invalid (message says why).</exception>
@@ -52,7 +61,7 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
         _window = config.WindowMs;
         _clickSpan = EventTime.AddSpans(config.WindowMs, config.AllowedLatenessMs);
         _retention = config.EffectiveConversionRetentionMs;
-        _history = config.ClickHistory;
+        _clickMerger = new ClickMerger(config.ClickHistory);
         Watermarks = new PartitionWatermarks(config.Partitions);
     }
 
@@ -108,6 +117,41 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
         var clicks = new ExpirySweeper<ClickHistoryTimestamp>(Watermarks, _clickSpan);
         var conversions = new ExpirySweeper<RememberedConversionTimestamp>(Watermarks, _retention);
         return _clicks.Sweep(ref clicks) + _conversions.Sweep(ref conversions);
+    }
+
+    /// <summary>
+    /// One bounded step of incremental expiry: removes what <see cref="Expire"/> would, a little at a time.
+    /// A pass over a table is cut into about <paramref name="stepsPerPass"/> steps (of at least
+    /// <see cref="MinExpiryStepBytes"/> of stored records each), sized when the pass starts. Returns true
+    /// when this step completed a pass over both tables (every entry expired when the pass began is then
+    /// gone). Never changes outputs, like <see cref="Expire"/>.
+    /// </summary>
+    public bool ExpireStep(long stepsPerPass, out long removed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(stepsPerPass, 1L);
+        removed = 0;
+        if (!_expiryPassActive)
+        {
+            _expiryPassActive = true;
+            _clickStepBytes = Math.Max(MinExpiryStepBytes, _clicks.StoredBytes / stepsPerPass);
+            _conversionStepBytes = Math.Max(MinExpiryStepBytes, _conversions.StoredBytes / stepsPerPass);
+        }
+        if (!_clickPassDone)
+        {
+            var clicks = new ExpirySweeper<ClickHistoryTimestamp>(Watermarks, _clickSpan);
+            removed += _clicks.SweepStep(ref clicks, _clickStepBytes, out _clickPassDone);
+        }
+        if (!_conversionPassDone)
+        {
+            var conversions = new ExpirySweeper<RememberedConversionTimestamp>(Watermarks, _retention);
+            removed += _conversions.SweepStep(ref conversions, _conversionStepBytes, out _conversionPassDone);
+        }
+        if (_clickPassDone && _conversionPassDone)
+        {
+            _clickPassDone = _conversionPassDone = _expiryPassActive = false;
+            return true;
+        }
+        return false;
     }
 
     /// <summary>Deletes all state of <paramref name="partition"/> (and forgets its watermark); returns the entries removed.</summary>
@@ -171,58 +215,10 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
             return AttributionOutcome.ClickExpiredOnArrival;
         }
 
-        ReadOnlySpan<byte> key = _clickKey.AsSpan(0, keyLength);
-        int count = ReadHistory(key);
-
-        // Merge live stored clicks with the new one in time order; a stored click of the same
-        // timestamp is replaced (rule 1: a click not older than the stored one wins).
-        int merged = 0;
-        int newAt = -1;
-        for (int i = 0; i < count; i++)
-        {
-            long t = _timestamps[i];
-            if (t < horizon || t == ts)
-            {
-                continue;
-            }
-            if (newAt < 0 && t > ts)
-            {
-                newAt = merged;
-                _merged[merged++] = -1;
-            }
-            _merged[merged++] = i;
-        }
-        if (newAt < 0)
-        {
-            newAt = merged;
-            _merged[merged++] = -1;
-        }
-
-        int drop = merged > _history ? merged - _history : 0;
-        if (newAt < drop)
-        {
-            // The history is full of newer clicks: keeping this one would evict a newer click.
-            return AttributionOutcome.ClickTooOld;
-        }
-
-        Span<byte> updated = _updated;
-        updated[0] = (byte)(merged - drop);
-        int pos = 1;
-        for (int m = drop; m < merged; m++)
-        {
-            int i = _merged[m];
-            if (i < 0)
-            {
-                pos += ClickHistoryFormat.WriteEntry(updated.Slice(pos), ts, eventId, adId, source);
-            }
-            else
-            {
-                _stored.AsSpan(_starts[i], _lengths[i]).CopyTo(updated.Slice(pos));
-                pos += _lengths[i];
-            }
-        }
-        _clicks.Upsert(key, updated.Slice(0, pos));
-        return AttributionOutcome.ClickStored;
+        // One state operation: the history is merged inside the table's read-modify-write.
+        _clickMerger.Prepare(ts, horizon, eventId, adId, source);
+        _clicks.Merge(_clickKey.AsSpan(0, keyLength), _clickMerger);
+        return _clickMerger.Outcome;
     }
 
     private AttributionOutcome ProcessConversion<TSink>(ref EventRecord e, ref TSink sink) where TSink : struct, IAttributionSink
@@ -233,13 +229,10 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
         long ts = e.Timestamp;
         long watermark = AdvanceWatermark(ref e);
         ReadOnlySpan<byte> conversionKey = _conversionKey.AsSpan(0, conversionKeyLength);
+        long retentionHorizon = EventTime.Horizon(watermark, _retention);
 
-        int n = _conversions.Read(conversionKey, _stored);
-        if (n >= 0 && RememberedConversionFormat.Read(_stored.AsSpan(0, n)) >= EventTime.Horizon(watermark, _retention))
-        {
-            return AttributionOutcome.DuplicateConversion;
-        }
-
+        // The click history decides what the conversion would be; the conversion id (remembered only
+        // for attributed ones) then turns any outcome into a duplicate, as if checked first.
         long horizon = EventTime.Horizon(watermark, _clickSpan);
         int count = ReadHistory(_clickKey.AsSpan(0, clickKeyLength));
         int match = -1;
@@ -257,23 +250,34 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
                 match = i; // ascending order: the last one seen is the latest at or before ts
             }
         }
+        AttributionOutcome found;
         if (match < 0)
         {
-            return anyLive ? AttributionOutcome.ClickAfterConversion : AttributionOutcome.NoClick;
+            found = anyLive ? AttributionOutcome.ClickAfterConversion : AttributionOutcome.NoClick;
         }
         // ts >= click ts here, so the unsigned difference is exact even across the int64 range.
-        if ((ulong)(ts - _timestamps[match]) > (ulong)_window)
+        else if ((ulong)(ts - _timestamps[match]) > (ulong)_window)
         {
-            return AttributionOutcome.ClickOutsideWindow;
+            found = AttributionOutcome.ClickOutsideWindow;
+        }
+        else
+        {
+            // One operation: remember the id unless a live one is remembered (insert if absent).
+            _conversionMerger.Prepare(ts, retentionHorizon);
+            _conversions.Merge(conversionKey, _conversionMerger);
+            if (_conversionMerger.Outcome == AttributionOutcome.DuplicateConversion)
+            {
+                return AttributionOutcome.DuplicateConversion;
+            }
+            ClickView click = ClickHistoryFormat.View(_stored.AsSpan(_starts[match], _lengths[match]));
+            sink.OnAttributed(ref e, in click);
+            return AttributionOutcome.Attributed;
         }
 
-        ClickView click = ClickHistoryFormat.View(_stored.AsSpan(_starts[match], _lengths[match]));
-        sink.OnAttributed(ref e, in click);
-
-        Span<byte> value = _updated;
-        int length = RememberedConversionFormat.Write(value, ts);
-        _conversions.Upsert(conversionKey, value.Slice(0, length));
-        return AttributionOutcome.Attributed;
+        int n = _conversions.Read(conversionKey, _conversionValue);
+        return n >= 0 && RememberedConversionFormat.Read(_conversionValue.AsSpan(0, n)) >= retentionHorizon
+            ? AttributionOutcome.DuplicateConversion
+            : found;
     }
 
     /// <summary>

@@ -3,18 +3,31 @@ using FASTER.core;
 namespace Attribution.Engine.State.Faster;
 
 /// <summary>
-/// Record sizing for an RMW whose input is the complete new value: the new record's value is
-/// exactly the input's size. (FASTER's default for SpanByte input keeps the larger of the old
-/// and new sizes, which would return a padded value after a shrink.)
+/// Record sizing for an RMW: the new record's value is exactly the new value's size, which is the
+/// input (a plain RMW) or what the table's merger computes (a <see cref="FasterStateTable.Merge"/>).
+/// (FASTER's default for SpanByte input keeps the larger of the old and new sizes, which would
+/// return a padded value after a shrink.)
 /// </summary>
-internal sealed class ExactValueLength : IVariableLengthStruct<SpanByte, SpanByte>
+internal sealed class ExactValueLength(MergeRequest request) : IVariableLengthStruct<SpanByte, SpanByte>
 {
-    /// <summary>Shared instance (stateless).</summary>
-    public static readonly ExactValueLength Instance = new();
+    /// <inheritdoc />
+    public int GetLength(ref SpanByte t, ref SpanByte input)
+    {
+        if (request.Merger is null)
+        {
+            return sizeof(int) + input.Length;
+        }
+        // FASTER sizes a copy only after NeedCopyUpdate agreed, so the merger changes the value here.
+        return sizeof(int) + (request.TryMerge(ref t, out var merged) ? merged.Length : t.LengthWithoutMetadata);
+    }
 
     /// <inheritdoc />
-    public int GetLength(ref SpanByte t, ref SpanByte input) => sizeof(int) + input.Length;
-
-    /// <inheritdoc />
-    public int GetInitialLength(ref SpanByte input) => sizeof(int) + input.Length;
+    public int GetInitialLength(ref SpanByte input)
+    {
+        if (request.Merger is null)
+        {
+            return sizeof(int) + input.Length;
+        }
+        return sizeof(int) + (request.TryCreate(out var merged) ? merged.Length : 0);
+    }
 }

@@ -56,6 +56,41 @@ internal sealed unsafe partial class FasterStateTable
     }
 
     /// <inheritdoc />
+    public void Merge(ReadOnlySpan<byte> key, IValueMerger merger)
+    {
+        CheckKey(key);
+        byte placeholder = 0;
+        fixed (byte* k = key)
+        {
+            var keyBytes = SpanByte.FromPointer(k, key.Length);
+            // The callbacks take the new value from the merger; the input only has to be a valid span.
+            var input = SpanByte.FromPointer(&placeholder, 1);
+            var sink = ValueSink.Probe();
+            _merge.Merger = merger;
+            try
+            {
+                var status = _session.RMW(ref keyBytes, ref input, ref sink, (nint)(&sink), 0);
+                if (status.IsPending)
+                {
+                    CompletePending();
+                }
+                else if (status.IsFaulted || status.IsCanceled)
+                {
+                    FasterThrow.OperationFailed("merge", status);
+                }
+            }
+            finally
+            {
+                _merge.Merger = null;
+            }
+            if (sink.Length == -1)
+            {
+                _count++;
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public bool Delete(ReadOnlySpan<byte> key)
     {
         CheckKey(key);

@@ -20,7 +20,11 @@ namespace Attribution.Engine.State.Faster;
 /// compaction); a same-size update is done in place while the record is in the mutable region.
 /// </para>
 /// <para>
-/// Counting: <see cref="Upsert"/> is a FASTER RMW whose callbacks report whether the key existed,
+/// <see cref="Merge"/> is one FASTER RMW whose callbacks compute the new value from the stored one
+/// (so it is sized exactly and, when its size is unchanged, written in place).
+/// </para>
+/// <para>
+/// Counting: <see cref="Upsert"/> and <see cref="Merge"/> are FASTER RMWs whose callbacks report whether the key existed,
 /// and <see cref="Delete"/> probes before deleting, so <see cref="Count"/> is exact even for keys
 /// whose records are on disk (those operations then wait for one read I/O).
 /// </para>
@@ -28,6 +32,7 @@ namespace Attribution.Engine.State.Faster;
 internal sealed unsafe partial class FasterStateTable : IStateTable
 {
     private readonly FasterStateTableOptions _options;
+    private readonly MergeRequest _merge = new();
     private readonly IoErrorTrackingDevice _logDevice;
     private readonly DeviceLogCommitCheckpointManager _checkpoints;
     private readonly FasterKV<SpanByte, SpanByte> _store;
@@ -126,12 +131,12 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
                 _count = DecodeCookie(_store.RecoveredCommitCookie, options.Name);
             }
 
-            _session = _store.For(new StateFunctions()).NewSession<StateFunctions>(
-                new StateFunctions(),
+            _session = _store.For(new StateFunctions(_merge)).NewSession<StateFunctions>(
+                new StateFunctions(_merge),
                 null,
                 new SessionVariableLengthStructSettings<SpanByte, SpanByte>
                 {
-                    valueLength = ExactValueLength.Instance,
+                    valueLength = new ExactValueLength(_merge),
                     inputLength = new SpanByteVarLenStruct(),
                 },
                 ReadCopyOptions.None);
@@ -170,6 +175,9 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
 
     /// <inheritdoc />
     public long Count => _count;
+
+    /// <inheritdoc />
+    public long StoredBytes => _store.Log.TailAddress - _store.Log.BeginAddress;
 
     /// <summary>Size of one record in the log for a key and value of these lengths (see the type's remarks).</summary>
     public static int RecordBytes(int keyLength, int valueLength)
@@ -212,6 +220,7 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
             return;
         }
         _disposed = true;
+        _stepScan?.Dispose();
         _session.Dispose();
         _store.Dispose();
         _checkpoints.Dispose();

@@ -13,10 +13,14 @@ namespace Attribution.Engine.State.Faster;
 /// which is how the table keeps an exact count without a separate lookup.</item>
 /// <item>The context is a pointer to the caller's <see cref="ValueSink"/>; completion callbacks of
 /// pending operations write their result through it.</item>
+/// <item>During a <see cref="FasterStateTable.Merge"/> the RMW input is a placeholder: the new value
+/// comes from <see cref="MergeRequest.Merger"/> applied to the stored one.</item>
 /// </list>
 /// </summary>
-internal readonly unsafe struct StateFunctions : IFunctions<SpanByte, SpanByte, SpanByte, ValueSink, nint>
+internal readonly unsafe struct StateFunctions(MergeRequest request) : IFunctions<SpanByte, SpanByte, SpanByte, ValueSink, nint>
 {
+    private readonly MergeRequest _request = request;
+
     // ---- Read ----
 
     /// <inheritdoc />
@@ -81,13 +85,25 @@ internal readonly unsafe struct StateFunctions : IFunctions<SpanByte, SpanByte, 
     // ---- RMW: input = complete new value ----
 
     /// <inheritdoc />
-    public bool NeedInitialUpdate(ref SpanByte key, ref SpanByte input, ref ValueSink output, ref RMWInfo rmwInfo) => true;
+    public bool NeedInitialUpdate(ref SpanByte key, ref SpanByte input, ref ValueSink output, ref RMWInfo rmwInfo)
+    {
+        if (_request.Merger is null || _request.TryCreate(out _))
+        {
+            return true;
+        }
+        output.Length = ValueSink.NothingInserted;
+        return false;
+    }
 
     /// <inheritdoc />
     public bool InitialUpdater(ref SpanByte key, ref SpanByte input, ref SpanByte value, ref ValueSink output, ref RMWInfo rmwInfo)
     {
         output.Length = -1;
-        return CopyValue(ref input, ref value);
+        if (_request.Merger is null)
+        {
+            return CopyValue(ref input, ref value);
+        }
+        return _request.TryCreate(out var merged) && CopyValue(merged, ref value);
     }
 
     /// <inheritdoc />
@@ -96,13 +112,26 @@ internal readonly unsafe struct StateFunctions : IFunctions<SpanByte, SpanByte, 
     }
 
     /// <inheritdoc />
-    public bool NeedCopyUpdate(ref SpanByte key, ref SpanByte input, ref SpanByte oldValue, ref ValueSink output, ref RMWInfo rmwInfo) => true;
+    public bool NeedCopyUpdate(ref SpanByte key, ref SpanByte input, ref SpanByte oldValue, ref ValueSink output, ref RMWInfo rmwInfo)
+    {
+        if (_request.Merger is null || _request.TryMerge(ref oldValue, out _))
+        {
+            return true;
+        }
+        // Declined: the key stays as it is (and existed).
+        output.Length = oldValue.LengthWithoutMetadata;
+        return false;
+    }
 
     /// <inheritdoc />
     public bool CopyUpdater(ref SpanByte key, ref SpanByte input, ref SpanByte oldValue, ref SpanByte newValue, ref ValueSink output, ref RMWInfo rmwInfo)
     {
         output.Length = oldValue.LengthWithoutMetadata;
-        return CopyValue(ref input, ref newValue);
+        if (_request.Merger is null)
+        {
+            return CopyValue(ref input, ref newValue);
+        }
+        return _request.TryMerge(ref oldValue, out var merged) && CopyValue(merged, ref newValue);
     }
 
     /// <inheritdoc />
@@ -114,13 +143,26 @@ internal readonly unsafe struct StateFunctions : IFunctions<SpanByte, SpanByte, 
     public bool InPlaceUpdater(ref SpanByte key, ref SpanByte input, ref SpanByte value, ref ValueSink output, ref RMWInfo rmwInfo)
     {
         output.Length = value.LengthWithoutMetadata;
-        // Same size only: shrinking in place would strand the freed bytes until compaction anyway,
-        // and a value that grows needs a new record.
-        if (value.Length != input.Length || value.MetadataSize != 0)
+        if (value.MetadataSize != 0)
         {
             return false;
         }
-        input.AsReadOnlySpan().CopyTo(value.AsSpan());
+        ReadOnlySpan<byte> updated;
+        if (_request.Merger is null)
+        {
+            updated = input.AsReadOnlySpan();
+        }
+        else if (!_request.TryMerge(ref value, out updated))
+        {
+            return true; // declined: nothing to write
+        }
+        // Same size only: shrinking in place would strand the freed bytes until compaction anyway,
+        // and a value that grows needs a new record.
+        if (value.Length != updated.Length)
+        {
+            return false;
+        }
+        updated.CopyTo(value.AsSpan());
         return true;
     }
 
@@ -181,9 +223,11 @@ internal readonly unsafe struct StateFunctions : IFunctions<SpanByte, SpanByte, 
     /// value's length to exactly the payload's (FASTER sized the record from the same length).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool CopyValue(ref SpanByte src, ref SpanByte dst)
+    private static bool CopyValue(ref SpanByte src, ref SpanByte dst) => CopyValue(src.AsReadOnlySpan(), ref dst);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool CopyValue(ReadOnlySpan<byte> payload, ref SpanByte dst)
     {
-        var payload = src.AsReadOnlySpan();
         if (dst.Length < payload.Length)
         {
             return false;

@@ -17,6 +17,9 @@ internal unsafe struct ValueSink
     /// <summary>Length of the value found (read) or replaced (RMW); -1 when the key had no live value.</summary>
     public int Length;
 
+    /// <summary><see cref="Length"/> after a merge found the key absent and its merger inserted nothing.</summary>
+    public const int NothingInserted = -2;
+
     /// <summary>Logical log address of the record a read found (to tell the live version of a key).</summary>
     public long Address;
 
