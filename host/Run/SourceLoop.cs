@@ -159,8 +159,7 @@ internal sealed class SourceLoop(RunOptions options, RunLog log, PipelineStats s
     private (int, long) InputOf(ConsumeResult<RawValue, RawValue> r)
     {
         if (repartitioner is not null && r.Message.Headers is { } headers
-            && headers.TryGetLastBytes(RunHeaders.InputPartition, out var pBytes) && headers.TryGetLastBytes(RunHeaders.InputOffset, out var oBytes)
-            && RunHeaders.TryParse(pBytes, out long partition) && RunHeaders.TryParse(oBytes, out long offset))
+            && RunHeaders.TryReadCoordinates(headers, RunHeaders.Input, RunHeaders.InputPartition, RunHeaders.InputOffset, out long partition, out long offset))
         {
             return ((int)partition, offset);
         }
