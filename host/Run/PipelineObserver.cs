@@ -18,7 +18,9 @@ internal sealed class PipelineObserver : IDisposable
     private readonly RunLog _log;
     private readonly PipelineStats _stats;
     private readonly List<PartitionSlot> _inputSlots = new();
-    private long[] _latencies = new long[1024];
+    private long[] _streamedTimes = new long[1024]; // record times of the open transaction's attributions, then their latencies
+    private int _streamedCount;
+    private int _streamedOutputs;
     private Timer? _stallTimer;
 
     /// <summary>Creates the observer of a run.</summary>
@@ -100,25 +102,46 @@ internal sealed class PipelineObserver : IDisposable
         }
     }
 
-    /// <summary>Counts a committed transaction and the latency of its attributions (transaction loop).</summary>
+    /// <summary>Notes the record times of attributions streamed into the open transaction (transaction loop).</summary>
+    public void Streamed(PendingOutputs outputs, PartitionTable table)
+    {
+        _streamedOutputs += outputs.Count;
+        _streamedTimes = RecordTimes(outputs, table, _streamedTimes, ref _streamedCount);
+    }
+
+    /// <summary>Forgets what was streamed into a transaction that aborted.</summary>
+    public void StreamDiscarded() => _streamedOutputs = _streamedCount = 0;
+
+    /// <summary>Counts a committed transaction and the latency of its attributions, streamed ones included (transaction loop).</summary>
     public void Committed(PendingOutputs outputs, int deadLetters, long offsetsAdvanced, PartitionTable table)
     {
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        _stats.RecordCommit(outputs.Count, deadLetters, offsetsAdvanced, now);
-        if (_latencies.Length < outputs.Count)
+        _stats.RecordCommit(outputs.Count + _streamedOutputs, deadLetters, offsetsAdvanced, now);
+        _streamedTimes = RecordTimes(outputs, table, _streamedTimes, ref _streamedCount);
+        for (int i = 0; i < _streamedCount; i++)
         {
-            _latencies = new long[Math.Max(outputs.Count, _latencies.Length * 2)];
+            _streamedTimes[i] = now - _streamedTimes[i];
         }
-        int n = 0;
+        _stats.RecordLatencies(_streamedTimes.AsSpan(0, _streamedCount));
+        StreamDiscarded();
+    }
+
+    // Appends the record time of each output whose input time is still known; grows the array as needed.
+    private static long[] RecordTimes(PendingOutputs outputs, PartitionTable table, long[] times, ref int count)
+    {
+        if (times.Length < count + outputs.Count)
+        {
+            Array.Resize(ref times, Math.Max(count + outputs.Count, times.Length * 2));
+        }
         for (int i = 0; i < outputs.Count; i++)
         {
             ref readonly PendingOutput o = ref outputs[i];
             if (table.Get(o.Partition) is { } slot && slot.TimestampOf(o.Offset) is var ts && ts > 0)
             {
-                _latencies[n++] = now - ts;
+                times[count++] = ts;
             }
         }
-        _stats.RecordLatencies(_latencies.AsSpan(0, n));
+        return times;
     }
 
     /// <summary>Logs the end of a partition's move: the state is rebuilt up to the committed offset and new input follows.</summary>

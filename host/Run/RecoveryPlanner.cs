@@ -17,7 +17,7 @@ namespace Attribution.Host.Run;
 /// −1) the rebuild starts at the first retained offset;</item>
 /// <item>which input offsets at or after C already have their output or dead letter in Kafka: the
 /// output and dead-letter topics are read (read_committed) from shortly before the first
-/// uncommitted input record was produced, and the src-partition / src-offset headers collected. On a
+/// uncommitted input record was produced, and the input coordinates each record carries collected (RunHeaders). On a
 /// real cluster only committed transactions are visible, so only records whose transaction committed
 /// without its offsets are found; on the mock broker, which shows aborted and open transactions too,
 /// whatever a crash left visible is found — either way nothing is produced twice and nothing is lost.</item>
@@ -145,8 +145,8 @@ internal sealed class RecoveryPlanner
             long since = uncommitted.Select(p => anchors.TryGetValue(p, out var a) ? a.RecordMs : 0).Min();
             since = since > ScanSkewMs ? since - ScanSkewMs : 0;
             var floor = plans.ToDictionary(kv => kv.Key, kv => kv.Value.Committed);
-            ScanTopic(reader, _options.OutputTopic, RunHeaders.SourcePartition, RunHeaders.SourceOffset, null, since, uncommitted, floor, outputs);
-            ScanTopic(reader, _options.DeadLetterTopic, RunHeaders.DeadLetterPartition, RunHeaders.DeadLetterOffset, _options.StateTopic, since, uncommitted, floor, deadLetters);
+            ScanTopic(reader, _options.OutputTopic, RunHeaders.Source, RunHeaders.SourcePartition, RunHeaders.SourceOffset, null, since, uncommitted, floor, outputs);
+            ScanTopic(reader, _options.DeadLetterTopic, null, RunHeaders.DeadLetterPartition, RunHeaders.DeadLetterOffset, _options.StateTopic, since, uncommitted, floor, deadLetters);
         }
 
         foreach (var (p, b) in plans)
@@ -212,7 +212,7 @@ internal sealed class RecoveryPlanner
         return found;
     }
 
-    private void ScanTopic(IConsumer<Ignore, byte[]> reader, string topic, string partitionHeader, string offsetHeader, string? sourceTopic, long sinceMs,
+    private void ScanTopic(IConsumer<Ignore, byte[]> reader, string topic, string? binaryHeader, string partitionHeader, string offsetHeader, string? sourceTopic, long sinceMs,
         HashSet<int> partitions, Dictionary<int, long> floor, Dictionary<int, HashSet<long>> into)
     {
         var metadata = OutputPartitions(topic);
@@ -263,8 +263,7 @@ internal sealed class RecoveryPlanner
             }
             read++;
             var headers = r.Message.Headers;
-            if (headers is not null && headers.TryGetLastBytes(partitionHeader, out var pBytes) && headers.TryGetLastBytes(offsetHeader, out var oBytes)
-                && RunHeaders.TryParse(pBytes, out long p) && RunHeaders.TryParse(oBytes, out long offset)
+            if (headers is not null && RunHeaders.TryReadCoordinates(headers, binaryHeader, partitionHeader, offsetHeader, out long p, out long offset)
                 && partitions.Contains((int)p) && offset >= floor[(int)p] && FromTopic(headers, sourceTopic))
             {
                 if (!into.TryGetValue((int)p, out var set))
@@ -321,10 +320,10 @@ internal sealed class RecoveryPlanner
             var anchors = ReadAnchors(reader, _options.InputTopic, uncommitted.ToDictionary(p => p, p => starts[p]));
             long since = uncommitted.Select(p => anchors.TryGetValue(p, out var a) ? a.RecordMs : 0).Min();
             since = since > ScanSkewMs ? since - ScanSkewMs : 0;
-            ScanTopic(reader, _options.DeadLetterTopic, RunHeaders.DeadLetterPartition, RunHeaders.DeadLetterOffset, _options.InputTopic, since, uncommitted, starts, deadLetters);
+            ScanTopic(reader, _options.DeadLetterTopic, null, RunHeaders.DeadLetterPartition, RunHeaders.DeadLetterOffset, _options.InputTopic, since, uncommitted, starts, deadLetters);
             if (_kafka.StoresOffsetsAfterTransactions)
             {
-                ScanTopic(reader, _options.RepartitionTopic, RunHeaders.InputPartition, RunHeaders.InputOffset, null, since, uncommitted, starts, copies);
+                ScanTopic(reader, _options.RepartitionTopic, RunHeaders.Input, RunHeaders.InputPartition, RunHeaders.InputOffset, null, since, uncommitted, starts, copies);
             }
         }
         foreach (var (p, c) in starts)

@@ -97,7 +97,7 @@ public static class RunOptionsReader
             HostId = Name(settings, "host_id", RunOptions.DefaultHostId()),
             InputFormat = Format(settings.Choice("input_format", "json")),
             OutputFormat = Format(settings.Choice("output_format", "json")),
-            CommitInterval = TimeSpan.FromMilliseconds(settings.Duration("commit_interval", 100)),
+            CommitInterval = TimeSpan.FromMilliseconds(settings.Duration("commit_interval", 25)),
             Attribution = attribution,
             Shards = (int)settings.Integer("shards", Math.Max(1, Math.Min(Environment.ProcessorCount, 4))),
             RebuildLookback = settings.OptionalDuration("rebuild_lookback") is { } lookback ? TimeSpan.FromMilliseconds(lookback) : null,

@@ -166,14 +166,23 @@ internal sealed unsafe class SourceLoop(RunOptions options, RunLog log, Pipeline
             new ReadOnlySpan<byte>(m->Payload, (int)m->Len), m->Payload is null);
     }
 
+    private static readonly byte[] InputHeader = System.Text.Encoding.UTF8.GetBytes(RunHeaders.Input + "\0");
     private static readonly byte[] InputPartitionHeader = System.Text.Encoding.UTF8.GetBytes(RunHeaders.InputPartition + "\0");
     private static readonly byte[] InputOffsetHeader = System.Text.Encoding.UTF8.GetBytes(RunHeaders.InputOffset + "\0");
 
     // A repartition record names the input record it was copied from; its dead letter says so too (headers read only here: rare).
     private (int, long) InputOf(RdKafkaNative.Message* m)
     {
-        if (repartitioner is not null && _batch is { } batch
-            && batch.TryHeader(m, InputPartitionHeader, out var pBytes) && RunHeaders.TryParse(pBytes, out long partition)
+        if (repartitioner is null || _batch is not { } batch)
+        {
+            return (-1, -1);
+        }
+        if (batch.TryHeader(m, InputHeader, out var binary) && RunHeaders.TryReadCoordinates(binary, out int binaryPartition, out long binaryOffset))
+        {
+            return (binaryPartition, binaryOffset);
+        }
+        // Copies written before the binary header: the decimal pair.
+        if (batch.TryHeader(m, InputPartitionHeader, out var pBytes) && RunHeaders.TryParse(pBytes, out long partition)
             && batch.TryHeader(m, InputOffsetHeader, out var oBytes) && RunHeaders.TryParse(oBytes, out long offset))
         {
             return ((int)partition, offset);

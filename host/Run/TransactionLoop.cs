@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Attribution.Engine.Pipeline;
 using Confluent.Kafka;
 
@@ -6,8 +5,8 @@ namespace Attribution.Host.Run;
 
 /// <summary>
 /// The transaction loop: one thread that owns the producer (<see cref="TransactionalSink"/>) and runs a cycle
-/// every <see cref="RunOptions.CommitInterval"/>: one Kafka transaction holding everything complete since the
-/// last one. Other threads never enter a cycle: they hand work to this thread (<see cref="Invoke{T}"/>: a
+/// every <see cref="RunOptions.CommitInterval"/> (at a fixed rate): one Kafka transaction holding everything complete
+/// since the last one. Between cycles it streams the outputs delivered so far into the open transaction. Other threads never enter a cycle: they hand work to this thread (<see cref="Invoke{T}"/>: a
 /// rebalance, a rewind, a snapshot cut, the stop) and wait for it, so partition state changes between cycles.
 /// </summary>
 /// <remarks>
@@ -21,6 +20,9 @@ internal sealed class TransactionLoop : IDisposable
 {
     private static readonly TimeSpan EngineTimeout = TimeSpan.FromSeconds(60);
 
+    // How often outputs are streamed into the open transaction between cycles (a quarter of shorter intervals).
+    private const long StreamEveryMs = 5;
+
     private readonly RunOptions _options;
     private readonly RunLog _log;
     private readonly AttributionEngine _engine;
@@ -32,7 +34,7 @@ internal sealed class TransactionLoop : IDisposable
     private readonly PipelineStats _stats;
     private readonly RunState _state;
     private readonly object _gate = new();
-    private readonly Queue<WorkItem> _work = new();
+    private readonly Queue<TransactionWorkItem> _work = new();
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly List<PartitionSlot> _owned = new();
     private readonly List<PartitionSlot> _inputOwned = new();
@@ -110,7 +112,7 @@ internal sealed class TransactionLoop : IDisposable
     /// <summary>Runs <paramref name="work"/> on the loop's thread between cycles and waits for it.</summary>
     public void Invoke(Action work)
     {
-        var item = new WorkItem(work);
+        var item = new TransactionWorkItem(work);
         bool queued = false;
         if (Thread.CurrentThread != _thread)
         {
@@ -146,6 +148,8 @@ internal sealed class TransactionLoop : IDisposable
     public List<TopicPartitionOffset> Rewind(IConsumer<RawValue, RawValue> consumer) => Invoke(() =>
     {
         _stats.RecordRewind();
+        _sink.AbortOpen(); // what was streamed into it is redone too
+        _observer.StreamDiscarded();
         _engine.Flush();
         _collector.Discard();
         _deadLetters.Discard();
@@ -182,22 +186,36 @@ internal sealed class TransactionLoop : IDisposable
 
     private void Loop()
     {
-        long next = Environment.TickCount64 + (long)_options.CommitInterval.TotalMilliseconds;
+        long period = (long)_options.CommitInterval.TotalMilliseconds;
+        long streamEvery = Math.Clamp(period / 4, 1, StreamEveryMs);
+        long next = Environment.TickCount64 + period, nextStream = Environment.TickCount64 + streamEvery;
         try
         {
             while (!_ending)
             {
                 _observer.Transactions.Enter("idle:wait");
-                _wake.Wait(TimeSpan.FromMilliseconds(Math.Max(0, next - Environment.TickCount64)));
+                _wake.Wait(TimeSpan.FromMilliseconds(Math.Max(0, Math.Min(next, nextStream) - Environment.TickCount64)));
                 _wake.Reset();
                 RunQueued();
-                if (!_ending && Environment.TickCount64 >= next)
+                long now = Environment.TickCount64;
+                if (!_ending && now >= next)
                 {
                     if (!_state.Failed)
                     {
                         Cycle();
                     }
-                    next = Environment.TickCount64 + (long)_options.CommitInterval.TotalMilliseconds;
+                    // Fixed rate: the next cycle starts an interval after this one started, so the cycle's own work does
+                    // not add to the period (an overrunning cycle is followed at once, never by a burst of catch-ups).
+                    next = now + period;
+                    nextStream = now + streamEvery;
+                }
+                else if (!_ending && now >= nextStream)
+                {
+                    if (!_state.Failed)
+                    {
+                        Stream();
+                    }
+                    nextStream = now + streamEvery;
                 }
             }
         }
@@ -216,11 +234,48 @@ internal sealed class TransactionLoop : IDisposable
         }
     }
 
+    /// <summary>
+    /// Between cycles: produces what the engine delivered so far into the open transaction. Only the cycle commits, and
+    /// which offsets it commits does not depend on these records: each is of an input the source had already read, so
+    /// below the positions the cycle reads (or the rewind that follows an abort drops it with the transaction).
+    /// </summary>
+    private void Stream()
+    {
+        if (_rewindPending)
+        {
+            return;
+        }
+        PendingOutputs outputs = _collector.Take();
+        PendingOutputs? rekeyed = _repartitioner?.Take();
+        try
+        {
+            if (outputs.Count == 0 && (rekeyed is null || rekeyed.Count == 0))
+            {
+                return;
+            }
+            _observer.Transactions.Enter("stream");
+            _observer.Streamed(outputs, _table);
+            if (_sink.Stream(outputs, rekeyed) == TransactionalSink.Outcome.Aborted)
+            {
+                _observer.StreamDiscarded();
+                _rewindPending = true;
+            }
+        }
+        finally
+        {
+            _collector.Return(outputs);
+            if (rekeyed is not null)
+            {
+                _repartitioner!.Return(rekeyed);
+            }
+        }
+    }
+
     private void RunQueued()
     {
         while (true)
         {
-            WorkItem? item;
+            TransactionWorkItem? item;
             lock (_gate)
             {
                 if (!_work.TryDequeue(out item))
@@ -312,7 +367,7 @@ internal sealed class TransactionLoop : IDisposable
                 var inputPoints = _inputPoints;
                 letters.AddRange(repartitioner.DeadLetters.Take(p => p < inputPoints.Length && repartitioner.Get(p) is { Owned: true } ? inputPoints[p] : -1));
             }
-            if (outputs.Count == 0 && letters.Count == 0 && offsets.Count == 0 && (rekeyed is null || rekeyed.Count == 0))
+            if (outputs.Count == 0 && letters.Count == 0 && offsets.Count == 0 && (rekeyed is null || rekeyed.Count == 0) && !_sink.InTransaction)
             {
                 return;
             }
@@ -321,6 +376,7 @@ internal sealed class TransactionLoop : IDisposable
             stage.Enter("cycle:transaction");
             if (_sink.Commit(outputs, letters, offsets, rekeyed, group) == TransactionalSink.Outcome.Aborted)
             {
+                _observer.StreamDiscarded();
                 _rewindPending = true;
                 return;
             }
@@ -378,25 +434,6 @@ internal sealed class TransactionLoop : IDisposable
             var first = _engine.RecentFaults().FirstOrDefault();
             // Committing past an event the engine could not apply would lose it silently.
             throw new FatalPipelineException($"The engine could not apply {faults} event(s), so their offsets are not committed (first: {first}).");
-        }
-    }
-
-    private sealed class WorkItem(Action work)
-    {
-        public ManualResetEventSlim Done { get; } = new(false);
-
-        public ExceptionDispatchInfo? Error { get; private set; }
-
-        public void Run()
-        {
-            try
-            {
-                work();
-            }
-            catch (Exception e)
-            {
-                Error = ExceptionDispatchInfo.Capture(e);
-            }
         }
     }
 }

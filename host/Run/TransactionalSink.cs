@@ -8,7 +8,7 @@ namespace Attribution.Host.Run;
 
 /// <summary>
 /// The transactional producer of the host: one call to <see cref="Commit"/> produces a batch of
-/// attributions (keyed by user_id, headers src-partition/src-offset) and dead letters (headers reason,
+/// attributions (keyed by user_id, header src: the input coordinates) and dead letters (headers reason,
 /// source-topic, source-partition, source-offset) and commits them with the input offsets in one Kafka
 /// transaction. Retriable errors are retried, abortable ones abort (the caller then redoes the work
 /// from the committed offsets), fatal ones (fenced, …) throw <see cref="FatalPipelineException"/>.
@@ -25,12 +25,18 @@ internal sealed class TransactionalSink : IDisposable
     private readonly TimeSpan _apiWatchdog;
     private readonly ExactArrays _keyArrays = new(512);
     private readonly ExactArrays _valueArrays = new(16 * 1024);
+    // One message and one header, reused: librdkafka copies the header's bytes at Produce, so each record only
+    // rewrites the 12 bytes (no header objects, arrays or decimal text per record).
+    private readonly byte[] _coordinates = new byte[RunHeaders.CoordinatesLength];
+    private readonly Message<byte[], byte[]> _output;
+    private readonly Message<byte[], byte[]> _copy;
+    private GuardedCaller _caller = new();
     private readonly byte[] _stateTopic;
     private TopicPartition?[] _repartitions = [];
     private readonly TopicPartition _outputTopic;
     private readonly TopicPartition _deadLetterTopic;
     private IProducer<byte[], byte[]> _producer;
-    private Task? _stuckCall;
+    private bool _stuckCaller; // the current producer is still inside a call that did not return: its caller disposes it
 
     /// <summary>Builds the producer (no connection yet). <paramref name="onError"/> sees the client's error events.</summary>
     /// <exception cref="ArgumentException">librdkafka rejected a setting.</exception>
@@ -48,6 +54,8 @@ internal sealed class TransactionalSink : IDisposable
         _stateTopic = Encoding.UTF8.GetBytes(options.StateTopic);
         _outputTopic = new TopicPartition(options.OutputTopic, Partition.Any); // the producer's partitioner picks (by key)
         _deadLetterTopic = new TopicPartition(options.DeadLetterTopic, Partition.Any);
+        _output = new Message<byte[], byte[]> { Headers = [new Header(RunHeaders.Source, _coordinates)] };
+        _copy = new Message<byte[], byte[]> { Headers = [new Header(RunHeaders.Input, _coordinates)] };
         _producer = Build();
     }
 
@@ -64,6 +72,60 @@ internal sealed class TransactionalSink : IDisposable
         Committed,
         /// <summary>Aborted (or the producer was replaced): the work must be redone from the committed offsets.</summary>
         Aborted,
+        /// <summary>Produced into the open transaction, which a later <see cref="Commit"/> commits.</summary>
+        Open,
+    }
+
+    /// <summary>Whether a transaction is open: records were streamed into it since the last commit or abort.</summary>
+    public bool InTransaction { get; private set; }
+
+    /// <summary>
+    /// Produces attributions and re-keyed copies into the open transaction (begun here if none is) as they appear
+    /// between cycles, so librdkafka sends them while the interval runs and the commit only has the rest to send.
+    /// </summary>
+    /// <exception cref="FatalPipelineException">The producer is fenced or failed fatally.</exception>
+    public Outcome Stream(PendingOutputs outputs, PendingOutputs? rekeyed)
+    {
+        var producer = _producer;
+        try
+        {
+            Begin(producer);
+            ProduceOutputs(producer, outputs);
+            if (rekeyed is not null && rekeyed.Count > 0)
+            {
+                ProduceRekeyed(producer, rekeyed);
+            }
+            return Outcome.Open;
+        }
+        catch (KafkaException e) when (!IsFatal(e))
+        {
+            _log.Warn("transaction", $"aborting code={e.Error.Code} reason=\"{e.Error.Reason}\"");
+            Abort(producer);
+            return Outcome.Aborted;
+        }
+        catch (KafkaException e)
+        {
+            throw Fatal(e);
+        }
+    }
+
+    /// <summary>Aborts the open transaction, if any (its work is discarded by a rewind).</summary>
+    /// <exception cref="FatalPipelineException">The producer is fenced or failed fatally.</exception>
+    public void AbortOpen()
+    {
+        if (InTransaction)
+        {
+            Abort(_producer);
+        }
+    }
+
+    private void Begin(IProducer<byte[], byte[]> producer)
+    {
+        if (!InTransaction)
+        {
+            producer.BeginTransaction();
+            InTransaction = true;
+        }
     }
 
     /// <summary>Registers the transactional id, fencing an earlier producer with it; null when done, else one sentence.</summary>
@@ -96,25 +158,11 @@ internal sealed class TransactionalSink : IDisposable
         var producer = _producer;
         try
         {
-            producer.BeginTransaction();
-            var message = new Message<byte[], byte[]>();
-            Span<byte> digits = stackalloc byte[24];
-            for (int i = 0; i < outputs.Count; i++)
-            {
-                ref readonly PendingOutput o = ref outputs[i];
-                // Produce copies key and value into librdkafka before it returns, so reused arrays are safe.
-                message.Key = _keyArrays.Copy(outputs.Key(in o));
-                message.Value = _valueArrays.Copy(outputs.Value(in o));
-                message.Headers =
-                [
-                    new Header(RunHeaders.SourcePartition, digits[..RunHeaders.Format(o.Partition, digits)].ToArray()),
-                    new Header(RunHeaders.SourceOffset, digits[..RunHeaders.Format(o.Offset, digits)].ToArray()),
-                ];
-                Produce(producer, _outputTopic, message);
-            }
+            Begin(producer);
+            ProduceOutputs(producer, outputs);
             if (rekeyed is not null && rekeyed.Count > 0)
             {
-                ProduceRekeyed(producer, rekeyed, digits);
+                ProduceRekeyed(producer, rekeyed);
             }
             foreach (var d in letters)
             {
@@ -145,6 +193,7 @@ internal sealed class TransactionalSink : IDisposable
                 Retry("send_offsets", () => Guarded("send_offsets", () => producer.SendOffsetsToTransaction(offsets, group, _apiTimeout)));
             }
             Retry("commit", () => Guarded("commit", () => producer.CommitTransaction(_apiTimeout)));
+            InTransaction = false;
             return Outcome.Committed;
         }
         catch (StuckCallException)
@@ -164,21 +213,32 @@ internal sealed class TransactionalSink : IDisposable
         }
     }
 
-    // Each copy: key = user id, the input's value bytes and Kafka time, headers input-partition / input-offset (recovery reads them back).
-    private void ProduceRekeyed(IProducer<byte[], byte[]> producer, PendingOutputs rekeyed, Span<byte> digits)
+    /// <summary>Produces attributions into the open transaction, each with its conversion's input coordinates (header <see cref="RunHeaders.Source"/>).</summary>
+    private void ProduceOutputs(IProducer<byte[], byte[]> producer, PendingOutputs outputs)
     {
-        var message = new Message<byte[], byte[]>();
+        var message = _output;
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            ref readonly PendingOutput o = ref outputs[i];
+            // Produce copies key, value and headers into librdkafka before it returns, so reused arrays are safe.
+            message.Key = _keyArrays.Copy(outputs.Key(in o));
+            message.Value = _valueArrays.Copy(outputs.Value(in o));
+            RunHeaders.WriteCoordinates(o.Partition, o.Offset, _coordinates);
+            Produce(producer, _outputTopic, message);
+        }
+    }
+
+    // Each copy: key = user id, the input's value bytes and Kafka time, header input = its input coordinates (recovery reads them back).
+    private void ProduceRekeyed(IProducer<byte[], byte[]> producer, PendingOutputs rekeyed)
+    {
+        var message = _copy;
         for (int i = 0; i < rekeyed.Count; i++)
         {
             ref readonly PendingOutput r = ref rekeyed[i];
             message.Key = _keyArrays.Copy(rekeyed.Key(in r));
             message.Value = _valueArrays.Copy(rekeyed.Value(in r));
             message.Timestamp = new Timestamp(r.Timestamp, TimestampType.CreateTime);
-            message.Headers =
-            [
-                new Header(RunHeaders.InputPartition, digits[..RunHeaders.Format(r.Partition, digits)].ToArray()),
-                new Header(RunHeaders.InputOffset, digits[..RunHeaders.Format(r.Offset, digits)].ToArray()),
-            ];
+            RunHeaders.WriteCoordinates(r.Partition, r.Offset, _coordinates);
             if (r.Target >= _repartitions.Length)
             {
                 Array.Resize(ref _repartitions, r.Target + 1);
@@ -188,7 +248,7 @@ internal sealed class TransactionalSink : IDisposable
     }
 
     /// <summary>
-    /// Runs a blocking client call on a pool thread and waits at most the watchdog time.
+    /// Runs a blocking client call on the caller thread (<see cref="GuardedCaller"/>) and waits at most the watchdog time.
     /// librdkafka's send_offsets_to_transaction can block past its own timeout when the group coordinator
     /// it cached went away (confluentinc/librdkafka#5456, #5511; seen here after the embedded broker went
     /// down and up): such a producer is abandoned and replaced rather than waited for forever.
@@ -196,21 +256,12 @@ internal sealed class TransactionalSink : IDisposable
     /// <exception cref="StuckCallException">The call did not return in time (it goes on in the background).</exception>
     private void Guarded(string what, Action call)
     {
-        var task = Task.Run(call);
-        bool done;
-        try
-        {
-            done = task.Wait(_apiWatchdog);
-        }
-        catch (AggregateException e) when (e.InnerException is KafkaException inner)
-        {
-            ExceptionDispatchInfo.Capture(inner).Throw();
-            throw;
-        }
-        if (!done)
+        var stuck = _producer;
+        if (!_caller.TryCall(call, _apiWatchdog, () => stuck.Dispose()))
         {
             _log.Warn("transaction", $"stuck call={what} waited_ms={(long)_apiWatchdog.TotalMilliseconds}");
-            _stuckCall = task;
+            _stuckCaller = true;
+            _caller = new GuardedCaller();
             throw new StuckCallException();
         }
     }
@@ -263,6 +314,7 @@ internal sealed class TransactionalSink : IDisposable
 
     private void Abort(IProducer<byte[], byte[]> producer)
     {
+        InTransaction = false; // aborted, or ended by the producer that replaces this one
         _stats.RecordAbort();
         var clock = Stopwatch.StartNew();
         while (true)
@@ -302,18 +354,14 @@ internal sealed class TransactionalSink : IDisposable
     /// <summary>Abandons a producer stuck in a call and starts a new one with the same transactional id (which fences the old one).</summary>
     private void Replace(IProducer<byte[], byte[]> stuck)
     {
+        InTransaction = false;
         _stats.RecordAbort();
-        // The stuck call still uses the old producer: dispose it only once that call returns, if ever.
-        var call = _stuckCall;
-        _stuckCall = null;
-        if (call is null)
+        // The stuck call still uses the old producer: its abandoned caller disposes it once that call returns, if ever.
+        if (!_stuckCaller)
         {
             stuck.Dispose();
         }
-        else
-        {
-            call.ContinueWith(_ => stuck.Dispose(), TaskScheduler.Default);
-        }
+        _stuckCaller = false;
         _producer = Build();
         var clock = Stopwatch.StartNew();
         while (true)
@@ -359,7 +407,8 @@ internal sealed class TransactionalSink : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        if (_stuckCall is null)
+        _caller.Dispose();
+        if (!_stuckCaller)
         {
             _producer.Dispose();
         }

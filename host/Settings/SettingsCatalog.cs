@@ -70,7 +70,7 @@ public static class SettingsCatalog
         new("host_id", "--host-id", S.Run, Text, "the machine name", "this host's stable name; transactional.id is attribution-<group>-<host-id>"),
         new("input_format", "--input-format", S.Run, Choice, "json", "wire format of the input") { Choices = ["json", "msgpack"] },
         new("output_format", "--output-format", S.Run, Choice, "json", "wire format of the output") { Choices = ["json", "msgpack"] },
-        new("commit_interval", "--commit-interval", S.Run, Duration, "100ms", "one transaction per interval") { Range = new(1, 60_000) },
+        new("commit_interval", "--commit-interval", S.Run, Duration, "25ms", "one transaction per interval, at a fixed rate") { Range = new(1, 60_000) },
         new("input", "--input", S.Replay, Text, "standard input", "events as JSON lines ('-' = standard input)"),
         new("output", "--output", S.Replay, Text, "standard output", "attributed conversions as JSON lines ('-' = standard output)"),
         new("dead_letter", "--dead-letter", S.Replay, Text, "none", "write each rejected line as {\"line\":N,\"reason\":…,\"field\":…,\"record\":…} (at most 512 KiB a record)"),

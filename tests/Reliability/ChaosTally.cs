@@ -62,7 +62,7 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
         }
         var seen = new Dictionary<(int, long), int>();
         int unexpected = 0, different = 0;
-        var outputs = ReadTopic(cluster, Output, "src-partition", "src-offset");
+        var outputs = ReadOutputs(cluster);
         foreach (var r in outputs)
         {
             var at = (r.SourcePartition, r.SourceOffset);
@@ -144,7 +144,7 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
         }
         var seen = new Dictionary<(int, long), int>();
         int unexpected = copyProblem is null ? 0 : 1, different = 0;
-        var outputs = ReadTopic(cluster, Output, "src-partition", "src-offset");
+        var outputs = ReadOutputs(cluster);
         foreach (var r in outputs)
         {
             var at = (r.SourcePartition, r.SourceOffset);

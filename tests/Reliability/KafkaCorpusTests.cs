@@ -97,7 +97,7 @@ public class KafkaCorpusTests
             .Select(kv => $"offset {kv.Key} {records[(int)kv.Key / 3]}: expected {RejectReasons.Name(kv.Value)}, dead letter says {letters.GetValueOrDefault(kv.Key) ?? "nothing"}")
             .Concat(letters.Keys.Where(k => !expectedLetters.ContainsKey(k)).Select(k => $"offset {k} dead-lettered ({letters[k]}) but it is valid"))
             .ToList();
-        var outputs = ReadTopic(cluster, Output, "src-partition", "src-offset").Select(r => r.Value).ToList();
+        var outputs = ReadOutputs(cluster).Select(r => r.Value).ToList();
         var (lost, duplicated, extra) = MalformedCorpusTests.CountAttributions(outputs, records.Count);
 
         ReliabilityReport.Add(new ReliabilityRow("malformed input", scenario, records.Count, clock.Elapsed,

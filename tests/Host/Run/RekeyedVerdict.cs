@@ -50,10 +50,8 @@ internal static class RekeyedVerdict
     public static List<Copy> ReadCopies(EmbeddedKafkaCluster cluster) =>
         TopicReadBack.ReadAll<string, string, Copy>(cluster, Topic, r =>
         {
-            var h = r.Message.Headers;
-            Assert.That(h is not null && h.TryGetLastBytes("input-partition", out _) && h.TryGetLastBytes("input-offset", out _), Is.True,
-                $"a record in {Topic} lacks the input-partition/input-offset headers");
-            return new Copy(r.Partition.Value, r.Offset.Value, (int)Number(h!, "input-partition"), Number(h!, "input-offset"), r.Message.Key ?? "", r.Message.Value ?? "");
+            var (partition, offset) = RunTestKit.Coordinates(r.Message.Headers, "input", Topic);
+            return new Copy(r.Partition.Value, r.Offset.Value, partition, offset, r.Message.Key ?? "", r.Message.Value ?? "");
         }).OrderBy(c => c.Partition).ThenBy(c => c.Offset).ToList();
 
     /// <summary>The group's committed offset of each repartition partition (negative when none).</summary>
@@ -133,7 +131,7 @@ internal static class RekeyedVerdict
             return copyProblem;
         }
 
-        var outputs = RunTestKit.ReadTopic(cluster, RunTestKit.Output, "src-partition", "src-offset");
+        var outputs = RunTestKit.ReadOutputs(cluster);
         var seen = new HashSet<(int, long)>();
         foreach (var r in outputs)
         {

@@ -35,7 +35,7 @@ public class RunExactlyOnceTests
             Assert.That((int)health.StatusCode, Is.EqualTo(200), "healthy while it owns its partitions");
             string metrics = http.GetStringAsync($"http://127.0.0.1:{port}/metrics").GetAwaiter().GetResult();
             // The exact outputs are the verdict's below; the counter must count each of them once.
-            int attributed = ReadTopic(cluster, Output, "src-partition", "src-offset").Count;
+            int attributed = ReadOutputs(cluster).Count;
             Assert.That(metrics, Does.Contain($"attribution_attributions_produced_total {attributed}\n"));
             Assert.That(metrics, Does.Contain("# TYPE attribution_end_to_end_latency_seconds histogram"));
             Assert.That(metrics, Does.Match(@"\nattribution_end_to_end_latency_seconds_count [1-9]\d*\n"), "latencies of committed attributions");

@@ -59,7 +59,7 @@ public class RunPoisonTests
         host.Terminate();
         Assert.That(host.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, () => host.StderrText);
 
-        var outputs = InputCoordinates(cluster, ReadTopic(cluster, Output, "src-partition", "src-offset").Select(r => (r.SourcePartition, r.SourceOffset))).Order().ToList();
+        var outputs = InputCoordinates(cluster, ReadOutputs(cluster).Select(r => (r.SourcePartition, r.SourceOffset))).Order().ToList();
         Assert.That(outputs, Is.EqualTo(new[] { (0, 6L), (0, 8L), (1, 1L) }), "the conversions after the poison records are attributed, once each");
 
         var letters = ReadDeadLetters(cluster);
@@ -112,7 +112,7 @@ public class RunPoisonTests
         host.Terminate();
         Assert.That(host.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, () => host.StderrText);
 
-        Assert.That(InputCoordinates(cluster, ReadTopic(cluster, Output, "src-partition", "src-offset").Select(r => (r.SourcePartition, r.SourceOffset))).Select(x => x.Item2),
+        Assert.That(InputCoordinates(cluster, ReadOutputs(cluster).Select(r => (r.SourcePartition, r.SourceOffset))).Select(x => x.Item2),
             Is.EqualTo(new[] { 2L }), "the conversion after it is attributed once");
         var letter = ReadDeadLetters(cluster).Single();
         Assert.That(letter.Offset, Is.EqualTo(1));
