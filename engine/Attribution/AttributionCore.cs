@@ -29,6 +29,16 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
     private readonly int[] _lengths = new int[ClickHistoryFormat.MaxEntries];
     private readonly ClickMerger _clickMerger;
     private readonly ConversionMerger _conversionMerger = new();
+    // The incremental expiry pass in progress (ExpireStep): whether it started, each table's step size,
+    // and which table finished its part.
+    private bool _expiryPassActive;
+    private long _clickStepBytes;
+    private long _conversionStepBytes;
+    private bool _clickPassDone;
+    private bool _conversionPassDone;
+
+    /// <summary>Smallest step of <see cref="ExpireStep"/> per table, in bytes of stored records (about 100 click histories).</summary>
+    public const long MinExpiryStepBytes = 16 * 1024;
 
     /// <summary>Creates a core over two empty (or restored) tables.</summary>
     /// <exception cref="ArgumentException">The configuration is invalid (message says why).</exception>
@@ -107,6 +117,41 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
         var clicks = new ExpirySweeper<ClickHistoryTimestamp>(Watermarks, _clickSpan);
         var conversions = new ExpirySweeper<RememberedConversionTimestamp>(Watermarks, _retention);
         return _clicks.Sweep(ref clicks) + _conversions.Sweep(ref conversions);
+    }
+
+    /// <summary>
+    /// One bounded step of incremental expiry: removes what <see cref="Expire"/> would, a little at a time.
+    /// A pass over a table is cut into about <paramref name="stepsPerPass"/> steps (of at least
+    /// <see cref="MinExpiryStepBytes"/> of stored records each), sized when the pass starts. Returns true
+    /// when this step completed a pass over both tables (every entry expired when the pass began is then
+    /// gone). Never changes outputs, like <see cref="Expire"/>.
+    /// </summary>
+    public bool ExpireStep(long stepsPerPass, out long removed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(stepsPerPass, 1L);
+        removed = 0;
+        if (!_expiryPassActive)
+        {
+            _expiryPassActive = true;
+            _clickStepBytes = Math.Max(MinExpiryStepBytes, _clicks.StoredBytes / stepsPerPass);
+            _conversionStepBytes = Math.Max(MinExpiryStepBytes, _conversions.StoredBytes / stepsPerPass);
+        }
+        if (!_clickPassDone)
+        {
+            var clicks = new ExpirySweeper<ClickHistoryTimestamp>(Watermarks, _clickSpan);
+            removed += _clicks.SweepStep(ref clicks, _clickStepBytes, out _clickPassDone);
+        }
+        if (!_conversionPassDone)
+        {
+            var conversions = new ExpirySweeper<RememberedConversionTimestamp>(Watermarks, _retention);
+            removed += _conversions.SweepStep(ref conversions, _conversionStepBytes, out _conversionPassDone);
+        }
+        if (_clickPassDone && _conversionPassDone)
+        {
+            _clickPassDone = _conversionPassDone = _expiryPassActive = false;
+            return true;
+        }
+        return false;
     }
 
     /// <summary>Deletes all state of <paramref name="partition"/> (and forgets its watermark); returns the entries removed.</summary>

@@ -25,6 +25,12 @@ internal sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
     private readonly OutputBatch _batch;
     private long[] _positions;
     private long _sinceSweep;
+    // Expiry runs as passes of small steps (AttributionCore.ExpireStep), one step every ExpiryStepEvents
+    // applied events, so no event waits behind a scan of the whole state. A pass is cut into steps so that
+    // it ends within half the sweep cadence (ExpireEveryEvents), as a whole sweep per cadence did.
+    private const int ExpiryStepEvents = 8;
+    private bool _expiring;
+    private int _sinceExpiryStep;
     private long _maxEventTime = long.MinValue;
     private long _lastSweepEventTime = long.MinValue;
     // Per partition: outputs of conversions at or before this position are suppressed (silent
@@ -71,7 +77,7 @@ internal sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
     /// <summary>Expired entries removed by sweeps so far.</summary>
     public long Expired { get; private set; }
 
-    /// <summary>Sweeps done.</summary>
+    /// <summary>Sweeps done (whole ones and completed passes of incremental expiry).</summary>
     public long Sweeps { get; private set; }
 
     /// <summary>Position of the last event applied per partition (-1 = none); read by snapshots on this thread.</summary>
@@ -209,14 +215,38 @@ internal sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
         {
             _maxEventTime = watermark;
         }
-        if (++_sinceSweep >= _expireEvery && (_lastSweepEventTime == long.MinValue || _maxEventTime - _lastSweepEventTime >= _expireSpan) && !_checkpointInFlight)
+        if (_expiring)
         {
-            Sweep();
+            if (++_sinceExpiryStep >= ExpiryStepEvents && !_checkpointInFlight)
+            {
+                StepExpiry();
+            }
+        }
+        else if (++_sinceSweep >= _expireEvery && (_lastSweepEventTime == long.MinValue || _maxEventTime - _lastSweepEventTime >= _expireSpan) && !_checkpointInFlight)
+        {
+            // A pass starts on the same cadence a whole sweep used to, but runs in small steps between events.
+            _expiring = true;
+            _sinceSweep = 0;
+            _lastSweepEventTime = _maxEventTime;
+            StepExpiry();
+        }
+    }
+
+    private void StepExpiry()
+    {
+        _sinceExpiryStep = 0;
+        bool passDone = Core.ExpireStep(Math.Max(1, _expireEvery / 2 / ExpiryStepEvents), out long removed);
+        Expired += removed;
+        if (passDone)
+        {
+            _expiring = false;
+            Sweeps++;
         }
     }
 
     /// <summary>
-    /// Removes expired state now (also runs by itself on the event-count/event-time cadence).
+    /// Removes expired state now, in one go (by itself expiry runs incrementally, a pass starting on the
+    /// event-count/event-time cadence).
     /// Does nothing and returns 0 while a snapshot's checkpoints are being written.
     /// </summary>
     public long Sweep()

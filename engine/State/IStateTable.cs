@@ -41,6 +41,20 @@ internal interface IStateTable : IDisposable
     /// partition). Returns how many were deleted. Not on the per-event path.
     /// </summary>
     long Sweep<TSweeper>(ref TSweeper sweeper) where TSweeper : struct, IStateSweeper;
+
+    /// <summary>
+    /// One bounded step of an incremental sweep: visits the stored records that follow where the previous
+    /// step stopped, about <paramref name="maxBytes"/> of them (at least one), and deletes the live entries
+    /// the sweeper selects. <paramref name="passCompleted"/> is true when the step reached the end of a pass;
+    /// the next step then starts a new one. Every entry that was live when a pass started is visited by
+    /// that pass (entries written or moved during it, by the next). The sweeper must decide from the key
+    /// and value alone: it may also be shown older versions of a key, which are never deleted.
+    /// Returns how many entries were deleted.
+    /// </summary>
+    long SweepStep<TSweeper>(ref TSweeper sweeper, long maxBytes, out bool passCompleted) where TSweeper : struct, IStateSweeper;
+
+    /// <summary>Bytes an incremental sweep pass would visit now (all stored records, live or not); for sizing steps.</summary>
+    long StoredBytes { get; }
 }
 
 /// <summary>Decides, entry by entry, what <see cref="IStateTable.Sweep{TSweeper}"/> deletes.</summary>

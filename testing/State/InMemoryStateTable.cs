@@ -25,6 +25,20 @@ internal sealed class InMemoryStateTable : IStateTable
     public long Count => _entries.Count;
 
     /// <inheritdoc />
+    public long StoredBytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (KeyValuePair<byte[], byte[]> entry in _entries)
+            {
+                bytes += entry.Key.Length + entry.Value.Length;
+            }
+            return bytes;
+        }
+    }
+
+    /// <inheritdoc />
     public int Read(ReadOnlySpan<byte> key, Span<byte> destination)
     {
         if (!_lookup.TryGetValue(key, out byte[]? value))
@@ -88,6 +102,14 @@ internal sealed class InMemoryStateTable : IStateTable
             }
         }
         return removed;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A dictionary has no stable order to resume from: every step is a whole pass.</remarks>
+    public long SweepStep<TSweeper>(ref TSweeper sweeper, long maxBytes, out bool passCompleted) where TSweeper : struct, IStateSweeper
+    {
+        passCompleted = true;
+        return Sweep(ref sweeper);
     }
 
     /// <inheritdoc />

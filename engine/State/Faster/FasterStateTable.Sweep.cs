@@ -44,8 +44,17 @@ internal sealed unsafe partial class FasterStateTable
             FinishProbes(ref sweeper, batch, ref progress);
         }
 
+        DeleteSelected(progress.Selected);
+        _liveBytes = progress.LiveBytes;
+        MaybeCompact();
+        return progress.Selected;
+    }
+
+    // Deletes the first `selected` keys packed by AppendSweepKey (all live: each was probed).
+    private void DeleteSelected(int selected)
+    {
         var start = 0;
-        for (var i = 0; i < progress.Selected; i++)
+        for (var i = 0; i < selected; i++)
         {
             var end = _sweepKeyEnds[i];
             fixed (byte* k = &_sweepKeys[start])
@@ -55,10 +64,6 @@ internal sealed unsafe partial class FasterStateTable
             }
             start = end;
         }
-
-        _liveBytes = progress.LiveBytes;
-        MaybeCompact();
-        return progress.Selected;
     }
 
     // Looks the record's key up; true when the answer is already in the slot's sink, false when

@@ -176,6 +176,9 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
     /// <inheritdoc />
     public long Count => _count;
 
+    /// <inheritdoc />
+    public long StoredBytes => _store.Log.TailAddress - _store.Log.BeginAddress;
+
     /// <summary>Size of one record in the log for a key and value of these lengths (see the type's remarks).</summary>
     public static int RecordBytes(int keyLength, int valueLength)
         => 8 + Align8(4 + keyLength) + Align8(4 + valueLength);
@@ -217,6 +220,7 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
             return;
         }
         _disposed = true;
+        _stepScan?.Dispose();
         _session.Dispose();
         _store.Dispose();
         _checkpoints.Dispose();

@@ -15,6 +15,9 @@ internal sealed class CountingStateTable : IStateTable
     public long Count => _inner.Count;
 
     /// <inheritdoc />
+    public long StoredBytes => _inner.StoredBytes;
+
+    /// <inheritdoc />
     public int Read(ReadOnlySpan<byte> key, Span<byte> destination)
     {
         Operations++;
@@ -44,6 +47,10 @@ internal sealed class CountingStateTable : IStateTable
 
     /// <inheritdoc />
     public long Sweep<TSweeper>(ref TSweeper sweeper) where TSweeper : struct, IStateSweeper => _inner.Sweep(ref sweeper);
+
+    /// <inheritdoc />
+    public long SweepStep<TSweeper>(ref TSweeper sweeper, long maxBytes, out bool passCompleted) where TSweeper : struct, IStateSweeper
+        => _inner.SweepStep(ref sweeper, maxBytes, out passCompleted);
 
     /// <inheritdoc />
     public void Dispose() => _inner.Dispose();

@@ -69,6 +69,62 @@ public class FasterStateTableAllocationTests
         Assert.That(merger.Calls, Is.GreaterThanOrEqualTo(1_110_000));
     }
 
+    [Test]
+    public void Sweep_steps_after_the_first_of_a_pass_allocate_nothing()
+    {
+        const int keys = 100_000;
+        using var dir = new TempStateDirectory();
+        using var table = FasterStateTable.Create(new FasterStateTableOptions
+        {
+            Directory = dir.Path,
+            Name = "alloc-steps",
+            IndexBuckets = 1 << 14,
+            MemoryBytes = 64L << 20, // everything stays in memory
+        });
+        var key = new byte[16];
+        var value = new byte[64];
+        for (var i = 0; i < keys; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(value, i);
+            table.Upsert(Key(key, i), value);
+        }
+        // Every third key expires: steps both pass over records and delete some. Two whole passes warm up
+        // (JIT, tiering, FASTER's pools); the third is measured.
+        var sweeper = new EveryThird();
+        long allocated = 0, deleted = 0;
+        var steps = 0;
+        bool completed = false;
+        for (var pass = 0; pass < 3; pass++)
+        {
+            for (var i = 0; i < keys; i += 3)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(value, i);
+                table.Upsert(Key(key, i), value);
+            }
+            // The first step of a pass opens its scan (a few hundred bytes once per pass); the rest reuse it.
+            deleted = table.SweepStep(ref sweeper, 4096, out completed);
+            steps = 1;
+            var before = AllocationGate.ThreadBytes();
+            do
+            {
+                deleted += table.SweepStep(ref sweeper, 4096, out completed);
+                steps++;
+            }
+            while (!completed && steps < 1_000_000);
+            allocated = AllocationGate.ThreadBytes() - before;
+        }
+
+        TestContext.Out.WriteLine($"{steps} sweep steps deleting {deleted} entries allocated {allocated} bytes");
+        Assert.That(completed, Is.True);
+        Assert.That(steps, Is.GreaterThan(100));
+        AllocationGate.AssertNone(allocated, $"{steps} sweep steps");
+    }
+
+    private readonly struct EveryThird : IStateSweeper
+    {
+        public bool ShouldDelete(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => BinaryPrimitives.ReadInt64LittleEndian(value) % 3 == 0;
+    }
+
     private static void Merge(FasterStateTable table, byte[] key, CounterMerger merger, int operations)
     {
         for (var op = 0; op < operations; op++)

@@ -1,0 +1,69 @@
+using Attribution.Engine.Attribution;
+using Attribution.Engine.Pipeline;
+using Attribution.Tests.Engine.Attribution;
+
+namespace Attribution.Tests.Engine.Pipeline;
+
+/// <summary>Physical expiry inside the engine runs in small steps between events, never as one scan of the whole state.</summary>
+[Category(TestCategories.Slow)]
+public class EngineExpiryStepTests
+{
+    private const long T0 = 1_700_000_000_000;
+    private const long Hour = 3_600_000;
+
+    private static byte[] Click(string id, string user, long ts)
+        => CodecSimEventDecoders.Render(SimEvent.Click(id, user, "k", ts, ad: "ad-k", source: "facebook"));
+
+    [Test]
+    public void Expiry_of_a_large_state_is_spread_over_the_following_events()
+    {
+        const int old = 5_000;
+        var config = new AttributionConfig { WindowMs = Hour, AllowedLatenessMs = Hour, Partitions = 1 };
+        var options = new EngineOptions
+        {
+            Attribution = config,
+            Shards = 1,
+            RingSize = 1024,
+            ClickMemoryBytes = 8 << 20,
+            ConversionMemoryBytes = 1 << 20,
+            IndexBuckets = 1 << 12,
+            ExpireEveryEvents = 2_000, // a pass is cut into 2000 / 2 / 8 steps of at least 16 KiB
+        };
+        using var engine = new AttributionEngine(options, new DiscardingOutput());
+        long position = 0;
+        for (int i = 0; i < old; i++)
+        {
+            engine.Submit(Click($"c-{i}", $"old-{i}", T0), position++);
+        }
+        engine.Flush();
+        ShardHandler shard = engine.Shards[0];
+        Assert.That(shard.Expired, Is.Zero);
+
+        // One click 3 h later puts every earlier click past the 2 h horizon and starts an expiry pass.
+        engine.Submit(Click("c-late-0", "late-0", T0 + 3 * Hour), position++);
+        engine.Flush();
+        long afterOne = shard.Expired;
+        TestContext.Out.WriteLine($"expired after the first late event: {afterOne} of {old}");
+        Assert.That(afterOne, Is.LessThan(old / 4), "the event that starts a pass pays for one small step, not the whole state");
+
+        // Further events carry the pass on, step by step, until everything expired is gone.
+        for (int i = 1; i < 2_000 && shard.Expired < old; i++)
+        {
+            engine.Submit(Click($"c-late-{i}", $"late-{i}", T0 + 3 * Hour), position++);
+            if (i % 100 == 0)
+            {
+                engine.Flush();
+            }
+        }
+        engine.Flush();
+        Assert.That(shard.Expired, Is.EqualTo(old));
+        Assert.That(engine.StateCounts().Clicks, Is.EqualTo(position - old));
+    }
+
+    private sealed class DiscardingOutput : IEngineOutput
+    {
+        public void Deliver(OutputBatch batch)
+        {
+        }
+    }
+}
