@@ -87,8 +87,8 @@ internal sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
     public long SilencedOutputs { get; private set; }
 
     /// <summary>
-    /// Set from the cut until the snapshot's checkpoints are durable. Sweeps wait meanwhile: a
-    /// compaction moves records of the checkpointed version to the tail as next-version records
+    /// Set from the cut until the snapshot's checkpoints are durable. Whole sweeps wait meanwhile (the
+    /// tables hold back the compaction steps of a pass themselves): a compaction moves records of the checkpointed version to the tail as next-version records
     /// and advances the log begin, which would drop them from the checkpoint being written.
     /// </summary>
     internal bool CheckpointInFlight
@@ -217,7 +217,9 @@ internal sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
         }
         if (_expiring)
         {
-            if (++_sinceExpiryStep >= ExpiryStepEvents && !_checkpointInFlight)
+            // Steps go on while a snapshot's checkpoints are written: the table holds back only the steps that move
+            // records (compaction), and a pass held up by every snapshot would rarely end.
+            if (++_sinceExpiryStep >= ExpiryStepEvents)
             {
                 StepExpiry();
             }

@@ -32,8 +32,9 @@ internal sealed unsafe partial class FasterStateTable
     /// <see cref="FasterStateTableOptions.CompactionTrigger"/> × that size (and
     /// <see cref="FasterStateTableOptions.CompactionMinLogBytes"/>), the second phase compacts the read-only part in
     /// steps of the same size: each copies the live records among the next records at the log's head to the tail and
-    /// moves the begin address past them, so no step waits for a compaction of the whole log. Log files wholly below
-    /// the begin are deleted when the phase ends. The position is a log address held in memory only: after recovery
+    /// moves the begin address past them, so no step waits for a compaction of the whole log. While a checkpoint is
+    /// being written a compaction step does nothing (sweep steps go on: a delete is an ordinary operation). Log files
+    /// wholly below the begin are deleted when the phase ends. The position is a log address held in memory only: after recovery
     /// the next pass starts at the log's begin.
     /// </remarks>
     public long SweepStep<TSweeper>(ref TSweeper sweeper, long maxBytes, out bool passCompleted) where TSweeper : struct, IStateSweeper
@@ -123,6 +124,11 @@ internal sealed unsafe partial class FasterStateTable
     // the tail, then the begin address moves past them. True when the phase (and so the pass) is over.
     private bool CompactStep(long maxBytes)
     {
+        if (CheckpointPending)
+        {
+            // Moving the begin now would drop records of the checkpoint being written: wait until it is durable.
+            return false;
+        }
         var begin = _store.Log.BeginAddress;
         if (begin >= _stepEnd)
         {
@@ -203,6 +209,17 @@ internal sealed unsafe partial class FasterStateTable
             else if (status.IsFaulted || status.IsCanceled)
             {
                 FasterThrow.OperationFailed("compaction copy", status);
+            }
+        }
+    }
+
+    private bool CheckpointPending
+    {
+        get
+        {
+            lock (_checkpointLock)
+            {
+                return _pendingCheckpoint != Guid.Empty;
             }
         }
     }
