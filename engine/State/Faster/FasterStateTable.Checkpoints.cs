@@ -8,8 +8,10 @@ namespace Attribution.Engine.State.Faster;
 internal sealed partial class FasterStateTable
 {
     private const uint CookieMagic = 0x46545341; // "ASTF"
-    private const int CookieVersion = 1;
-    private const int CookieBytes = 16;
+    // Version 1 held the entry count; version 2 adds the live records' size.
+    private const int CookieVersion = 2;
+    private const int CookieBytes = 24;
+    private const int CookieBytesV1 = 16;
 
     // Checkpoint bookkeeping (checkpoint folder, floor files, log truncation) may run on a
     // completing thread while the owner thread sweeps; this lock orders the two. Never on the hot path.
@@ -102,7 +104,7 @@ internal sealed partial class FasterStateTable
             _pendingCheckpointErrors = IoErrors.CheckpointWriteErrors;
         }
         var version = _store.SystemState.Version;
-        _store.CommitCookie = EncodeCookie(_count);
+        _store.CommitCookie = WritesVersion1CookieForTests ? EncodeVersion1Cookie(_count) : EncodeCookie(_count, _liveBytes);
         if (!_store.TryInitiateFullCheckpoint(out var token, CheckpointType.Snapshot))
         {
             lock (_checkpointLock)
@@ -352,23 +354,39 @@ internal sealed partial class FasterStateTable
         return removed;
     }
 
-    private static byte[] EncodeCookie(long count)
+    /// <summary>Test hook: checkpoints carry the version 1 metadata (the entry count only), as builds before the live size did.</summary>
+    internal bool WritesVersion1CookieForTests { get; set; }
+
+    private static byte[] EncodeVersion1Cookie(long count)
+    {
+        var cookie = new byte[CookieBytesV1];
+        BinaryPrimitives.WriteUInt32LittleEndian(cookie, CookieMagic);
+        BinaryPrimitives.WriteInt32LittleEndian(cookie.AsSpan(4), 1);
+        BinaryPrimitives.WriteInt64LittleEndian(cookie.AsSpan(8), count);
+        return cookie;
+    }
+
+    private static byte[] EncodeCookie(long count, long liveBytes)
     {
         var cookie = new byte[CookieBytes];
         BinaryPrimitives.WriteUInt32LittleEndian(cookie, CookieMagic);
         BinaryPrimitives.WriteInt32LittleEndian(cookie.AsSpan(4), CookieVersion);
         BinaryPrimitives.WriteInt64LittleEndian(cookie.AsSpan(8), count);
+        BinaryPrimitives.WriteInt64LittleEndian(cookie.AsSpan(16), liveBytes);
         return cookie;
     }
 
-    private static long DecodeCookie(byte[]? cookie, string name)
+    // The entry count and the live records' size (-1 = not recorded: a version 1 cookie).
+    private static (long Count, long LiveBytes) DecodeCookie(byte[]? cookie, string name)
     {
-        if (cookie is null || cookie.Length != CookieBytes
-            || BinaryPrimitives.ReadUInt32LittleEndian(cookie) != CookieMagic
-            || BinaryPrimitives.ReadInt32LittleEndian(cookie.AsSpan(4)) != CookieVersion)
+        var version = cookie is { Length: >= CookieBytesV1 } && BinaryPrimitives.ReadUInt32LittleEndian(cookie) == CookieMagic
+            ? BinaryPrimitives.ReadInt32LittleEndian(cookie.AsSpan(4))
+            : 0;
+        if (!(version == 1 && cookie!.Length == CookieBytesV1) && !(version == CookieVersion && cookie!.Length == CookieBytes))
         {
             throw new InvalidDataException($"State table '{name}' recovered a checkpoint without this table's metadata (entry count); it was not written by FasterStateTable.Checkpoint.");
         }
-        return BinaryPrimitives.ReadInt64LittleEndian(cookie.AsSpan(8));
+        var count = BinaryPrimitives.ReadInt64LittleEndian(cookie.AsSpan(8));
+        return (count, version == 1 ? -1 : BinaryPrimitives.ReadInt64LittleEndian(cookie.AsSpan(16)));
     }
 }

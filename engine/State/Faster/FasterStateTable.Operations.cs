@@ -52,6 +52,7 @@ internal sealed unsafe partial class FasterStateTable
             {
                 _count++;
             }
+            AccountWrite(key.Length, in sink);
         }
     }
 
@@ -87,6 +88,7 @@ internal sealed unsafe partial class FasterStateTable
             {
                 _count++;
             }
+            AccountWrite(key.Length, in sink);
         }
     }
 
@@ -103,7 +105,7 @@ internal sealed unsafe partial class FasterStateTable
             {
                 return false;
             }
-            DeleteExisting(ref keyBytes);
+            DeleteExisting(ref keyBytes, probe.Length);
             return true;
         }
     }
@@ -139,7 +141,17 @@ internal sealed unsafe partial class FasterStateTable
         }
     }
 
-    private void DeleteExisting(ref SpanByte key)
+    // Keeps the live size exact: an RMW that wrote a new record replaced the key's live one, if it had one
+    // (an update in place keeps the size, so it wrote none).
+    private void AccountWrite(int keyLength, in ValueSink sink)
+    {
+        if (sink.Written >= 0 && _liveBytes >= 0)
+        {
+            _liveBytes += RecordBytes(keyLength, sink.Written) - (sink.Length >= 0 ? RecordBytes(keyLength, sink.Length) : 0);
+        }
+    }
+
+    private void DeleteExisting(ref SpanByte key, int valueLength)
     {
         var status = _session.Delete(ref key, 0, 0);
         if (status.IsPending)
@@ -151,6 +163,10 @@ internal sealed unsafe partial class FasterStateTable
             FasterThrow.OperationFailed("delete", status);
         }
         _count--;
+        if (_liveBytes >= 0)
+        {
+            _liveBytes -= RecordBytes(key.Length, valueLength);
+        }
     }
 
     // Records on disk make an operation go pending; the table is synchronous, so wait for the I/O.

@@ -7,6 +7,7 @@ internal sealed unsafe partial class FasterStateTable
     // Keys a sweep selected, packed end to end; reused across sweeps.
     private byte[] _sweepKeys = new byte[64 * 1024];
     private int[] _sweepKeyEnds = new int[1024];
+    private int[] _sweepValueLengths = new int[1024];
     private SweepProbeBatch? _sweepBatch;
 
     /// <inheritdoc />
@@ -45,6 +46,8 @@ internal sealed unsafe partial class FasterStateTable
         }
 
         DeleteSelected(progress.Selected);
+        // The count of this scan (every record probed) agrees with the running one; it also sets it after a recovery
+        // from a checkpoint written before the running count existed.
         _liveBytes = progress.LiveBytes;
         MaybeCompact();
         return progress.Selected;
@@ -60,7 +63,7 @@ internal sealed unsafe partial class FasterStateTable
             fixed (byte* k = &_sweepKeys[start])
             {
                 var keyBytes = SpanByte.FromPointer(k, end - start);
-                DeleteExisting(ref keyBytes);
+                DeleteExisting(ref keyBytes, _sweepValueLengths[i]);
             }
             start = end;
         }
@@ -123,7 +126,7 @@ internal sealed unsafe partial class FasterStateTable
         var value = batch.Value(slot);
         if (sweeper.ShouldDelete(key, value))
         {
-            AppendSweepKey(key, ref progress);
+            AppendSweepKey(key, value.Length, ref progress);
         }
         else
         {
@@ -138,7 +141,7 @@ internal sealed unsafe partial class FasterStateTable
         public long LiveBytes;
     }
 
-    private void AppendSweepKey(ReadOnlySpan<byte> key, ref SweepProgress progress)
+    private void AppendSweepKey(ReadOnlySpan<byte> key, int valueLength, ref SweepProgress progress)
     {
         var packed = progress.PackedBytes;
         if (packed + key.Length > _sweepKeys.Length)
@@ -148,7 +151,9 @@ internal sealed unsafe partial class FasterStateTable
         if (progress.Selected == _sweepKeyEnds.Length)
         {
             Array.Resize(ref _sweepKeyEnds, _sweepKeyEnds.Length * 2);
+            Array.Resize(ref _sweepValueLengths, _sweepKeyEnds.Length);
         }
+        _sweepValueLengths[progress.Selected] = valueLength;
         key.CopyTo(_sweepKeys.AsSpan(packed));
         progress.PackedBytes = packed + key.Length;
         _sweepKeyEnds[progress.Selected++] = progress.PackedBytes;

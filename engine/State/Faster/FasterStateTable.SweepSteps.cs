@@ -9,7 +9,6 @@ internal sealed unsafe partial class FasterStateTable
     private IFasterScanIterator<SpanByte, SpanByte>? _stepScan;
     private StepPhase _stepPhase;
     private long _stepEnd;
-    private long _stepLiveBytes;
 
     private enum StepPhase
     {
@@ -27,9 +26,10 @@ internal sealed unsafe partial class FasterStateTable
     /// <remarks>
     /// A pass has two phases. The first visits the log from its begin address to the tail as it was when the pass
     /// started; each step scans records from where the last one stopped until it has passed <paramref name="maxBytes"/>
-    /// of log, and every record is checked to be its key's live version, as in <see cref="Sweep{TSweeper}"/>, so the
-    /// live size the pass ends with is exact. When the log has then grown past
-    /// <see cref="FasterStateTableOptions.CompactionTrigger"/> × that size (and
+    /// of log. A record the sweeper keeps is passed over without a lookup; one it selects is checked to be its key's
+    /// live version before it is deleted. When the log has then grown past
+    /// <see cref="FasterStateTableOptions.CompactionTrigger"/> × the live records' size (kept exact by every write and
+    /// delete, see <see cref="FasterStateTableStats.LiveRecordBytes"/>) (and
     /// <see cref="FasterStateTableOptions.CompactionMinLogBytes"/>), the second phase compacts the read-only part in
     /// steps of the same size: each copies the live records among the next records at the log's head to the tail and
     /// moves the begin address past them, so no step waits for a compaction of the whole log. While a checkpoint is
@@ -50,7 +50,6 @@ internal sealed unsafe partial class FasterStateTable
         {
             _stepEnd = _store.Log.TailAddress;
             _stepScan = _store.Log.Scan(_store.Log.BeginAddress, _stepEnd);
-            _stepLiveBytes = 0;
             _stepPhase = StepPhase.Sweeping;
         }
         else if (_stepScan!.NextAddress < _store.Log.BeginAddress)
@@ -80,7 +79,13 @@ internal sealed unsafe partial class FasterStateTable
             {
                 continue;
             }
-            var slot = batch.Add(scan.GetKey().AsReadOnlySpan(), scan.GetValue().AsReadOnlySpan(), scan.CurrentAddress);
+            var key = scan.GetKey().AsReadOnlySpan();
+            var value = scan.GetValue().AsReadOnlySpan();
+            if (!sweeper.ShouldDelete(key, value))
+            {
+                continue; // kept whether or not it is its key's live version: no lookup needed
+            }
+            var slot = batch.Add(key, value, scan.CurrentAddress);
             if (StartProbe(batch, slot))
             {
                 Decide(ref sweeper, batch, slot, ref progress);
@@ -93,11 +98,9 @@ internal sealed unsafe partial class FasterStateTable
         }
         FinishProbes(ref sweeper, batch, ref progress);
         DeleteSelected(progress.Selected);
-        _stepLiveBytes += progress.LiveBytes;
         passCompleted = false;
         if (scanned)
         {
-            _liveBytes = _stepLiveBytes;
             EndStepScan();
             passCompleted = !StartStepCompaction();
         }
@@ -110,7 +113,7 @@ internal sealed unsafe partial class FasterStateTable
     {
         var logBytes = _store.Log.TailAddress - _store.Log.BeginAddress;
         var until = _store.Log.SafeReadOnlyAddress;
-        if (logBytes < _options.CompactionMinLogBytes || logBytes < _options.CompactionTrigger * _liveBytes || until <= _store.Log.BeginAddress)
+        if (_liveBytes < 0 || logBytes < _options.CompactionMinLogBytes || logBytes < _options.CompactionTrigger * _liveBytes || until <= _store.Log.BeginAddress)
         {
             return false;
         }

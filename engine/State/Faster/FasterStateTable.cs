@@ -39,8 +39,9 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
     private readonly ClientSession<SpanByte, SpanByte, SpanByte, ValueSink, nint, StateFunctions> _session;
 
     private long _count;
-    // Bytes of the live records as of the last sweep (-1 = unknown); drives compaction.
-    private long _liveBytes = -1;
+    // Bytes of the live records (RecordBytes of each live key's value), kept exact by every write and delete;
+    // drives compaction. -1 only while a table recovered from a version 1 checkpoint is being opened.
+    private long _liveBytes;
     private bool _disposed;
 
     private FasterStateTable(FasterStateTableOptions options, IFasterEqualityComparer<SpanByte>? comparer, bool recover, Guid? token)
@@ -128,7 +129,7 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
                 {
                     _store.Recover();
                 }
-                _count = DecodeCookie(_store.RecoveredCommitCookie, options.Name);
+                (_count, _liveBytes) = DecodeCookie(_store.RecoveredCommitCookie, options.Name);
             }
 
             _session = _store.For(new StateFunctions(_merge)).NewSession<StateFunctions>(
@@ -140,6 +141,12 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
                     inputLength = new SpanByteVarLenStruct(),
                 },
                 ReadCopyOptions.None);
+            if (_liveBytes < 0)
+            {
+                // A checkpoint from before the live size was recorded: count it once, by a sweep that deletes nothing.
+                var keepAll = default(KeepAll);
+                Sweep(ref keepAll);
+            }
         }
         catch
         {
@@ -241,4 +248,9 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
     }
 
     private static int Align8(int n) => (n + 7) & ~7;
+
+    private readonly struct KeepAll : IStateSweeper
+    {
+        public bool ShouldDelete(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => false;
+    }
 }

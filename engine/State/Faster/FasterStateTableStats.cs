@@ -14,7 +14,7 @@ namespace Attribution.Engine.State.Faster;
 /// <param name="LogReadOnlyAddress">Start of the mutable region (older records are read-only).</param>
 /// <param name="LogTailAddress">Next address to be written.</param>
 /// <param name="LogFileBytes">Bytes of the log segment files on disk.</param>
-/// <param name="LiveRecordBytes">Bytes of the live records as of the last sweep, or -1 before one.</param>
+/// <param name="LiveRecordBytes">Bytes of the live records (each live key's record size), kept exact by every write and delete.</param>
 internal readonly record struct FasterStateTableStats(
     long Count,
     long IndexBytes,

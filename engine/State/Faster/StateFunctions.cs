@@ -108,8 +108,7 @@ internal readonly unsafe struct StateFunctions(MergeRequest request) : IFunction
 
     /// <inheritdoc />
     public void PostInitialUpdater(ref SpanByte key, ref SpanByte input, ref SpanByte value, ref ValueSink output, ref RMWInfo rmwInfo)
-    {
-    }
+        => output.Written = value.LengthWithoutMetadata;
 
     /// <inheritdoc />
     public bool NeedCopyUpdate(ref SpanByte key, ref SpanByte input, ref SpanByte oldValue, ref ValueSink output, ref RMWInfo rmwInfo)
@@ -136,8 +135,7 @@ internal readonly unsafe struct StateFunctions(MergeRequest request) : IFunction
 
     /// <inheritdoc />
     public void PostCopyUpdater(ref SpanByte key, ref SpanByte input, ref SpanByte oldValue, ref SpanByte newValue, ref ValueSink output, ref RMWInfo rmwInfo)
-    {
-    }
+        => output.Written = newValue.LengthWithoutMetadata;
 
     /// <inheritdoc />
     public bool InPlaceUpdater(ref SpanByte key, ref SpanByte input, ref SpanByte value, ref ValueSink output, ref RMWInfo rmwInfo)
@@ -171,6 +169,7 @@ internal readonly unsafe struct StateFunctions(MergeRequest request) : IFunction
     {
         ref var caller = ref Unsafe.AsRef<ValueSink>((void*)ctx);
         caller.Length = output.Length;
+        caller.Written = output.Written;
     }
 
     // ---- Delete ----

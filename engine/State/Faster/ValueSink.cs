@@ -20,14 +20,17 @@ internal unsafe struct ValueSink
     /// <summary><see cref="Length"/> after a merge found the key absent and its merger inserted nothing.</summary>
     public const int NothingInserted = -2;
 
+    /// <summary>Length of the value an RMW wrote as a new record (insert or copy); -1 when it wrote none (in place, or declined).</summary>
+    public int Written;
+
     /// <summary>Logical log address of the record a read found (to tell the live version of a key).</summary>
     public long Address;
 
     /// <summary>A sink that copies the value into <paramref name="destination"/>.</summary>
     public static ValueSink For(byte* destination, int capacity)
-        => new() { Destination = destination, Capacity = capacity, Length = -1, Address = 0 };
+        => new() { Destination = destination, Capacity = capacity, Length = -1, Written = -1, Address = 0 };
 
     /// <summary>A sink that only learns whether the key is live, its value's length and its record's address.</summary>
     public static ValueSink Probe()
-        => new() { Destination = null, Capacity = -1, Length = -1, Address = 0 };
+        => new() { Destination = null, Capacity = -1, Length = -1, Written = -1, Address = 0 };
 }
