@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 
@@ -38,7 +37,7 @@ internal sealed unsafe class BatchConsumer : IDisposable
         ArgumentNullException.ThrowIfNull(consumer);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _rd = RdKafkaNative.Bound;
-        _client = HandleOf(consumer);
+        _client = RdKafkaNative.HandleOf(consumer);
         bool added = false;
         _client.DangerousAddRef(ref added); // the consumer outlives this object, but never its handle under our feet
         _rk = _client.DangerousGetHandle();
@@ -51,14 +50,6 @@ internal sealed unsafe class BatchConsumer : IDisposable
             throw new InvalidOperationException("The Kafka consumer has no group queue to consume in batches.");
         }
         _batch = (RdKafkaNative.Message**)NativeMemory.AllocZeroed((nuint)capacity, (nuint)sizeof(IntPtr));
-    }
-
-    // Confluent.Kafka keeps the rd_kafka_t in Handle.LibrdkafkaHandle (internal): read once, by reflection.
-    private static SafeHandle HandleOf(IClient consumer)
-    {
-        var property = typeof(Handle).GetProperty("LibrdkafkaHandle", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
-        return property?.GetValue(consumer.Handle) as SafeHandle
-            ?? throw new InvalidOperationException("This Confluent.Kafka version does not expose the consumer's librdkafka handle.");
     }
 
     /// <summary>

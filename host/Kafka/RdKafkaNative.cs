@@ -4,8 +4,8 @@ using System.Runtime.InteropServices;
 namespace Attribution.Host.Kafka;
 
 /// <summary>
-/// The few librdkafka functions the batch consumer calls (rdkafka.h of 2.16), bound as function pointers to the very
-/// file Confluent.Kafka loaded, so the process holds one librdkafka and our handles are its handles.
+/// The few librdkafka functions the batch consumer and the native producer call (rdkafka.h of 2.16), bound as function
+/// pointers to the very file Confluent.Kafka loaded, so the process holds one librdkafka and our handles are its handles.
 /// </summary>
 internal static unsafe class RdKafkaNative
 {
@@ -18,6 +18,12 @@ internal static unsafe class RdKafkaNative
     /// <summary>rd_kafka_resp_err_t RD_KAFKA_RESP_ERR__FATAL.</summary>
     public const int Fatal = -150;
 
+    /// <summary>rd_kafka_resp_err_t RD_KAFKA_RESP_ERR__QUEUE_FULL.</summary>
+    public const int QueueFull = -184;
+
+    /// <summary>RD_KAFKA_MSG_F_COPY: librdkafka copies key, value and headers before produce returns.</summary>
+    public const int MsgCopy = 0x2;
+
     /// <summary>The exports, bound on first use; throws <see cref="DllNotFoundException"/> with a sentence when they cannot be.</summary>
     public static Exports Bound
     {
@@ -28,6 +34,19 @@ internal static unsafe class RdKafkaNative
                 return exports ??= Bind();
             }
         }
+    }
+
+    /// <summary>
+    /// The rd_kafka_t of a Confluent.Kafka client, which Confluent.Kafka keeps in Handle.LibrdkafkaHandle (internal):
+    /// read by reflection, once per client. The caller holds a reference (DangerousAddRef) while it uses the handle.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This Confluent.Kafka version does not expose it.</exception>
+    public static SafeHandle HandleOf(Confluent.Kafka.IClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var property = typeof(Confluent.Kafka.Handle).GetProperty("LibrdkafkaHandle", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
+        return property?.GetValue(client.Handle) as SafeHandle
+            ?? throw new InvalidOperationException("This Confluent.Kafka version does not expose the client's librdkafka handle.");
     }
 
     private static Exports Bind()
@@ -84,6 +103,44 @@ internal static unsafe class RdKafkaNative
         public IntPtr Private;
     }
 
+    /// <summary>rd_kafka_vtype_t: what an <see cref="Vu"/> of rd_kafka_produceva carries.</summary>
+    public enum VType
+    {
+        /// <summary>RD_KAFKA_VTYPE_RKT: a topic handle.</summary>
+        Rkt = 2,
+        /// <summary>RD_KAFKA_VTYPE_PARTITION (int32).</summary>
+        Partition = 3,
+        /// <summary>RD_KAFKA_VTYPE_VALUE (pointer, size).</summary>
+        Value = 4,
+        /// <summary>RD_KAFKA_VTYPE_KEY (pointer, size).</summary>
+        Key = 5,
+        /// <summary>RD_KAFKA_VTYPE_MSGFLAGS (int).</summary>
+        MsgFlags = 7,
+        /// <summary>RD_KAFKA_VTYPE_TIMESTAMP (int64 ms since the epoch; 0 = now).</summary>
+        Timestamp = 8,
+        /// <summary>RD_KAFKA_VTYPE_HEADER (name, value, size).</summary>
+        Header = 9,
+    }
+
+    /// <summary>rd_kafka_vu_t of rdkafka.h: the type, then a union padded to 64 bytes at offset 8.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 72)]
+    public struct Vu
+    {
+        [FieldOffset(0)] public VType Type;
+        [FieldOffset(8)] public long I64; // also i32 (little-endian), a pointer, or a header's name
+        [FieldOffset(16)] public nint Second; // mem.size, or a header's value pointer
+        [FieldOffset(24)] public nint Third; // a header's size
+
+        /// <summary>An element carrying a pointer and a size (key, value).</summary>
+        public static Vu Memory(VType type, byte* pointer, int size) => new() { Type = type, I64 = (long)pointer, Second = size };
+
+        /// <summary>An element carrying an integer (partition, flags, timestamp).</summary>
+        public static Vu Number(VType type, long value) => new() { Type = type, I64 = value };
+
+        /// <summary>A header element: NUL-terminated name, value, value size.</summary>
+        public static Vu HeaderOf(byte* name, byte* value, int size) => new() { Type = VType.Header, I64 = (long)name, Second = (nint)value, Third = size };
+    }
+
     /// <summary>The function pointers.</summary>
     public sealed class Exports(IntPtr library)
     {
@@ -100,6 +157,15 @@ internal static unsafe class RdKafkaNative
         private readonly delegate* unmanaged[Cdecl]<IntPtr, byte*, byte**, nuint*, int> _headerGetLast =
             (delegate* unmanaged[Cdecl]<IntPtr, byte*, byte**, nuint*, int>)Get(library, "rd_kafka_header_get_last");
         private readonly delegate* unmanaged[Cdecl]<IntPtr, byte*, nuint, int> _fatalError = (delegate* unmanaged[Cdecl]<IntPtr, byte*, nuint, int>)Get(library, "rd_kafka_fatal_error");
+
+        private readonly delegate* unmanaged[Cdecl]<IntPtr, Vu*, nuint, IntPtr> _produceva = (delegate* unmanaged[Cdecl]<IntPtr, Vu*, nuint, IntPtr>)Get(library, "rd_kafka_produceva");
+        private readonly delegate* unmanaged[Cdecl]<IntPtr, int> _errorCode = (delegate* unmanaged[Cdecl]<IntPtr, int>)Get(library, "rd_kafka_error_code");
+        private readonly delegate* unmanaged[Cdecl]<IntPtr, byte*> _errorString = (delegate* unmanaged[Cdecl]<IntPtr, byte*>)Get(library, "rd_kafka_error_string");
+        private readonly delegate* unmanaged[Cdecl]<IntPtr, int> _errorIsFatal = (delegate* unmanaged[Cdecl]<IntPtr, int>)Get(library, "rd_kafka_error_is_fatal");
+        private readonly delegate* unmanaged[Cdecl]<IntPtr, void> _errorDestroy = (delegate* unmanaged[Cdecl]<IntPtr, void>)Get(library, "rd_kafka_error_destroy");
+        private readonly delegate* unmanaged[Cdecl]<IntPtr, byte*, IntPtr, IntPtr> _topicNew = (delegate* unmanaged[Cdecl]<IntPtr, byte*, IntPtr, IntPtr>)Get(library, "rd_kafka_topic_new");
+        private readonly delegate* unmanaged[Cdecl]<IntPtr, void> _topicDestroy = (delegate* unmanaged[Cdecl]<IntPtr, void>)Get(library, "rd_kafka_topic_destroy");
+        private readonly delegate* unmanaged[Cdecl]<int> _lastError = (delegate* unmanaged[Cdecl]<int>)Get(library, "rd_kafka_last_error");
 
         private static IntPtr Get(IntPtr library, string name) => NativeLibrary.TryGetExport(library, name, out IntPtr f) ? f
             : throw new DllNotFoundException($"The librdkafka Confluent.Kafka loaded does not export {name}.");
@@ -133,11 +199,39 @@ internal static unsafe class RdKafkaNative
         public string ErrorText(int err) => Marshal.PtrToStringUTF8((IntPtr)_err2str(err)) ?? $"error {err}";
 
         /// <summary>rd_kafka_fatal_error: the reason of the client's fatal error, or null when it has none.</summary>
-        public string? FatalError(IntPtr rk)
+        public string? FatalError(IntPtr rk) => FatalError(rk, out _);
+
+        /// <summary>rd_kafka_fatal_error: the reason and original <paramref name="code"/> of the client's fatal error, or null when it has none.</summary>
+        public string? FatalError(IntPtr rk, out int code)
         {
             byte* buffer = stackalloc byte[512];
-            return _fatalError(rk, buffer, 512) == 0 ? null : Marshal.PtrToStringUTF8((IntPtr)buffer);
+            code = _fatalError(rk, buffer, 512);
+            return code == 0 ? null : Marshal.PtrToStringUTF8((IntPtr)buffer);
         }
+
+        /// <summary>rd_kafka_produceva: null when the message was enqueued, else an error to read and <see cref="ErrorDestroy"/>.</summary>
+        public IntPtr Produceva(IntPtr rk, Vu* vus, int count) => _produceva(rk, vus, (nuint)count);
+
+        /// <summary>rd_kafka_error_code.</summary>
+        public int ErrorCode(IntPtr error) => _errorCode(error);
+
+        /// <summary>rd_kafka_error_string.</summary>
+        public string ErrorString(IntPtr error) => Marshal.PtrToStringUTF8((IntPtr)_errorString(error)) ?? "";
+
+        /// <summary>rd_kafka_error_is_fatal.</summary>
+        public bool ErrorIsFatal(IntPtr error) => _errorIsFatal(error) != 0;
+
+        /// <summary>rd_kafka_error_destroy.</summary>
+        public void ErrorDestroy(IntPtr error) => _errorDestroy(error);
+
+        /// <summary>rd_kafka_topic_new with the default topic configuration: a topic handle to release with <see cref="TopicDestroy"/>, or zero (see <see cref="LastError"/>).</summary>
+        public IntPtr TopicNew(IntPtr rk, byte* nameUtf8Z) => _topicNew(rk, nameUtf8Z, IntPtr.Zero);
+
+        /// <summary>rd_kafka_topic_destroy.</summary>
+        public void TopicDestroy(IntPtr rkt) => _topicDestroy(rkt);
+
+        /// <summary>rd_kafka_last_error: the error of this thread's last failed legacy call (rd_kafka_topic_new).</summary>
+        public int LastError() => _lastError();
 
         /// <summary>The value of the last header named <paramref name="nameUtf8Z"/> (NUL-terminated), or false.</summary>
         public bool LastHeader(Message* message, ReadOnlySpan<byte> nameUtf8Z, out ReadOnlySpan<byte> value)

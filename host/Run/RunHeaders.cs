@@ -18,6 +18,10 @@ internal static class RunHeaders
     public const string Source = "src";
     /// <summary>On a repartition copy: the input partition (int32) and offset (int64) it was copied from, big-endian.</summary>
     public const string Input = "input";
+    /// <summary><see cref="Source"/> in UTF-8, NUL-terminated (for librdkafka's produce).</summary>
+    public static ReadOnlySpan<byte> SourceZ => "src\0"u8;
+    /// <summary><see cref="Input"/> in UTF-8, NUL-terminated (for librdkafka's produce).</summary>
+    public static ReadOnlySpan<byte> InputZ => "input\0"u8;
     /// <summary>Length of a <see cref="Source"/> or <see cref="Input"/> header value.</summary>
     public const int CoordinatesLength = 12;
     /// <summary>Earlier builds' output header: the input partition of an attribution's conversion, ASCII decimal (still read by recovery).</summary>

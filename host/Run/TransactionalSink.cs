@@ -23,19 +23,17 @@ internal sealed class TransactionalSink : IDisposable
     private readonly Action<Error> _onError;
     private readonly TimeSpan _apiTimeout;
     private readonly TimeSpan _apiWatchdog;
-    private readonly ExactArrays _keyArrays = new(512);
-    private readonly ExactArrays _valueArrays = new(16 * 1024);
-    // One message and one header, reused: librdkafka copies the header's bytes at Produce, so each record only
-    // rewrites the 12 bytes (no header objects, arrays or decimal text per record).
+    // One header value, reused: librdkafka copies it at produce, so each record only rewrites the 12 bytes.
     private readonly byte[] _coordinates = new byte[RunHeaders.CoordinatesLength];
-    private readonly Message<byte[], byte[]> _output;
-    private readonly Message<byte[], byte[]> _copy;
     private GuardedCaller _caller = new();
     private readonly byte[] _stateTopic;
-    private TopicPartition?[] _repartitions = [];
-    private readonly TopicPartition _outputTopic;
     private readonly TopicPartition _deadLetterTopic;
     private IProducer<byte[], byte[]> _producer;
+    // Outputs and copies go through librdkafka's produce on _producer's own handle (no allocation per record);
+    // dead letters, rare, through Confluent.Kafka's Produce. Both are replaced together.
+    private NativeProducer _native;
+    private IntPtr _outputRkt;
+    private IntPtr _repartitionRkt;
     private bool _stuckCaller; // the current producer is still inside a call that did not return: its caller disposes it
 
     /// <summary>Builds the producer (no connection yet). <paramref name="onError"/> sees the client's error events.</summary>
@@ -52,11 +50,8 @@ internal sealed class TransactionalSink : IDisposable
         _apiTimeout = ApiTimeout(options);
         _apiWatchdog = Watchdog(options);
         _stateTopic = Encoding.UTF8.GetBytes(options.StateTopic);
-        _outputTopic = new TopicPartition(options.OutputTopic, Partition.Any); // the producer's partitioner picks (by key)
         _deadLetterTopic = new TopicPartition(options.DeadLetterTopic, Partition.Any);
-        _output = new Message<byte[], byte[]> { Headers = [new Header(RunHeaders.Source, _coordinates)] };
-        _copy = new Message<byte[], byte[]> { Headers = [new Header(RunHeaders.Input, _coordinates)] };
-        _producer = Build();
+        Build();
     }
 
     /// <summary>How long one transactional call may take: a quarter of the transaction timeout, within 2 to 30 s.</summary>
@@ -216,34 +211,23 @@ internal sealed class TransactionalSink : IDisposable
     /// <summary>Produces attributions into the open transaction, each with its conversion's input coordinates (header <see cref="RunHeaders.Source"/>).</summary>
     private void ProduceOutputs(IProducer<byte[], byte[]> producer, PendingOutputs outputs)
     {
-        var message = _output;
         for (int i = 0; i < outputs.Count; i++)
         {
             ref readonly PendingOutput o = ref outputs[i];
-            // Produce copies key, value and headers into librdkafka before it returns, so reused arrays are safe.
-            message.Key = _keyArrays.Copy(outputs.Key(in o));
-            message.Value = _valueArrays.Copy(outputs.Value(in o));
             RunHeaders.WriteCoordinates(o.Partition, o.Offset, _coordinates);
-            Produce(producer, _outputTopic, message);
+            // Partition -1: the producer's partitioner picks (by key); timestamp 0: the time of producing.
+            Produce(producer, _outputRkt != IntPtr.Zero ? _outputRkt : _outputRkt = _native.Topic(_options.OutputTopic), -1, outputs.Key(in o), outputs.Value(in o), 0, RunHeaders.SourceZ);
         }
     }
 
     // Each copy: key = user id, the input's value bytes and Kafka time, header input = its input coordinates (recovery reads them back).
     private void ProduceRekeyed(IProducer<byte[], byte[]> producer, PendingOutputs rekeyed)
     {
-        var message = _copy;
         for (int i = 0; i < rekeyed.Count; i++)
         {
             ref readonly PendingOutput r = ref rekeyed[i];
-            message.Key = _keyArrays.Copy(rekeyed.Key(in r));
-            message.Value = _valueArrays.Copy(rekeyed.Value(in r));
-            message.Timestamp = new Timestamp(r.Timestamp, TimestampType.CreateTime);
             RunHeaders.WriteCoordinates(r.Partition, r.Offset, _coordinates);
-            if (r.Target >= _repartitions.Length)
-            {
-                Array.Resize(ref _repartitions, r.Target + 1);
-            }
-            Produce(producer, _repartitions[r.Target] ??= new TopicPartition(_options.RepartitionTopic, r.Target), message);
+            Produce(producer, _repartitionRkt != IntPtr.Zero ? _repartitionRkt : _repartitionRkt = _native.Topic(_options.RepartitionTopic), r.Target, rekeyed.Key(in r), rekeyed.Value(in r), r.Timestamp, RunHeaders.InputZ);
         }
     }
 
@@ -269,13 +253,26 @@ internal sealed class TransactionalSink : IDisposable
     /// <summary>A blocking call that did not return within the watchdog time.</summary>
     private sealed class StuckCallException : Exception;
 
-    private IProducer<byte[], byte[]> Build()
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_producer), nameof(_native))]
+    private void Build()
     {
         var config = _options.ProducerConfig();
-        config.EnableDeliveryReports = false; // failures surface at CommitTransaction
-        return _kafka.GetProducer(new ProducerBuilder<byte[], byte[]>(config)
+        // Failures surface at CommitTransaction. Without reports Confluent.Kafka registers no delivery callback, so the
+        // records produced natively (with no opaque) never reach it either.
+        config.EnableDeliveryReports = false;
+        _producer = _kafka.GetProducer(new ProducerBuilder<byte[], byte[]>(config)
             .SetLogHandler((_, m) => _log.Kafka(m))
             .SetErrorHandler((_, e) => _onError(e)));
+        _native = new NativeProducer(_producer);
+        _outputRkt = _repartitionRkt = IntPtr.Zero; // taken at first use: a topic handle makes librdkafka ask for the topic's metadata
+    }
+
+    private void Produce(IProducer<byte[], byte[]> producer, IntPtr topic, int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long timestamp, ReadOnlySpan<byte> headerZ)
+    {
+        while (!_native.TryProduce(topic, partition, key, value, timestamp, headerZ, _coordinates))
+        {
+            producer.Poll(TimeSpan.FromMilliseconds(10)); // librdkafka's queue is full: let it send
+        }
     }
 
     private static void Produce(IProducer<byte[], byte[]> producer, TopicPartition partition, Message<byte[], byte[]> message)
@@ -357,12 +354,13 @@ internal sealed class TransactionalSink : IDisposable
         InTransaction = false;
         _stats.RecordAbort();
         // The stuck call still uses the old producer: its abandoned caller disposes it once that call returns, if ever.
+        _native.Dispose();
         if (!_stuckCaller)
         {
             stuck.Dispose();
         }
         _stuckCaller = false;
-        _producer = Build();
+        Build();
         var clock = Stopwatch.StartNew();
         while (true)
         {
@@ -408,6 +406,7 @@ internal sealed class TransactionalSink : IDisposable
     public void Dispose()
     {
         _caller.Dispose();
+        _native.Dispose();
         if (!_stuckCaller)
         {
             _producer.Dispose();

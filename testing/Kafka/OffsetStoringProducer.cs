@@ -48,8 +48,13 @@ internal sealed class OffsetStoringProducer<TKey, TValue>(IProducer<TKey, TValue
     public void BeginTransaction()
     {
         shim.TransactionEnded(committed: false); // nothing sent before this transaction belongs to it
-        inner.BeginTransaction();
         _fenced = shim.EvictedMember();
+        // An evicted member's transaction is not begun on the client, so records produced past this wrapper, through
+        // librdkafka on the same handle, are refused too (not in a transaction) and never reach the mock.
+        if (_fenced is null)
+        {
+            inner.BeginTransaction();
+        }
     }
 
     public void CommitTransaction(TimeSpan timeout)
@@ -68,14 +73,20 @@ internal sealed class OffsetStoringProducer<TKey, TValue>(IProducer<TKey, TValue
 
     public void AbortTransaction(TimeSpan timeout)
     {
-        inner.AbortTransaction(timeout);
+        if (_fenced is null)
+        {
+            inner.AbortTransaction(timeout);
+        }
         _fenced = null;
         shim.TransactionEnded(committed: false);
     }
 
     public void AbortTransaction()
     {
-        inner.AbortTransaction();
+        if (_fenced is null)
+        {
+            inner.AbortTransaction();
+        }
         _fenced = null;
         shim.TransactionEnded(committed: false);
     }

@@ -1,3 +1,4 @@
+using Attribution.Host.Kafka;
 using Attribution.Testing.Kafka;
 using Confluent.Kafka;
 using static Attribution.Tests.Host.Kafka.KafkaClientRoundTripTests;
@@ -65,6 +66,12 @@ public class MockBrokerOffsetsTests
         cluster.PushRequestErrors(KafkaApiKey.OffsetCommit, ErrorCode.UnknownMemberId);
         producer.BeginTransaction();
         producer.Produce("fence-out", new Message<string, string> { Key = "k", Value = "from an evicted member" });
+        using (var native = new NativeProducer(producer))
+        {
+            // The host produces past the wrapper, through librdkafka on the same handle: refused as well.
+            var outside = Assert.Throws<KafkaException>(() => native.TryProduce(native.Topic("fence-out"), -1, "k"u8, "natively, from an evicted member"u8, 0, "h\0"u8, "v"u8))!;
+            Assert.That(outside.Error.Code, Is.EqualTo(ErrorCode.Local_State));
+        }
         var refused = Assert.Throws<KafkaException>(() => producer.SendOffsetsToTransaction(next, consumer.ConsumerGroupMetadata, Patience))!;
         Assert.That(refused.Error.Code, Is.EqualTo(ErrorCode.UnknownMemberId));
         Assert.Throws<KafkaException>(() => producer.CommitTransaction(Patience), "nor can it commit");
