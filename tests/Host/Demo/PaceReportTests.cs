@@ -1,0 +1,81 @@
+using Attribution.Host.Demo;
+
+namespace Attribution.Tests.Host.Demo;
+
+/// <summary>The demo's verdict: kept up only at ≥ 97 % of the pace after the warm-up, and says so plainly either way.</summary>
+public class PaceReportTests
+{
+    private static PaceReport Report(double steadyRate, double generatorSeconds = 10.0, long steadyP99 = 60, double warmUpRate = 30_000, int rate = 50_000)
+        => new()
+        {
+            Rate = rate,
+            Events = 500_000,
+            WarmUpSeconds = 2,
+            GeneratorSeconds = generatorSeconds,
+            MaxBehindSeconds = 0.004,
+            ElapsedSeconds = 11.3,
+            FirstCommitSeconds = 0.6,
+            WarmUpRate = warmUpRate,
+            SteadyRate = steadyRate,
+            WarmUpLatency = new(9_000, 300, 650, 700, 720),
+            SteadyLatency = new(120_000, 40, steadyP99, steadyP99 + 30, steadyP99 + 50),
+            AllLatency = new(129_000, 42, 560, 690, 720),
+        };
+
+    [Test]
+    public void Processing_at_97_percent_of_the_pace_after_the_warm_up_kept_up()
+    {
+        var report = Report(steadyRate: 48_500);
+        Assert.That(report.Verdict, Is.EqualTo(PaceVerdict.KeptUp));
+        Assert.That(report.VerdictLines()[0], Does.StartWith("kept up with the generator: yes").And.Contain("48,500 events/s").And.Contain("97.0 %"));
+    }
+
+    [Test]
+    public void Processing_below_97_percent_of_the_pace_fell_behind_and_says_so()
+    {
+        var report = Report(steadyRate: 48_400);
+        Assert.That(report.Verdict, Is.EqualTo(PaceVerdict.FellBehind));
+        Assert.That(report.VerdictLines()[0], Does.StartWith("kept up with the generator: NO").And.Contain("96.8 %"));
+    }
+
+    [Test]
+    public void A_slow_warm_up_is_shown_but_does_not_decide_the_verdict()
+    {
+        var report = Report(steadyRate: 50_100, warmUpRate: 20_000);
+        Assert.That(report.WholeRunRate, Is.LessThan(0.97 * 50_000), "the whole run's average, start-up and drain included, is below the bar");
+        Assert.That(report.Verdict, Is.EqualTo(PaceVerdict.KeptUp));
+    }
+
+    [Test]
+    public void A_generator_that_did_not_reach_the_pace_leaves_the_run_not_judged()
+    {
+        var report = Report(steadyRate: 48_000, generatorSeconds: 10.4); // 500,000 in 10.4 s: 48,077/s, 96.2 %
+        Assert.That(report.Verdict, Is.EqualTo(PaceVerdict.GeneratorBehind));
+        Assert.That(report.VerdictLines()[0], Does.Contain("not judged").And.Contain("generator itself reached only 48,077 events/s"));
+    }
+
+    [Test]
+    public void A_run_too_short_after_the_warm_up_is_not_judged_and_names_the_events_needed()
+    {
+        var report = Report(steadyRate: 50_000, generatorSeconds: 3.5);
+        Assert.That(report.Verdict, Is.EqualTo(PaceVerdict.TooShort));
+        Assert.That(report.VerdictLines()[0], Does.Contain("not judged").And.Contain("--events 200,000 or more"));
+    }
+
+    [TestCase(100, "met")]
+    [TestCase(101, "MISSED")]
+    public void Latency_after_the_warm_up_is_judged_against_100_ms_at_p99(long p99, string word)
+    {
+        var line = Report(steadyRate: 50_000, steadyP99: p99).VerdictLines()[1];
+        Assert.That(line, Does.Contain($"p50 / p99 / p99.9: 40 / {p99} / {p99 + 30} ms").And.EndWith($"p99 ≤ 100 ms: {word}"));
+    }
+
+    [Test]
+    public void An_unpaced_run_gives_no_pace_verdict()
+    {
+        var report = Report(steadyRate: 50_000, rate: 0);
+        Assert.That(report.Verdict, Is.EqualTo(PaceVerdict.Unpaced));
+        Assert.That(report.LatencyMet, Is.Null);
+        Assert.That(report.VerdictLines()[0], Does.StartWith("unpaced run"));
+    }
+}
