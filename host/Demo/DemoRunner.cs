@@ -168,6 +168,7 @@ public static class DemoRunner
             FirstCommitSeconds = timeline.FirstCommitSeconds,
             WarmUpRate = warmUp > 0 ? timeline.RateBetween(0, warmUp) : double.NaN,
             SteadyRate = timeline.RateBetween(warmUp, generated),
+            LongestPause = timeline.LongestPause(warmUp, generated),
             WarmUpLatency = Of(LatencySpan.BeforeSplit),
             SteadyLatency = Of(LatencySpan.AfterSplit),
             AllLatency = Of(LatencySpan.All),

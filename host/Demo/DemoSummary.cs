@@ -66,6 +66,10 @@ internal static class DemoSummary
         }
         Row("events/s, best half second", string.Create(ci, $"{peakRate:N0}"));
         Row("first transaction committed after", string.Create(ci, $"{pace.FirstCommitSeconds:F2} s"));
+        if (pace.LongestPause.Seconds > 0)
+        {
+            Row("longest commit pause after warm-up", string.Create(ci, $"{pace.LongestPause.Seconds * 1000:N0} ms at {pace.LongestPause.Start:F2} s"));
+        }
         Row("latency p50/p99/p99.9/max, whole run", L(pace.AllLatency));
         if (demo.Rate > 0)
         {

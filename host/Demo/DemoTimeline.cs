@@ -44,4 +44,36 @@ public sealed class DemoTimeline
 
     /// <summary>Seconds of the first sample with any record committed; NaN when none.</summary>
     public double FirstCommitSeconds => _samples.FindIndex(s => s.Committed > 0) is var i and >= 0 ? _samples[i].Seconds : double.NaN;
+
+    /// <summary>
+    /// The longest stretch within [<paramref name="from"/>, <paramref name="to"/>] seconds in which the committed count did not
+    /// move (a stalled transaction or shard), as its start and length in seconds, to the sampling step; (NaN, 0) when there are no samples there.
+    /// </summary>
+    public (double Start, double Seconds) LongestPause(double from, double to)
+    {
+        (double Start, double Seconds) longest = (double.NaN, 0);
+        double since = double.NaN; // when the count last moved
+        long last = long.MinValue;
+        double end = LastIn(to);
+        foreach (var (t, c) in _samples)
+        {
+            if (t < from || t > to)
+            {
+                continue;
+            }
+            // A pause runs from the sample where the count last moved to the one where it moves again (or the window's last).
+            if (!double.IsNaN(since) && t - since > longest.Seconds && (c != last || t == end))
+            {
+                longest = (since, t - since);
+            }
+            if (c != last || double.IsNaN(since))
+            {
+                since = t;
+                last = c;
+            }
+        }
+        return longest;
+    }
+
+    private double LastIn(double to) => _samples.FindLast(s => s.Seconds <= to) is var (t, _) && t <= to ? t : double.NaN;
 }

@@ -45,6 +45,9 @@ public sealed record PaceReport
     /// <summary>Records committed per second from the warm-up's end until the generator's last record.</summary>
     public required double SteadyRate { get; init; }
 
+    /// <summary>The longest pause in committing after the warm-up (start and length, seconds): a stalled transaction or shard.</summary>
+    public (double Start, double Seconds) LongestPause { get; init; } = (double.NaN, 0);
+
     /// <summary>Latency of the attributions of records due during the warm-up.</summary>
     public required LatencyFigures WarmUpLatency { get; init; }
 

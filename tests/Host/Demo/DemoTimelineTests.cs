@@ -37,4 +37,24 @@ public class DemoTimelineTests
         t.Add(1.0, 5);
         Assert.Throws<ArgumentOutOfRangeException>(() => t.Add(0.5, 6));
     }
+
+    [Test]
+    public void The_longest_pause_is_the_longest_stretch_without_progress_inside_the_window()
+    {
+        var t = new DemoTimeline();
+        long committed = 0;
+        for (int i = 0; i <= 200; i++)
+        {
+            double seconds = i * 0.02;
+            if (i < 60 || i > 95 || i == 80)
+            {
+                committed += 1_000; // stalls from 1.20 to 1.60 s and from 1.60 to 1.90 s
+            }
+            t.Add(seconds, committed);
+        }
+        var (start, length) = t.LongestPause(1.0, 4.0);
+        Assert.That(start, Is.EqualTo(1.18).Within(1e-9));
+        Assert.That(length, Is.EqualTo(0.42).Within(1e-9));
+        Assert.That(t.LongestPause(2.0, 4.0).Seconds, Is.EqualTo(0.02).Within(1e-9), "after 2 s only the sampling step");
+    }
 }
