@@ -87,10 +87,10 @@ public static class DemoRunner
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  pipeline ready after {clock.Elapsed.TotalSeconds:F1} s; generating"));
 
         var generator = new TrafficGenerator(demo.Seed, orderSlackMs: demo.OrderSlackMs);
+        using var producer = new PacedProducer(cluster.BootstrapServers, demo, generator);
         var sendClock = Stopwatch.StartNew();
         long sendStartUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         long startMs = demo.StartTimeMs ?? sendStartUnixMs;
-        var producer = new PacedProducer(cluster.BootstrapServers, demo, generator, startMs, sendStartUnixMs, sendClock);
         if (demo.Rate > 0)
         {
             pipeline.Stats.SplitLatencies(sendStartUnixMs + (long)(WarmUpSeconds * 1000));
@@ -100,7 +100,7 @@ public static class DemoRunner
         {
             try
             {
-                producer.Run();
+                producer.Run(startMs, sendStartUnixMs, sendClock);
             }
             catch (Exception e) when (e is KafkaException or InvalidOperationException)
             {
@@ -164,6 +164,7 @@ public static class DemoRunner
             WarmUpSeconds = warmUp,
             GeneratorSeconds = generated,
             MaxBehindSeconds = producer.MaxBehindSeconds,
+            MaxBehindAtSeconds = producer.MaxBehindAtSeconds,
             ElapsedSeconds = elapsed,
             FirstCommitSeconds = timeline.FirstCommitSeconds,
             WarmUpRate = warmUp > 0 ? timeline.RateBetween(0, warmUp) : double.NaN,

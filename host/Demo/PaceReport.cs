@@ -33,6 +33,9 @@ public sealed record PaceReport
     /// <summary>The most the generator was behind its schedule, in seconds.</summary>
     public required double MaxBehindSeconds { get; init; }
 
+    /// <summary>When the generator was furthest behind its schedule, in seconds; NaN if it never was.</summary>
+    public double MaxBehindAtSeconds { get; init; } = double.NaN;
+
     /// <summary>From the first record's due time until the last record's processing was committed.</summary>
     public required double ElapsedSeconds { get; init; }
 

@@ -10,35 +10,40 @@ namespace Attribution.Host.Demo;
 /// have been sent: a generator that falls behind (a pause, a full queue) counts against the latency instead of
 /// hiding it. Records how far behind its schedule it fell and when it handed over the last record.
 /// </summary>
-internal sealed class PacedProducer
+internal sealed class PacedProducer : IDisposable
 {
     private const string InputTopic = "raw-events";
     private readonly string _bootstrap;
     private readonly DemoOptions _demo;
     private readonly TrafficGenerator _generator;
-    private readonly long _eventStartMs;
+    private readonly IProducer<string?, byte[]?> _producer;
     private double _finishedSeconds = double.NaN;
     private double _maxBehindSeconds;
-
-    private readonly Stopwatch _clock;
+    private double _maxBehindAtSeconds = double.NaN;
 
     /// <summary>
-    /// A producer for <paramref name="demo"/>'s traffic; event times start at <paramref name="eventStartMs"/>, and the
-    /// schedule at <paramref name="sendStartUnixMs"/>, when <paramref name="clock"/> (running) read zero.
+    /// A producer for <paramref name="demo"/>'s traffic, connected to the broker before it returns, so that starting
+    /// the client is not counted as the generator falling behind its schedule.
     /// </summary>
-    public PacedProducer(string bootstrap, DemoOptions demo, TrafficGenerator generator, long eventStartMs, long sendStartUnixMs, Stopwatch clock)
+    public PacedProducer(string bootstrap, DemoOptions demo, TrafficGenerator generator)
     {
-        SendStartUnixMs = sendStartUnixMs;
-        _clock = clock;
         _bootstrap = bootstrap;
         _demo = demo;
         _generator = generator;
-        _eventStartMs = eventStartMs;
         Ends = new long[demo.Partitions];
+        var config = new ProducerConfig
+        {
+            BootstrapServers = bootstrap,
+            EnableIdempotence = true,
+            LingerMs = 5,
+            CompressionType = CompressionType.Lz4,
+            Partitioner = Partitioner.Murmur2Random, // what Java producers upstream use for keyed records
+            ClientId = "demo-generator",
+        };
+        _producer = new ProducerBuilder<string?, byte[]?>(config).SetLogHandler((_, _) => { }).Build();
+        using var admin = new DependentAdminClientBuilder(_producer.Handle).Build();
+        admin.GetMetadata(InputTopic, TimeSpan.FromSeconds(30));
     }
-
-    /// <summary>Unix ms at which the first record was due.</summary>
-    public long SendStartUnixMs { get; }
 
     /// <summary>The end offset of each input partition once every record is delivered.</summary>
     public long[] Ends { get; }
@@ -49,22 +54,18 @@ internal sealed class PacedProducer
     /// <summary>The most the generator was behind its schedule, in seconds.</summary>
     public double MaxBehindSeconds => Volatile.Read(ref _maxBehindSeconds);
 
-    /// <summary>Produces every record, waits for their delivery and reads the partitions' end offsets.</summary>
+    /// <summary>When (seconds since the start) the generator was furthest behind its schedule; NaN if it never was.</summary>
+    public double MaxBehindAtSeconds => Volatile.Read(ref _maxBehindAtSeconds);
+
+    /// <summary>
+    /// Produces every record, waits for their delivery and reads the partitions' end offsets. The schedule starts at
+    /// <paramref name="sendStartUnixMs"/>, when <paramref name="clock"/> (running) read zero; event times start at <paramref name="eventStartMs"/>.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The records could not all be delivered within 60 s.</exception>
-    public void Run()
+    public void Run(long eventStartMs, long sendStartUnixMs, Stopwatch clock)
     {
-        var config = new ProducerConfig
-        {
-            BootstrapServers = _bootstrap,
-            EnableIdempotence = true,
-            LingerMs = 5,
-            CompressionType = CompressionType.Lz4,
-            Partitioner = Partitioner.Murmur2Random, // what Java producers upstream use for keyed records
-            ClientId = "demo-generator",
-        };
-        using var producer = new ProducerBuilder<string?, byte[]?>(config).SetLogHandler((_, _) => { }).Build();
+        var producer = _producer;
         int rate = _demo.Rate;
-        var clock = _clock;
         for (long i = 0; i < _demo.Events; i++)
         {
             if (rate > 0 && (i & 63) == 0)
@@ -77,15 +78,16 @@ internal sealed class PacedProducer
                 else if (-ahead > _maxBehindSeconds)
                 {
                     Volatile.Write(ref _maxBehindSeconds, -ahead);
+                    Volatile.Write(ref _maxBehindAtSeconds, (double)i / rate);
                 }
             }
             // Paced, event time follows the schedule rather than the wall clock, so the traffic can be generated again.
-            long now = rate > 0 ? TrafficGenerator.PacedClock(_eventStartMs, i, rate) : _eventStartMs + clock.ElapsedMilliseconds;
+            long now = rate > 0 ? TrafficGenerator.PacedClock(eventStartMs, i, rate) : eventStartMs + clock.ElapsedMilliseconds;
             var (user, value) = _generator.Next(now);
             var message = new Message<string?, byte[]?> { Key = Key(_demo.InputKeys, user, i), Value = value };
             if (rate > 0)
             {
-                message.Timestamp = new Timestamp(TrafficGenerator.PacedClock(SendStartUnixMs, i, rate), TimestampType.CreateTime);
+                message.Timestamp = new Timestamp(TrafficGenerator.PacedClock(sendStartUnixMs, i, rate), TimestampType.CreateTime);
             }
             var target = new TopicPartition(InputTopic, _demo.InputKeys == DemoInputKeys.RoundRobin ? new Partition((int)(i % _demo.Partitions)) : Partition.Any);
             while (true)
@@ -112,6 +114,9 @@ internal sealed class PacedProducer
             Ends[p] = reader.QueryWatermarkOffsets(new TopicPartition(InputTopic, p), TimeSpan.FromSeconds(30)).High.Value;
         }
     }
+
+    /// <summary>Closes the producer.</summary>
+    public void Dispose() => _producer.Dispose();
 
     // Anything but User makes the input mis-keyed: a user's events land on several partitions.
     private static string? Key(DemoInputKeys keys, string user, long index) => keys switch

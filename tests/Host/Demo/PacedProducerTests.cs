@@ -21,13 +21,14 @@ public class PacedProducerTests
         using var cluster = new EmbeddedKafkaCluster(1);
         cluster.CreateTopic("raw-events", 2);
         var demo = new DemoOptions { Events = Events, Rate = Rate, Partitions = 2, Seed = seed };
+        using var producer = new PacedProducer(cluster.BootstrapServers, demo, new TrafficGenerator(seed));
         var clock = Stopwatch.StartNew();
         long sendStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         Thread.Sleep(1_000); // the schedule started a second ago: every record is sent late
-        var producer = new PacedProducer(cluster.BootstrapServers, demo, new TrafficGenerator(seed), sendStart, sendStart, clock);
-        producer.Run();
+        producer.Run(sendStart, sendStart, clock);
 
         Assert.That(producer.MaxBehindSeconds, Is.GreaterThanOrEqualTo(0.9), "how far behind the generator says it fell");
+        Assert.That(producer.MaxBehindAtSeconds, Is.LessThan(0.2), "and when: at its first records");
         Assert.That(producer.FinishedSeconds, Is.GreaterThanOrEqualTo(1.0));
         Assert.That(producer.Ends.Sum(), Is.EqualTo(Events));
         var due = Enumerable.Range(0, Events).Select(i => TrafficGenerator.PacedClock(sendStart, i, Rate)).ToList();
