@@ -113,13 +113,16 @@ public static class DemoRunner
         var timeline = new DemoTimeline();
         var display = new ProgressDisplay(stderr, terminal, demo.Events);
         bool done = false;
-        for (long tick = 1; !done && source.IsAlive && generatorError is null; tick++)
+        double nextDraw = 0.5;
+        while (!done && source.IsAlive && generatorError is null)
         {
             Thread.Sleep(SampleEvery);
-            timeline.Add(sendClock.Elapsed.TotalSeconds, pipeline.CommittedInput(demo.Partitions));
-            if (tick % (500 / SampleEvery.Milliseconds) == 0)
+            double now = sendClock.Elapsed.TotalSeconds;
+            timeline.Add(now, pipeline.CommittedInput(demo.Partitions));
+            if (now >= nextDraw)
             {
-                display.Update(sendClock.Elapsed.TotalSeconds, generator.Generated, pipeline.Stats);
+                display.Update(now, generator.Generated, pipeline.Stats);
+                nextDraw += 0.5;
             }
             done = !producerThread.IsAlive && AllCommitted(pipeline, producer.Ends);
         }
