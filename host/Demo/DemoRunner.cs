@@ -122,7 +122,7 @@ public static class DemoRunner
             if (now >= nextDraw)
             {
                 display.Update(now, generator.Generated, pipeline.Stats);
-                nextDraw += 0.5;
+                nextDraw = Math.Floor(now / 0.5) * 0.5 + 0.5;
             }
             done = !producerThread.IsAlive && AllCommitted(pipeline, producer.Ends);
         }
@@ -171,7 +171,6 @@ public static class DemoRunner
             ElapsedSeconds = elapsed,
             FirstCommitSeconds = timeline.FirstCommitSeconds,
             WarmUpRate = warmUp > 0 ? timeline.RateBetween(0, warmUp) : double.NaN,
-            SteadyRate = timeline.RateBetween(warmUp, generated),
             LongestPause = timeline.LongestPause(warmUp, generated),
             WarmUpLatency = Of(LatencySpan.BeforeSplit),
             SteadyLatency = Of(LatencySpan.AfterSplit),

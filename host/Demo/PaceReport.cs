@@ -27,7 +27,7 @@ public sealed record PaceReport
     /// <summary>Length of the warm-up, in seconds.</summary>
     public required double WarmUpSeconds { get; init; }
 
-    /// <summary>When the generator handed over its last record.</summary>
+    /// <summary>When the generator handed over its last record (seconds since the first record was due).</summary>
     public required double GeneratorSeconds { get; init; }
 
     /// <summary>The most the generator was behind its schedule, in seconds.</summary>
@@ -45,8 +45,12 @@ public sealed record PaceReport
     /// <summary>Records committed per second during the warm-up.</summary>
     public required double WarmUpRate { get; init; }
 
-    /// <summary>Records committed per second from the warm-up's end until the generator's last record.</summary>
-    public required double SteadyRate { get; init; }
+    /// <summary>
+    /// The events due after the warm-up over the time from the warm-up's end until the last of them was committed:
+    /// at most the pace (they cannot be committed before they are due), and a backlog left by the warm-up cannot
+    /// lift it, while a drain at the end lowers it.
+    /// </summary>
+    public double SteadyRate => ElapsedSeconds > WarmUpSeconds ? (Events - DueBy(WarmUpSeconds)) / (ElapsedSeconds - WarmUpSeconds) : double.NaN;
 
     /// <summary>The longest pause in committing after the warm-up (start and length, seconds): a stalled transaction or shard.</summary>
     public (double Start, double Seconds) LongestPause { get; init; } = (double.NaN, 0);
@@ -66,8 +70,11 @@ public sealed record PaceReport
     /// <summary>Events over <see cref="ElapsedSeconds"/>: start-up, warm-up and the final drain included.</summary>
     public double WholeRunRate => ElapsedSeconds > 0 ? Events / ElapsedSeconds : double.NaN;
 
+    /// <summary>Events due within the first <paramref name="seconds"/> of the schedule.</summary>
+    public long DueBy(double seconds) => Rate <= 0 ? Events : Math.Min(Events, (long)Math.Ceiling(seconds * Rate));
+
     /// <summary>Generation time after the warm-up, in seconds.</summary>
-    public double SteadySeconds => GeneratorSeconds - WarmUpSeconds;
+    public double SteadySeconds => (double)Events / Math.Max(Rate, 1) - WarmUpSeconds;
 
     /// <summary>Whether processing kept up with the pace after the warm-up, or why that was not judged.</summary>
     public PaceVerdict Verdict =>
@@ -85,7 +92,8 @@ public sealed record PaceReport
     {
         var ci = CultureInfo.InvariantCulture;
         string warmUp = string.Create(ci, $"the {WarmUpSeconds:0.#} s warm-up");
-        string share = string.Create(ci, $"{SteadyRate:N0} events/s after {warmUp}, {100 * SteadyRate / Rate:F1} % of the {Rate:N0} events/s pace (≥ {100 * KeepUpShare:0} % needed)");
+        string share = string.Create(ci,
+            $"the {Events - DueBy(WarmUpSeconds):N0} events due after {warmUp} were committed by {ElapsedSeconds:F2} s: {SteadyRate:N0} events/s, {100 * SteadyRate / Rate:F1} % of the {Rate:N0} events/s pace (≥ {100 * KeepUpShare:0} % needed)");
         string pace = Verdict switch
         {
             PaceVerdict.KeptUp => "kept up with the generator: yes — " + share,

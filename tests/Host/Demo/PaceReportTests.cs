@@ -5,6 +5,7 @@ namespace Attribution.Tests.Host.Demo;
 /// <summary>The demo's verdict: kept up only at ≥ 97 % of the pace after the warm-up, and says so plainly either way.</summary>
 public class PaceReportTests
 {
+    // 500,000 events at 50,000/s: 400,000 of them are due after the 2 s warm-up, committed at steadyRate.
     private static PaceReport Report(double steadyRate, double generatorSeconds = 10.0, long steadyP99 = 60, double warmUpRate = 30_000, int rate = 50_000)
         => new()
         {
@@ -13,10 +14,9 @@ public class PaceReportTests
             WarmUpSeconds = 2,
             GeneratorSeconds = generatorSeconds,
             MaxBehindSeconds = 0.004,
-            ElapsedSeconds = 11.3,
+            ElapsedSeconds = 2 + 400_000 / steadyRate,
             FirstCommitSeconds = 0.6,
             WarmUpRate = warmUpRate,
-            SteadyRate = steadyRate,
             WarmUpLatency = new(9_000, 300, 650, 700, 720),
             SteadyLatency = new(120_000, 40, steadyP99, steadyP99 + 30, steadyP99 + 50),
             AllLatency = new(129_000, 42, 560, 690, 720),
@@ -27,7 +27,9 @@ public class PaceReportTests
     {
         var report = Report(steadyRate: 48_500);
         Assert.That(report.Verdict, Is.EqualTo(PaceVerdict.KeptUp));
-        Assert.That(report.VerdictLines()[0], Does.StartWith("kept up with the generator: yes").And.Contain("48,500 events/s").And.Contain("97.0 %"));
+        Assert.That(report.SteadyRate, Is.EqualTo(48_500).Within(1e-6));
+        Assert.That(report.VerdictLines()[0], Does.StartWith("kept up with the generator: yes")
+            .And.Contain("the 400,000 events due after the 2 s warm-up were committed by 10.25 s: 48,500 events/s, 97.0 %"));
     }
 
     [Test]
@@ -41,15 +43,23 @@ public class PaceReportTests
     [Test]
     public void A_slow_warm_up_is_shown_but_does_not_decide_the_verdict()
     {
-        var report = Report(steadyRate: 50_100, warmUpRate: 20_000);
-        Assert.That(report.WholeRunRate, Is.LessThan(0.97 * 50_000), "the whole run's average, start-up and drain included, is below the bar");
+        var report = Report(steadyRate: 49_000, warmUpRate: 5_000);
         Assert.That(report.Verdict, Is.EqualTo(PaceVerdict.KeptUp));
+    }
+
+    [Test]
+    public void The_rate_after_the_warm_up_counts_the_events_due_then_until_the_last_is_committed()
+    {
+        // 200,000 events at 50,000/s: 100,000 due after the 2 s warm-up; the last committed 0.5 s after it was due.
+        var report = Report(steadyRate: 50_000, generatorSeconds: 4.0) with { Events = 200_000, ElapsedSeconds = 4.5 };
+        Assert.That(report.SteadyRate, Is.EqualTo(100_000 / 2.5).Within(1e-6));
+        Assert.That(report.Verdict, Is.EqualTo(PaceVerdict.FellBehind), "a half-second drain at the end of a 2 s window is 80 % of the pace");
     }
 
     [Test]
     public void A_generator_that_did_not_reach_the_pace_leaves_the_run_not_judged()
     {
-        var report = Report(steadyRate: 48_000, generatorSeconds: 10.4); // 500,000 in 10.4 s: 48,077/s, 96.2 %
+        var report = Report(steadyRate: 48_000, generatorSeconds: 10.4); // handed over 500,000 in 10.4 s: 48,077/s, 96.2 %
         Assert.That(report.Verdict, Is.EqualTo(PaceVerdict.GeneratorBehind));
         Assert.That(report.VerdictLines()[0], Does.Contain("not judged").And.Contain("generator itself reached only 48,077 events/s"));
     }
@@ -57,7 +67,7 @@ public class PaceReportTests
     [Test]
     public void A_run_too_short_after_the_warm_up_is_not_judged_and_names_the_events_needed()
     {
-        var report = Report(steadyRate: 50_000, generatorSeconds: 3.5);
+        var report = Report(steadyRate: 50_000) with { Events = 190_000 }; // due by 3.8 s: 1.8 s after the warm-up
         Assert.That(report.Verdict, Is.EqualTo(PaceVerdict.TooShort));
         Assert.That(report.VerdictLines()[0], Does.Contain("not judged").And.Contain("--events 200,000 or more"));
     }
