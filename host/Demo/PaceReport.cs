@@ -15,6 +15,9 @@ public sealed record PaceReport
     /// <summary>The end-to-end latency p99 the demo should stay within after its warm-up, in ms.</summary>
     public const long P99TargetMs = 100;
 
+    /// <summary>How far behind its schedule the generator may fall before the verdict says so (the machine was busy), in seconds.</summary>
+    public const double GeneratorBehindNoteSeconds = 0.1;
+
     /// <summary>The least generation time after the warm-up that a verdict is drawn from, in seconds.</summary>
     public const double MinSteadySeconds = 2;
 
@@ -87,7 +90,7 @@ public sealed record PaceReport
     /// <summary>Whether the latency p99 after the warm-up is within <see cref="P99TargetMs"/>; null when there is none to judge.</summary>
     public bool? LatencyMet => Rate <= 0 || SteadyLatency.Count == 0 ? null : SteadyLatency.P99 <= P99TargetMs;
 
-    /// <summary>The verdict in two plain sentences: pace, then latency.</summary>
+    /// <summary>The verdict in plain sentences: pace, then latency, then (when it fell behind its schedule) the generator's own lateness.</summary>
     public IReadOnlyList<string> VerdictLines()
     {
         var ci = CultureInfo.InvariantCulture;
@@ -112,6 +115,12 @@ public sealed record PaceReport
             bool met => string.Create(ci,
                 $"end-to-end latency after {warmUp} p50 / p99 / p99.9: {s.P50} / {s.P99} / {s.P999} ms — p99 ≤ {P99TargetMs} ms: {(met ? "met" : "MISSED")}"),
         };
-        return [pace, latency];
+        if (Rate <= 0 || !(MaxBehindSeconds > GeneratorBehindNoteSeconds))
+        {
+            return [pace, latency];
+        }
+        string note = string.Create(ci,
+            $"note: the generator itself fell {MaxBehindSeconds * 1000:N0} ms behind its schedule at {MaxBehindAtSeconds:F2} s (the machine was busy then); that delay counts in the latency");
+        return [pace, latency, note];
     }
 }

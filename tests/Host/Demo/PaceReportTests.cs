@@ -6,14 +6,15 @@ namespace Attribution.Tests.Host.Demo;
 public class PaceReportTests
 {
     // 500,000 events at 50,000/s: 400,000 of them are due after the 2 s warm-up, committed at steadyRate.
-    private static PaceReport Report(double steadyRate, double generatorSeconds = 10.0, long steadyP99 = 60, double warmUpRate = 30_000, int rate = 50_000)
+    private static PaceReport Report(double steadyRate, double generatorSeconds = 10.0, long steadyP99 = 60, double warmUpRate = 30_000, int rate = 50_000, double behind = 0.004)
         => new()
         {
             Rate = rate,
             Events = 500_000,
             WarmUpSeconds = 2,
             GeneratorSeconds = generatorSeconds,
-            MaxBehindSeconds = 0.004,
+            MaxBehindSeconds = behind,
+            MaxBehindAtSeconds = 2.36,
             ElapsedSeconds = 2 + 400_000 / steadyRate,
             FirstCommitSeconds = 0.6,
             WarmUpRate = warmUpRate,
@@ -87,5 +88,14 @@ public class PaceReportTests
         Assert.That(report.Verdict, Is.EqualTo(PaceVerdict.Unpaced));
         Assert.That(report.LatencyMet, Is.Null);
         Assert.That(report.VerdictLines()[0], Does.StartWith("unpaced run"));
+    }
+
+    [Test]
+    public void A_generator_that_fell_behind_its_schedule_is_named_beside_the_verdict()
+    {
+        Assert.That(Report(steadyRate: 49_000).VerdictLines(), Has.Count.EqualTo(2), "4 ms behind: nothing to say");
+        var lines = Report(steadyRate: 46_000, behind: 2.015).VerdictLines();
+        Assert.That(lines, Has.Count.EqualTo(3));
+        Assert.That(lines[2], Does.Contain("generator itself fell 2,015 ms behind its schedule at 2.36 s"));
     }
 }
