@@ -171,7 +171,7 @@ public static class DemoRunner
             ElapsedSeconds = elapsed,
             FirstCommitSeconds = timeline.FirstCommitSeconds,
             WarmUpRate = warmUp > 0 ? timeline.RateBetween(0, warmUp) : double.NaN,
-            LongestPause = timeline.LongestPause(warmUp, generated),
+            LongestPause = timeline.LongestPause(warmUp, elapsed), // up to the last commit: a stall in the final drain counts
             WarmUpLatency = Of(LatencySpan.BeforeSplit),
             SteadyLatency = Of(LatencySpan.AfterSplit),
             AllLatency = Of(LatencySpan.All),

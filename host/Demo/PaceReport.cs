@@ -55,7 +55,7 @@ public sealed record PaceReport
     /// </summary>
     public double SteadyRate => ElapsedSeconds > WarmUpSeconds ? (Events - DueBy(WarmUpSeconds)) / (ElapsedSeconds - WarmUpSeconds) : double.NaN;
 
-    /// <summary>The longest pause in committing after the warm-up (start and length, seconds): a stalled transaction or shard.</summary>
+    /// <summary>The longest pause in committing from the warm-up's end to the last commit (start and length, seconds): a stalled transaction or shard.</summary>
     public (double Start, double Seconds) LongestPause { get; init; } = (double.NaN, 0);
 
     /// <summary>Latency of the attributions of records due during the warm-up.</summary>
