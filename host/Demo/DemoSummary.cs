@@ -70,7 +70,7 @@ internal static class DemoSummary
         Row("first transaction committed after", string.Create(ci, $"{pace.FirstCommitSeconds:F2} s"));
         if (pace.LongestPause.Seconds > 0)
         {
-            Row("longest commit pause after warm-up", string.Create(ci, $"{pace.LongestPause.Seconds * 1000:N0} ms at {pace.LongestPause.Start:F2} s"));
+            Row(demo.Rate > 0 ? "longest commit pause after warm-up" : "longest commit pause", string.Create(ci, $"{pace.LongestPause.Seconds * 1000:N0} ms at {pace.LongestPause.Start:F2} s"));
         }
         Row("latency p50/p99/p99.9/max, whole run", L(pace.AllLatency));
         if (demo.Rate > 0)
