@@ -11,7 +11,7 @@ public sealed record DemoOptions
     public static readonly string[] ValueFlags = [.. SettingsCatalog.For(SettingScope.Demo).Where(s => s.Kind != SettingKind.Switch).Select(s => s.Flag)];
 
     /// <summary>Events to generate.</summary>
-    public long Events { get; init; } = 200_000;
+    public long Events { get; init; } = 500_000;
 
     /// <summary>Target events per second; 0 = unpaced.</summary>
     public int Rate { get; init; } = 50_000;

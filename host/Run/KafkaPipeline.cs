@@ -55,6 +55,17 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
     /// <summary>Input records whose partition was not their user id's under the input partitioner (counted in every mode).</summary>
     public long MisKeyed => _misKeyed.Total;
 
+    /// <summary>Input records (offsets) of input partitions 0 to <paramref name="partitions"/> − 1 whose processing is committed, summed.</summary>
+    public long CommittedInput(int partitions)
+    {
+        long sum = 0;
+        for (int p = 0; p < partitions; p++)
+        {
+            sum += Math.Max(0, _repartitioner is { } r ? r.CommittedOffset(p) : _table.CommittedOffset(p));
+        }
+        return sum;
+    }
+
     /// <summary>
     /// Whether everything up to <paramref name="inputEnds"/> (per input partition) is committed: the input offsets and,
     /// when re-keying, every repartition record those produced (checked against the repartition topic's end).

@@ -122,7 +122,7 @@ internal sealed class PipelineObserver : IDisposable
         {
             _streamedTimes[i] = now - _streamedTimes[i];
         }
-        _stats.RecordLatencies(_streamedTimes.AsSpan(0, _streamedCount));
+        _stats.RecordLatencies(_streamedTimes.AsSpan(0, _streamedCount), now);
         StreamDiscarded();
     }
 

@@ -17,6 +17,9 @@ public sealed class PipelineStats
     private readonly object _latencyLock = new();
     private readonly LongHistogram _total = new(MaxLatencyMs, 3);
     private readonly LongHistogram _recent = new(MaxLatencyMs, 3);
+    private readonly LongHistogram _beforeSplit = new(MaxLatencyMs, 3);
+    private readonly LongHistogram _afterSplit = new(MaxLatencyMs, 3);
+    private long _splitSentMs = long.MinValue; // the split is off until set: every latency counts as after it
     private readonly Histogram _latency;
     private long _consumed, _replayed, _rejected, _produced, _deadLetters, _commits, _aborts, _rewinds;
     private long _silent, _already, _unowned, _lag, _lastCommitMs, _offsetsCommitted;
@@ -145,8 +148,20 @@ public sealed class PipelineStats
         Volatile.Write(ref _lagByPartition, byPartition);
     }
 
-    /// <summary>Records end-to-end latencies (input produce time → output committed) of one transaction.</summary>
-    internal void RecordLatencies(ReadOnlySpan<long> latenciesMs)
+    /// <summary>
+    /// Splits the end-to-end latencies recorded from now on by their input record's time: before
+    /// <paramref name="sentUnixMs"/> (a warm-up, say) or at and after it (see <see cref="LatencyPercentile(double, LatencySpan)"/>).
+    /// </summary>
+    public void SplitLatencies(long sentUnixMs)
+    {
+        lock (_latencyLock)
+        {
+            _splitSentMs = sentUnixMs;
+        }
+    }
+
+    /// <summary>Records end-to-end latencies (input produce time → output committed at <paramref name="committedUnixMs"/>) of one transaction.</summary>
+    internal void RecordLatencies(ReadOnlySpan<long> latenciesMs, long committedUnixMs = long.MaxValue)
     {
         if (latenciesMs.IsEmpty)
         {
@@ -159,19 +174,40 @@ public sealed class PipelineStats
                 long ms = Math.Clamp(raw, 0, MaxLatencyMs);
                 _total.RecordValue(ms);
                 _recent.RecordValue(ms);
+                (committedUnixMs - raw < _splitSentMs ? _beforeSplit : _afterSplit).RecordValue(ms);
                 _latency.Observe(ms / 1000.0);
             }
         }
     }
 
     /// <summary>Percentile (0..100) of the end-to-end latency since the start, in ms (0 when none).</summary>
-    public long LatencyPercentile(double percentile)
+    public long LatencyPercentile(double percentile) => LatencyPercentile(percentile, LatencySpan.All);
+
+    /// <summary>Percentile (0..100) of the end-to-end latencies of <paramref name="span"/>, in ms (0 when none).</summary>
+    public long LatencyPercentile(double percentile, LatencySpan span)
     {
         lock (_latencyLock)
         {
-            return _total.TotalCount == 0 ? 0 : _total.GetValueAtPercentile(percentile);
+            var h = Of(span);
+            return h.TotalCount == 0 ? 0 : h.GetValueAtPercentile(percentile);
         }
     }
+
+    /// <summary>How many end-to-end latencies <paramref name="span"/> holds.</summary>
+    public long LatencyCount(LatencySpan span)
+    {
+        lock (_latencyLock)
+        {
+            return Of(span).TotalCount;
+        }
+    }
+
+    private LongHistogram Of(LatencySpan span) => span switch
+    {
+        LatencySpan.BeforeSplit => _beforeSplit,
+        LatencySpan.AfterSplit => _afterSplit,
+        _ => _total,
+    };
 
     /// <summary>Percentile of the latencies recorded since the previous call (a sliding view for live display); -1 when none.</summary>
     public long TakeRecentPercentile(double percentile)

@@ -74,7 +74,7 @@ public static class SettingsCatalog
         new("input", "--input", S.Replay, Text, "standard input", "events as JSON lines ('-' = standard input)"),
         new("output", "--output", S.Replay, Text, "standard output", "attributed conversions as JSON lines ('-' = standard output)"),
         new("dead_letter", "--dead-letter", S.Replay, Text, "none", "write each rejected line as {\"line\":N,\"reason\":…,\"field\":…,\"record\":…} (at most 512 KiB a record)"),
-        new("events", "--events", S.Demo, Integer, "200000", "events to generate (the embedded broker keeps at most 2M)") { Range = new(1, 2_000_000) },
+        new("events", "--events", S.Demo, Integer, "500000", "events to generate (the embedded broker keeps at most 2M)") { Range = new(1, 2_000_000) },
         new("rate", "--rate", S.Demo, Integer, "50000", "events per second the generator aims for; 0 = as fast as it can") { Range = new(0, 10_000_000) },
         new("seed", "--seed", S.Demo, Integer, "random, printed", "generator seed") { Range = new(0, int.MaxValue) },
         new("start_time", "--start-time", S.Demo, Integer, "now", "epoch ms of the first generated event; paced events are stamped start + index / rate, so the same seed, rate, events and start time repeat the same traffic") { Range = new(0, 4_102_444_800_000) },

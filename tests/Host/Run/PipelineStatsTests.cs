@@ -2,7 +2,7 @@ using Attribution.Host.Run;
 
 namespace Attribution.Tests.Host.Run;
 
-/// <summary>The run's figures: recording latencies into the exported histogram costs no allocation.</summary>
+/// <summary>The run's figures: recording latencies into the exported histogram costs no allocation; latencies split at a send time.</summary>
 public class PipelineStatsTests
 {
     [Test]
@@ -19,5 +19,20 @@ public class PipelineStatsTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.That(allocated, Is.Zero, "bytes allocated by 6,000 recorded latencies");
         Assert.That(stats.LatencyPercentile(100), Is.EqualTo(3_600_000).Within(0.1).Percent, "clamped to an hour");
+    }
+
+    [Test]
+    public void Latencies_split_by_when_their_input_was_sent()
+    {
+        var stats = new PipelineStats();
+        stats.SplitLatencies(sentUnixMs: 10_000);
+        stats.RecordLatencies([300, 250], committedUnixMs: 10_200); // sent at 9,900 and 9,950: before the split
+        stats.RecordLatencies([200, 40], committedUnixMs: 10_200);  // sent at 10,000 and 10,160: after it
+        Assert.That(stats.LatencyCount(LatencySpan.BeforeSplit), Is.EqualTo(2));
+        Assert.That(stats.LatencyCount(LatencySpan.AfterSplit), Is.EqualTo(2));
+        Assert.That(stats.LatencyCount(LatencySpan.All), Is.EqualTo(4));
+        Assert.That(stats.LatencyPercentile(0, LatencySpan.BeforeSplit), Is.EqualTo(250));
+        Assert.That(stats.LatencyPercentile(100, LatencySpan.AfterSplit), Is.EqualTo(200));
+        Assert.That(stats.LatencyPercentile(100), Is.EqualTo(300));
     }
 }
