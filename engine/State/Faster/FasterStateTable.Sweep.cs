@@ -31,16 +31,7 @@ internal sealed unsafe partial class FasterStateTable
                 {
                     continue;
                 }
-                var slot = batch.Add(scan.GetKey().AsReadOnlySpan(), scan.GetValue().AsReadOnlySpan(), scan.CurrentAddress);
-                if (StartProbe(batch, slot))
-                {
-                    Decide(ref sweeper, batch, slot, ref progress);
-                    batch.RemoveLast();
-                }
-                else if (batch.IsFull)
-                {
-                    FinishProbes(ref sweeper, batch, ref progress);
-                }
+                ProbeAndDecide(ref sweeper, batch, scan.GetKey().AsReadOnlySpan(), scan.GetValue().AsReadOnlySpan(), scan.CurrentAddress, ref progress);
             }
             FinishProbes(ref sweeper, batch, ref progress);
         }
@@ -66,6 +57,23 @@ internal sealed unsafe partial class FasterStateTable
                 DeleteExisting(ref keyBytes, _sweepValueLengths[i]);
             }
             start = end;
+        }
+    }
+
+    // Decides a record at once when its lookup completes in memory, else queues it with the lookups in flight.
+    private void ProbeAndDecide<TSweeper>(ref TSweeper sweeper, SweepProbeBatch batch, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long address,
+        ref SweepProgress progress)
+        where TSweeper : struct, IStateSweeper
+    {
+        var slot = batch.Add(key, value, address);
+        if (StartProbe(batch, slot))
+        {
+            Decide(ref sweeper, batch, slot, ref progress);
+            batch.RemoveLast();
+        }
+        else if (batch.IsFull)
+        {
+            FinishProbes(ref sweeper, batch, ref progress);
         }
     }
 

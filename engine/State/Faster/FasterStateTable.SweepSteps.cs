@@ -85,16 +85,7 @@ internal sealed unsafe partial class FasterStateTable
             {
                 continue; // kept whether or not it is its key's live version: no lookup needed
             }
-            var slot = batch.Add(key, value, scan.CurrentAddress);
-            if (StartProbe(batch, slot))
-            {
-                Decide(ref sweeper, batch, slot, ref progress);
-                batch.RemoveLast();
-            }
-            else if (batch.IsFull)
-            {
-                FinishProbes(ref sweeper, batch, ref progress);
-            }
+            ProbeAndDecide(ref sweeper, batch, key, value, scan.CurrentAddress, ref progress);
         }
         FinishProbes(ref sweeper, batch, ref progress);
         DeleteSelected(progress.Selected);
