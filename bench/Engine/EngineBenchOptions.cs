@@ -20,6 +20,7 @@ internal sealed class EngineBenchOptions
     private static readonly Option<long?> ClickMibFlag = BenchFlags.Whole("--click-mib", "per-shard click state memory in MiB (default 1024)", MemoryMiB);
     private static readonly Option<long?> ConversionMibFlag = BenchFlags.Whole("--conversion-mib", "per-shard conversion state memory in MiB (default 256)", MemoryMiB);
     private static readonly Option<long?> IndexBucketsFlag = BenchFlags.PowerOfTwo("--index-buckets", "index buckets per table (default 2^18)", global::Attribution.Engine.Pipeline.EngineOptions.IndexBucketsRange);
+    private static readonly Option<long?> ExpireEveryFlag = BenchFlags.Whole("--expire-every", "events between expiry passes per shard (default 250000, the engine's)", new(1, long.MaxValue));
     private static readonly Option<bool> SkipBaselineFlag = BenchFlags.Switch("--skip-baseline", "do not run the JsonSerializer+Dictionary baseline");
 
     private static SettingRange MemoryMiB => new(global::Attribution.Engine.Pipeline.EngineOptions.MemoryBytesRange.Min >> 20, global::Attribution.Engine.Pipeline.EngineOptions.MemoryBytesRange.Max >> 20);
@@ -28,7 +29,7 @@ internal sealed class EngineBenchOptions
     public static IReadOnlyList<Option> Flags =>
     [
         EventsFlag, ShardsFlag, UsersFlag, CampaignsFlag, SeedFlag, LatencyEventsFlag, LoadFlag, LatencyShardsFlag, WaitFlag, RingFlag,
-        ClickMibFlag, ConversionMibFlag, IndexBucketsFlag, SkipBaselineFlag,
+        ClickMibFlag, ConversionMibFlag, IndexBucketsFlag, ExpireEveryFlag, SkipBaselineFlag,
     ];
 
     // Defaults keep the suite to tens of seconds on 2 cores; --long (BenchReport.Long) gives the old full size.
@@ -46,6 +47,7 @@ internal sealed class EngineBenchOptions
     public long ConversionMemoryBytes { get; private set; } = 256L << 20;
     public long IndexBuckets { get; private set; } = 1L << 18;
     public bool SkipBaseline { get; private set; }
+    public long? ExpireEvery { get; private set; }
 
     public int LatencyEvents => LatencyEventsOption ?? Events;
 
@@ -66,6 +68,7 @@ internal sealed class EngineBenchOptions
         ClickMemoryBytes = ClickMemoryBytes,
         ConversionMemoryBytes = ConversionMemoryBytes,
         IndexBuckets = IndexBuckets,
+        ExpireEveryEvents = ExpireEvery ?? new EngineOptions().ExpireEveryEvents,
     };
 
     /// <summary>The options given by the parsed flags (defaults for the rest).</summary>
@@ -92,6 +95,7 @@ internal sealed class EngineBenchOptions
         o.ConversionMemoryBytes = flags.GetValue(ConversionMibFlag) is { } v ? v << 20 : o.ConversionMemoryBytes;
         o.IndexBuckets = flags.GetValue(IndexBucketsFlag) ?? o.IndexBuckets;
         o.SkipBaseline = flags.GetValue(SkipBaselineFlag);
+        o.ExpireEvery = flags.GetValue(ExpireEveryFlag);
         return o;
     }
 }
