@@ -168,6 +168,9 @@ public sealed partial class AttributionEngine : IDisposable
         // A log that outgrew its memory budget is worth compacting, also under the default minimum.
         CompactionMinLogBytes = Math.Min(FasterStateTableOptions.DefaultCompactionMinLogBytes, memoryBytes),
         DeleteOnDispose = _ownsStateDirectory,
+        // The shard thread never stops to allocate and fault in a log page (measured: 126 B/event of page
+        // allocations and 0.72-0.97M events/s with 2 shards in bench engine, against 0 B and 1.17-1.19M preallocated).
+        PreallocateMemory = true,
     };
 
     /// <summary>The options the engine was opened with.</summary>

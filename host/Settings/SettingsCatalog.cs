@@ -101,7 +101,7 @@ public static class SettingsCatalog
         new("snapshot_interval", "--snapshot-interval", S.Run, Duration, "1m", "how often to snapshot, at a transaction boundary") { Range = new(100, 86_400_000) },
         new("snapshot_every", "--snapshot-every", S.Replay, Integer, "0 (only at the end)", "snapshot every N input lines") { Range = new(0, long.MaxValue) },
         new("snapshots_to_keep", "--snapshots-to-keep", S.Replay, Integer, "3", "snapshots kept in the state directory") { Range = EngineOptions.SnapshotsToKeepRange },
-        new("memory_mb", "--memory-mb", S.Replay, Integer, "64 for clicks, 16 for conversion ids", "in-memory budget of each state table in MiB; older state spills to disk") { Range = new(EngineOptions.MemoryBytesRange.Min >> 20, EngineOptions.MemoryBytesRange.Max >> 20) },
+        new("memory_mb", "--memory-mb", S.Replay, Integer, "64 for clicks, 16 for conversion ids", "in-memory budget of each state table in MiB, allocated when the engine opens; older state spills to disk") { Range = new(EngineOptions.MemoryBytesRange.Min >> 20, EngineOptions.MemoryBytesRange.Max >> 20) },
         new("expire_every", "--expire-every", S.Replay, Integer, "250000", "sweep expired state after at least N events per shard") { Range = new(1, long.MaxValue) },
         new("shared_state_dir", "--shared-state-dir", S.Run, Text, "none", "a directory every host of the group reaches: a partition's state is written there when given up and every snapshot interval, and its next owner starts from it"),
         new("metrics_port", "--metrics-port", S.Run | S.Demo, Integer, "0 (off)", "serve /metrics (Prometheus) and /health on this port") { Range = Port },

@@ -97,6 +97,7 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
                     SegmentSizeBits = options.SegmentBits,
                     MutableFraction = options.MutableFraction,
                     ReadCopyOptions = ReadCopyOptions.None,
+                    PreallocateLog = options.PreallocateMemory,
                 },
                 new CheckpointSettings { CheckpointManager = _checkpoints, RemoveOutdated = false },
                 serializerSettings: null,

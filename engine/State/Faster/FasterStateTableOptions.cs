@@ -52,6 +52,13 @@ internal sealed class FasterStateTableOptions
     /// </summary>
     public double MutableFraction { get; init; } = 0.9;
 
+    /// <summary>
+    /// Allocate the whole in-memory log (<see cref="MemoryBytes"/>) when the table opens instead of a page at a time as
+    /// it fills. Then no write pays for a new page (allocating and zeroing it, faulting its memory in); the process holds
+    /// its budget from the start. Off by default; the engine turns it on.
+    /// </summary>
+    public bool PreallocateMemory { get; init; }
+
     /// <summary>Delete the table's folder (log and checkpoints) when the table is disposed.</summary>
     public bool DeleteOnDispose { get; init; }
 
