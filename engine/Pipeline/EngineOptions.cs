@@ -46,10 +46,13 @@ public sealed record EngineOptions
     /// <summary>Directory of the FASTER state files; null = a private temporary directory removed on dispose.</summary>
     public string? StateDirectory { get; init; }
 
-    /// <summary>In-memory budget of each shard's click table in bytes (older records spill to disk). Default 64 MiB.</summary>
+    /// <summary>
+    /// In-memory budget of each shard's click table in bytes (older records spill to disk), allocated when the engine
+    /// opens so no event waits for a new log page. Default 64 MiB.
+    /// </summary>
     public long ClickMemoryBytes { get; init; } = 64L * 1024 * 1024;
 
-    /// <summary>In-memory budget of each shard's conversion-id table in bytes. Default 16 MiB.</summary>
+    /// <summary>In-memory budget of each shard's conversion-id table in bytes, allocated when the engine opens. Default 16 MiB.</summary>
     public long ConversionMemoryBytes { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>FASTER hash index buckets per shard table (power of two, 64 bytes each). Default 2^16.</summary>
