@@ -34,7 +34,8 @@ public sealed class SnapshotBenchSuite : IBenchSuite
     /// <inheritdoc />
     public int Run(ParseResult flags)
     {
-        var sizes = flags.GetValue(ClicksFlag)?.ToList() ?? [1_000_000];
+        // System.CommandLine gives an empty array, not null, for a list option that was not given.
+        var sizes = flags.GetValue(ClicksFlag) is { Length: > 0 } given ? given.ToList() : [1_000_000];
         int shards = (int)(flags.GetValue(ShardsFlag) ?? 2);
         long memoryMb = flags.GetValue(MemoryFlag) ?? 64;
         string root = flags.GetValue(DirFlag) ?? Path.Combine(Path.GetTempPath(), "attribution-bench-snapshot");

@@ -38,7 +38,8 @@ public sealed class StateBenchSuite : IBenchSuite
     /// <inheritdoc />
     public int Run(ParseResult flags)
     {
-        var sizes = flags.GetValue(KeysFlag)?.ToList() ?? [1_000_000];
+        // System.CommandLine gives an empty array, not null, for a list option that was not given.
+        var sizes = flags.GetValue(KeysFlag) is { Length: > 0 } given ? given.ToList() : [1_000_000];
         var root = flags.GetValue(DirFlag) ?? Path.Combine(Path.GetTempPath(), "attribution-bench-state");
         if (sizes.Any(n => n < 1000))
         {
