@@ -88,8 +88,9 @@ internal sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
 
     /// <summary>
     /// Set from the cut until the snapshot's checkpoints are durable. Whole sweeps wait meanwhile (the
-    /// tables hold back the compaction steps of a pass themselves): a compaction moves records of the checkpointed version to the tail as next-version records
-    /// and advances the log begin, which would drop them from the checkpoint being written.
+    /// tables hold back the compaction steps of a pass themselves): a compaction moves records of the
+    /// checkpointed version to the tail as next-version records and advances the log begin, which
+    /// would drop them from the checkpoint being written.
     /// </summary>
     internal bool CheckpointInFlight
     {

@@ -19,9 +19,6 @@ internal sealed unsafe partial class FasterStateTable
         Compacting,
     }
 
-    /// <summary>True while an incremental pass (<see cref="SweepStep{TSweeper}"/>) is moving live records to the tail.</summary>
-    internal bool StepCompacting => _stepPhase == StepPhase.Compacting;
-
     /// <inheritdoc />
     /// <remarks>
     /// A pass has two phases. The first visits the log from its begin address to the tail as it was when the pass
