@@ -42,6 +42,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ---- Version of this header ------------------------------------------------------------------
+ * The library this header belongs to; attr_version() returns the same string at run time (the
+ * tests check both agree). The major version is the SONAME's: libattribution.so.<major>. */
+
+#define ATTRIBUTION_VERSION_MAJOR 0
+#define ATTRIBUTION_VERSION_MINOR 1
+#define ATTRIBUTION_VERSION_PATCH 0
+#define ATTRIBUTION_VERSION "0.1.0"
+/* One number for compile-time comparisons: e.g. #if ATTRIBUTION_VERSION_NUMBER >= 0x000100 */
+#define ATTRIBUTION_VERSION_NUMBER \
+    ((ATTRIBUTION_VERSION_MAJOR << 16) | (ATTRIBUTION_VERSION_MINOR << 8) | ATTRIBUTION_VERSION_PATCH)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -142,7 +154,8 @@ struct attr_counters {
 
 /* ---- Functions --------------------------------------------------------------------------- */
 
-/* The library version, e.g. "0.1.0" (static, NUL-terminated). Any thread. */
+/* The library version, e.g. "0.1.0" (static, NUL-terminated); equals ATTRIBUTION_VERSION of the
+ * header it was built with. Any thread. */
 const char* attr_version(void);
 
 /* Opens an engine and starts its shard threads.

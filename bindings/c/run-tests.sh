@@ -23,7 +23,6 @@ if [ -z "$lib" ]; then
   fi
 fi
 [ -f "$lib" ] || fail_all "library not found: $lib"
-libdir=$(dirname "$lib")
 
 echo "== ABI: exported symbols"
 nm -D --defined-only "$lib" | awk '/ T attr_/ {print $3}' | sort > "$out/exports.txt"
@@ -49,9 +48,55 @@ else
   echo "FAIL header and exports disagree"; failed=$((failed + 1))
 fi
 
+echo "== install: make install PREFIX=..., SONAME, pkg-config"
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+version=$(sed -n 's/^#define ATTRIBUTION_VERSION "\(.*\)"/\1/p' "$here/attribution.h")
+major=${version%%.*}
+if make -s -C "$here" install PREFIX="$prefix" LIB="$lib" > "$out/install.out" 2>&1 \
+   && [ "$(readlink -f "$prefix/lib/libattribution.so")" = "$(readlink -f "$prefix/lib/libattribution.so.$version")" ] \
+   && [ "$(readlink "$prefix/lib/libattribution.so.$major")" = "libattribution.so.$version" ] \
+   && [ -f "$prefix/include/attribution.h" ] && [ -f "$prefix/lib/pkgconfig/attribution.pc" ]; then
+  echo "ok   make install puts the header, libattribution.so.$version with its .so.$major and .so links, and attribution.pc under PREFIX"; passed=$((passed + 1))
+else
+  cat "$out/install.out"; ls -lR "$prefix"; echo "FAIL make install"; failed=$((failed + 1))
+fi
+soname=$(readelf -d "$prefix/lib/libattribution.so.$version" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
+if [ "$soname" = "libattribution.so.$major" ]; then
+  echo "ok   readelf -d shows SONAME $soname"; passed=$((passed + 1))
+else
+  echo "FAIL SONAME is '$soname', expected libattribution.so.$major (the header's major version)"; failed=$((failed + 1))
+fi
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+pcversion=$(pkg-config --modversion attribution 2>&1)
+if [ "$pcversion" = "$version" ]; then
+  echo "ok   pkg-config --modversion attribution is $pcversion"; passed=$((passed + 1))
+else
+  echo "FAIL pkg-config --modversion attribution: '$pcversion', expected $version"; failed=$((failed + 1))
+fi
+# The example is compiled away from the repository's header (a quoted include looks beside the source first),
+# so only what the install and pkg-config provide is used; the program must name the SONAME, not the file.
+mkdir -p "$out/pc" && cp "$here/example.c" "$out/pc/example.c"
+# shellcheck disable=SC2046
+if gcc -std=c11 -O2 -Wall -Wextra -Werror -o "$out/pc/example" "$out/pc/example.c" $(pkg-config --cflags --libs attribution) > "$out/pc/build.out" 2>&1 \
+   && readelf -d "$out/pc/example" | grep -q "NEEDED.*\[libattribution.so.$major\]" \
+   && LD_LIBRARY_PATH="$(pkg-config --variable=libdir attribution)" "$out/pc/example" > "$out/pc/example.out" 2>&1 \
+   && grep -q '"conversion_id":"v-1"' "$out/pc/example.out"; then
+  echo "ok   the example built with pkg-config --cflags --libs attribution needs libattribution.so.$major and runs from PREFIX"; passed=$((passed + 1))
+else
+  cat "$out/pc/build.out" "$out/pc/example.out" 2>/dev/null; echo "FAIL the example built through pkg-config"; failed=$((failed + 1))
+fi
+unset PKG_CONFIG_PATH
+
 echo "== building C tests and example"
 cflags=(-std=c11 -O2 -Wall -Wextra -Werror -I "$here")
-ldflags=(-L "$libdir" -lattribution -Wl,-rpath,"$libdir" -lpthread)
+# Programs linked against the library need it under its SONAME (libattribution.so.<major>): a link dir of our own
+# gives any ATTRIBUTION_LIB that name.
+linkdir="$out/lib"
+mkdir -p "$linkdir"
+ln -sfn "$(readlink -f "$lib")" "$linkdir/libattribution.so"
+ln -sfn "$(readlink -f "$lib")" "$linkdir/libattribution.so.$major"
+ldflags=(-L "$linkdir" -lattribution -Wl,-rpath,"$linkdir" -lpthread)
 gcc "${cflags[@]}" -o "$out/test_attribution" "$here/test_attribution.c" "${ldflags[@]}" || fail_all "test build failed"
 gcc "${cflags[@]}" -o "$out/example" "$here/example.c" "${ldflags[@]}" || fail_all "example build failed"
 gcc "${cflags[@]}" -o "$out/bench_attribution" "$here/bench_attribution.c" "${ldflags[@]}" || fail_all "bench build failed"

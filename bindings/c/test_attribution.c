@@ -105,6 +105,16 @@ static void version_is_semantic(void) {
     CHECK(v != NULL && v[0] >= '0' && v[0] <= '9' && strchr(v, '.') != NULL);
 }
 
+static void header_version_macros_match_the_library_version(void) {
+    char composed[64];
+    snprintf(composed, sizeof composed, "%d.%d.%d", ATTRIBUTION_VERSION_MAJOR, ATTRIBUTION_VERSION_MINOR,
+             ATTRIBUTION_VERSION_PATCH);
+    CHECK(strcmp(composed, ATTRIBUTION_VERSION) == 0);
+    CHECK(strcmp(attr_version(), ATTRIBUTION_VERSION) == 0);
+    if (strcmp(attr_version(), ATTRIBUTION_VERSION) != 0)
+        printf("    header says %s, library says %s\n", ATTRIBUTION_VERSION, attr_version());
+}
+
 static void click_then_conversion_is_attributed_and_polled(void) {
     attr_engine* e = open_engine("{\"shards\":2,\"window_hours\":24}");
     CHECK(submit_text(e, CLICK, 1) == ATTR_OK);
@@ -686,6 +696,7 @@ int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
     printf("libattribution %s\n", attr_version());
     RUN(version_is_semantic);
+    RUN(header_version_macros_match_the_library_version);
     RUN(click_then_conversion_is_attributed_and_polled);
     RUN(rejected_record_reports_reason);
     RUN(null_handle_is_refused_everywhere);
