@@ -5,6 +5,7 @@ need=()
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)   # the Python suite installs into a fresh venv
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v readelf >/dev/null 2>&1 || need+=(binutils)

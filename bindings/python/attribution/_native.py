@@ -1,8 +1,11 @@
 """ctypes declarations of libattribution (bindings/c/attribution.h) and the library lookup."""
 
+from __future__ import annotations
+
 import ctypes
 import ctypes.util
 import os
+from typing import Iterator, List
 
 FORMAT_JSON = 0
 FORMAT_MSGPACK = 1
@@ -42,7 +45,7 @@ class Counters(ctypes.Structure):
     ]
 
 
-def _candidates():
+def _candidates() -> Iterator[str]:
     env = os.environ.get("ATTRIBUTION_LIB")
     if env:
         yield env
@@ -55,8 +58,8 @@ def _candidates():
         yield found
 
 
-def _load():
-    tried = []
+def _load() -> ctypes.CDLL:
+    tried: List[str] = []
     for path in _candidates():
         if os.path.isabs(path) and not os.path.exists(path):
             tried.append(path)
@@ -100,11 +103,11 @@ for _name, (_restype, _argtypes) in _SIGNATURES.items():
     _f.argtypes = _argtypes
 
 
-def last_error():
+def last_error() -> str:
     """The calling thread's last error message."""
     return lib.attr_last_error(None).decode("utf-8", "replace")
 
 
-def reject_reason_name(reason):
+def reject_reason_name(reason: int) -> str:
     """snake_case name of an ATTR_REJECT_* value."""
     return lib.attr_reject_reason_name(reason).decode()

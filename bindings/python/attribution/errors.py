@@ -1,5 +1,9 @@
 """Exceptions raised by the attribution binding; each carries the engine's status and message."""
 
+from __future__ import annotations
+
+from typing import Dict, Optional, Type
+
 # Status codes of attribution.h (ATTR_*).
 OK = 0
 ERROR = -1
@@ -19,7 +23,7 @@ IN_USE = -12
 class AttributionError(Exception):
     """Base class: `status` is the ATTR_* code, `message` the engine's explanation."""
 
-    def __init__(self, status, message):
+    def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -44,7 +48,7 @@ class InvalidConfig(AttributionError, ValueError):
 class RejectedRecord(AttributionError, ValueError):
     """The record was rejected by the decoder or the event-time guard (ATTR_REJECTED); `reason` is its snake_case name."""
 
-    def __init__(self, status, message, reason=None):
+    def __init__(self, status: int, message: str, reason: Optional[str] = None) -> None:
         super().__init__(status, message)
         self.reason = reason
 
@@ -77,7 +81,7 @@ class StateDirectoryInUse(AttributionError):
     """The state_dir is locked by another open engine; the message names the holder (ATTR_IN_USE)."""
 
 
-_BY_STATUS = {
+_BY_STATUS: Dict[int, Type[AttributionError]] = {
     ERROR: EngineError,
     INVALID_ARGUMENT: InvalidArgument,
     INVALID_HANDLE: InvalidHandle,
@@ -93,6 +97,6 @@ _BY_STATUS = {
 }
 
 
-def error_for(status, message):
+def error_for(status: int, message: str) -> AttributionError:
     """The exception for a negative status."""
     return _BY_STATUS.get(status, AttributionError)(status, message)
