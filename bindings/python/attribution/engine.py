@@ -52,8 +52,10 @@ def _encode(record: Record) -> bytes:
         return bytes(record)
     if isinstance(record, str):
         return record.encode("utf-8")
-    if isinstance(record, Mapping):
+    if isinstance(record, dict):
         return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if isinstance(record, Mapping):  # json serialises dicts only
+        return json.dumps(dict(record), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     raise TypeError(f"a record is a dict, str or bytes, not {type(record).__name__}")
 
 
