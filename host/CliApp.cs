@@ -10,7 +10,7 @@ namespace Attribution.Host;
 
 /// <summary>
 /// The <c>attribution</c> command line (System.CommandLine): <c>run</c>, <c>replay</c>, <c>demo</c>,
-/// <c>broker</c>, <c>--help</c> on each, <c>--version</c>, typo suggestions and shell completion
+/// <c>broker</c>, <c>snapshot list|inspect|trigger</c>, <c>--help</c> on each, <c>--version</c>, typo suggestions and shell completion
 /// (<c>attribution [suggest:N] "text"</c>). No arguments runs the demo. Exit codes: 0 done, 1 the command
 /// failed, 2 bad flags or settings (one sentence: <c>attribution &lt;command&gt;: …</c>).
 /// </summary>
