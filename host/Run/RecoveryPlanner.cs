@@ -111,10 +111,10 @@ internal sealed class RecoveryPlanner
             }
         }
         // Cut-over: the commit point is the first record at or after the time; the rebuild below replays the lookback before it silently.
-        foreach (var (p, start) in TimestampOffsets.FirstAtOrAfter(reader, _options.StateTopic, fromTimestamp, _options.StartFromTimestampMs ?? 0, _timeout))
+        foreach (var (p, (start, by)) in TimestampOffsets.FirstAtOrAfter(reader, _options.StateTopic, fromTimestamp, _options.StartFromTimestampMs ?? 0, _timeout))
         {
             plans[p] = plans[p] with { Committed = start };
-            _log.Info("recovery", $"partition={p} start_from_timestamp={_options.StartFromTimestampMs} first_offset_at_or_after={start}");
+            _log.Info("recovery", $"partition={p} start_from_timestamp={_options.StartFromTimestampMs} first_offset_at_or_after={start} by={by}");
         }
 
         // Anchors: the record before the commit point (state horizon) or, with nothing committed, the first unprocessed one.

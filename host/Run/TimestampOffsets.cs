@@ -12,11 +12,14 @@ namespace Attribution.Host.Run;
 /// </summary>
 internal static class TimestampOffsets
 {
-    /// <summary>Per partition of <paramref name="bounds"/> (low, high watermarks), the first offset at or after <paramref name="ms"/>; high when none.</summary>
+    /// <summary>
+    /// Per partition of <paramref name="bounds"/> (low, high watermarks), the first offset at or after <paramref name="ms"/> (high
+    /// when none), and how it was found: <c>broker</c>, <c>none</c> (no record that late) or <c>search</c>.
+    /// </summary>
     /// <exception cref="KafkaException">Kafka did not answer in time.</exception>
-    public static Dictionary<int, long> FirstAtOrAfter(IConsumer<Ignore, byte[]> reader, string topic, IReadOnlyDictionary<int, (long Low, long High)> bounds, long ms, TimeSpan timeout)
+    public static Dictionary<int, (long Offset, string By)> FirstAtOrAfter(IConsumer<Ignore, byte[]> reader, string topic, IReadOnlyDictionary<int, (long Low, long High)> bounds, long ms, TimeSpan timeout)
     {
-        var result = new Dictionary<int, long>();
+        var result = new Dictionary<int, (long, string)>();
         if (bounds.Count == 0)
         {
             return result;
@@ -28,14 +31,14 @@ internal static class TimestampOffsets
             long answer = answers.GetValueOrDefault(p, -1);
             if (answer >= 0)
             {
-                result[p] = Math.Clamp(answer, low, high);
+                result[p] = (Math.Clamp(answer, low, high), "broker");
                 continue;
             }
             var tp = new TopicPartition(topic, p);
             // "None": true when the partition is empty or its last record is older; otherwise the broker cannot answer.
             result[p] = high <= low || ReadAt(reader, tp, high - 1, timeout) is not { } last || last.Ms < ms
-                ? high
-                : Search(reader, tp, low, last.Offset, ms, timeout);
+                ? (high, "none")
+                : (Search(reader, tp, low, last.Offset, ms, timeout), "search");
         }
         return result;
     }

@@ -33,7 +33,15 @@ public class RunStartFromTimestampTests
         Assert.That(WaitForCommitted(cluster, Ends(s, s.Items.Count), TimeSpan.FromSeconds(90), host), Is.True, () => host.StderrText);
         host.Terminate();
         Assert.That(host.WaitForExit(TimeSpan.FromSeconds(60)), Is.Zero, () => host.StderrText);
-        TestContext.Out.WriteLine(string.Join("\n", host.Stderr.Where(l => l.Contains("start_from_timestamp", StringComparison.Ordinal))));
+        var found = host.Stderr.Where(l => l.Contains("first_offset_at_or_after=", StringComparison.Ordinal)).ToList();
+        TestContext.Out.WriteLine(string.Join("\n", found));
+        var ends = Ends(s, s.Items.Count);
+        for (int p = 0; p < s.Partitions; p++)
+        {
+            // The first record of the second half in p, else p's end: where the producer's timestamps cross T.
+            long first = Enumerable.Range(half, s.Items.Count - half).Where(i => s.Items[i].Partition == p).Select(i => s.Offsets[i]).DefaultIfEmpty(ends[p]).Min();
+            Assert.That(found, Has.One.Contains($" partition={p} ").And.Contains($" first_offset_at_or_after={first} "), $"partition {p}");
+        }
 
         // The reference over the whole stream, kept for the second half: the host's state at T is the first half's.
         var expected = new Dictionary<(int, long), AttributedOutput>();
