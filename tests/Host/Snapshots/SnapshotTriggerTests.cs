@@ -62,6 +62,22 @@ public class SnapshotTriggerTests
             var after = Cli("snapshot", "trigger", "--state-dir", state);
             Assert.That(after.Exit, Is.EqualTo(1));
             Assert.That(after.Error.Trim(), Does.StartWith("attribution snapshot trigger: No 'attribution run' host is serving the state directory"));
+
+            // A SIGKILLed host leaves its socket file: the next trigger says so, and the next start replaces it.
+            using (var killed = HostProcess.Start(HostArgs(cluster, s.Config, "trigger", "--state-dir", state, "--snapshot-interval", "24h", "--input-keying", "trust"), appHost: true))
+            {
+                Assert.That(SpinWait.SpinUntil(() => killed.Stderr.Any(l => l.Contains("control listening", StringComparison.Ordinal)) || killed.HasExited, TimeSpan.FromSeconds(60)), Is.True);
+                killed.Kill();
+            }
+            Assert.That(File.Exists(socket), Is.True, "SIGKILL leaves the socket file");
+            var stale = Cli("snapshot", "trigger", "--state-dir", state);
+            Assert.That(stale.Exit, Is.EqualTo(1));
+            Assert.That(stale.Error.Trim(), Does.EndWith("(its control.sock is left from a host that did not stop cleanly)."));
+            using var restarted = HostProcess.Start(HostArgs(cluster, s.Config, "trigger", "--state-dir", state, "--snapshot-interval", "24h", "--input-keying", "trust"), appHost: true);
+            Assert.That(SpinWait.SpinUntil(() => restarted.Stderr.Any(l => l.Contains("control listening", StringComparison.Ordinal)) || restarted.HasExited, TimeSpan.FromSeconds(60)), Is.True);
+            var again = Cli("snapshot", "trigger", "--state-dir", state);
+            Assert.That(again.Exit, Is.Zero, () => again.Error + "\n" + restarted.StderrText);
+            Assert.That(long.Parse(again.Output.Trim(), CultureInfo.InvariantCulture), Is.GreaterThan(sequence));
         }
         finally
         {
