@@ -10,7 +10,7 @@ namespace Attribution.Host;
 
 /// <summary>
 /// The <c>attribution</c> command line (System.CommandLine): <c>run</c>, <c>replay</c>, <c>demo</c>,
-/// <c>broker</c>, <c>--help</c> on each, <c>--version</c>, typo suggestions and shell completion
+/// <c>broker</c>, <c>snapshot list|inspect|trigger</c>, <c>--help</c> on each, <c>--version</c>, typo suggestions and shell completion
 /// (<c>attribution [suggest:N] "text"</c>). No arguments runs the demo. Exit codes: 0 done, 1 the command
 /// failed, 2 bad flags or settings (one sentence: <c>attribution &lt;command&gt;: …</c>).
 /// </summary>
@@ -32,7 +32,9 @@ public static class CliApp
         ParseResult parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
         {
-            string prefix = parse.CommandResult.Command is RootCommand ? "attribution" : $"attribution {parse.CommandResult.Command.Name}";
+            // The command's path: "attribution snapshot inspect" for a subcommand's.
+            string prefix = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Where(c => c is not RootCommand).Select(c => c.Name).Reverse()
+                .Prepend("attribution").Append(parse.CommandResult.Command is RootCommand ? "" : parse.CommandResult.Command.Name)).TrimEnd();
             context.Error.WriteLine($"{prefix}: {ParseErrorSentence.Of(parse)}");
             return UsageExitCode;
         }
@@ -66,6 +68,7 @@ public static class CliApp
         root.Subcommands.Add(replay);
         root.Subcommands.Add(demo);
         root.Subcommands.Add(BrokerCommand.Definition(context));
+        root.Subcommands.Add(SnapshotCommand.Definition(context));
         var help = new Command("help", "Same as --help.") { Hidden = true };
         help.SetAction(_ => root.Parse("--help").Invoke(new InvocationConfiguration { Output = context.Output, Error = context.Error }));
         var versionCommand = new Command("version", "Same as --version.") { Hidden = true };

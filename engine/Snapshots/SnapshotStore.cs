@@ -138,6 +138,37 @@ internal sealed class SnapshotStore
     public string? Verify(SnapshotManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        if (CheckStructure(manifest) is { } problem)
+        {
+            return problem;
+        }
+        byte[] buffer = DurableFiles.NewBuffer();
+        var verified = new List<(string, long, string)>();
+        foreach (SnapshotFile file in manifest.Files)
+        {
+            var (full, checksum, fileProblem) = CheckFile(file, buffer);
+            if (fileProblem is not null)
+            {
+                return fileProblem;
+            }
+            if (file.Prefix)
+            {
+                verified.Add((full!, file.Length, checksum!));
+            }
+        }
+        lock (_lock)
+        {
+            foreach (var (path, length, checksum) in verified)
+            {
+                _prefixChecksums[(path, length)] = checksum;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Null when the manifest's shard list and file list are well formed, else why not (one clause).</summary>
+    internal static string? CheckStructure(SnapshotManifest manifest)
+    {
         if (manifest.Shards.Count != manifest.Config.Shards)
         {
             return $"it lists checkpoints of {manifest.Shards.Count} shards but was taken with {manifest.Config.Shards}";
@@ -149,53 +180,42 @@ internal sealed class SnapshotStore
                 return $"its shard list is out of order at index {i}";
             }
         }
-        if (manifest.Files.Count == 0)
+        return manifest.Files.Count == 0 ? "it lists no files" : null;
+    }
+
+    /// <summary>
+    /// Checks one listed file: present, of the listed length, with the listed checksum (reads its bytes).
+    /// Returns its full path and checksum, and null or why it does not match (one clause).
+    /// </summary>
+    internal (string? FullPath, string? Checksum, string? Problem) CheckFile(SnapshotFile file, byte[] buffer)
+    {
+        if (Resolve(file.Path) is not { } full)
         {
-            return "it lists no files";
+            return (null, null, $"it lists the path '{file.Path}', which is outside the state directory");
         }
-        byte[] buffer = DurableFiles.NewBuffer();
-        var verified = new List<(string, long, string)>();
-        foreach (SnapshotFile file in manifest.Files)
+        if (!File.Exists(full))
         {
-            if (Resolve(file.Path) is not { } full)
-            {
-                return $"it lists the path '{file.Path}', which is outside the state directory";
-            }
-            if (!File.Exists(full))
-            {
-                return $"its file '{file.Path}' is missing";
-            }
-            long actual = new FileInfo(full).Length;
-            if (file.Prefix ? actual < file.Length : actual != file.Length)
-            {
-                return $"its file '{file.Path}' is {actual} bytes long, but {(file.Prefix ? "at least " : "")}{file.Length} bytes were written";
-            }
-            string? checksum;
-            try
-            {
-                checksum = DurableFiles.Checksum(full, file.Length, buffer);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return $"its file '{file.Path}' cannot be read ({e.Message})";
-            }
-            if (!string.Equals(checksum, file.XxHash64, StringComparison.Ordinal))
-            {
-                return $"its file '{file.Path}' does not match its checksum (corrupted)";
-            }
-            if (file.Prefix)
-            {
-                verified.Add((full, file.Length, checksum!));
-            }
+            return (full, null, $"its file '{file.Path}' is missing");
         }
-        lock (_lock)
+        long actual = new FileInfo(full).Length;
+        if (file.Prefix ? actual < file.Length : actual != file.Length)
         {
-            foreach (var (path, length, checksum) in verified)
-            {
-                _prefixChecksums[(path, length)] = checksum;
-            }
+            return (full, null, $"its file '{file.Path}' is {actual} bytes long, but {(file.Prefix ? "at least " : "")}{file.Length} bytes were written");
         }
-        return null;
+        string? checksum;
+        try
+        {
+            checksum = DurableFiles.Checksum(full, file.Length, buffer);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (full, null, $"its file '{file.Path}' cannot be read ({e.Message})");
+        }
+        if (!string.Equals(checksum, file.XxHash64, StringComparison.Ordinal))
+        {
+            return (full, checksum, $"its file '{file.Path}' does not match its checksum (corrupted)");
+        }
+        return (full, checksum, null);
     }
 
     /// <summary>

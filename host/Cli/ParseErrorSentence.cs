@@ -12,7 +12,7 @@ internal static class ParseErrorSentence
     {
         Command command = parse.CommandResult.Command;
         bool root = command is RootCommand;
-        string name = root ? program : $"{program} {command.Name}";
+        string name = root ? program : string.Join(' ', command.Parents.OfType<Command>().Where(c => c is not RootCommand).Select(c => c.Name).Reverse().Prepend(program).Append(command.Name));
         if (parse.UnmatchedTokens.Count > 0)
         {
             string token = parse.UnmatchedTokens[0];
@@ -20,6 +20,11 @@ internal static class ParseErrorSentence
             {
                 string? closest = ClosestName.Of(token, command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
                 return $"'{token}' is not a command{Suggest(closest)}; run '{program} --help' to list them.";
+            }
+            if (!token.StartsWith('-') && command.Subcommands.Count > 0)
+            {
+                string? closest = ClosestName.Of(token, command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
+                return $"'{token}' is not a command of '{command.Name}'{Suggest(closest)}; see '{name} --help'.";
             }
             if (!token.StartsWith('-'))
             {
@@ -34,6 +39,10 @@ internal static class ParseErrorSentence
         // Our own sentences (a custom parser's) pass through; the grammar's two common slips are reworded.
         if ((error.SymbolResult as OptionResult ?? error.SymbolResult?.Parent as OptionResult) is { } option)
         {
+            if (option.IdentifierToken is null && option.Option.Required)
+            {
+                return $"The flag {option.Option.Name} is required.";
+            }
             if (option.Tokens.Count == 0 && option.Option.Arity.MinimumNumberOfValues > 0)
             {
                 return $"The flag {option.Option.Name} needs a value.";

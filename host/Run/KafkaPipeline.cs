@@ -143,6 +143,7 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
             var consumer = _consumer!;
             var transactions = _transactions!;
             var snapshots = new SnapshotScheduler(_options, _log, Stats, engine, _table, transactions, _state);
+            using var control = ControlEndpoint.TryStart(_options, _log, snapshots); // attribution snapshot trigger
             var source = new SourceLoop(_options, _log, Stats, engine, _table, _deadLetters, transactions, snapshots, _observer, _state, _rebalance!,
                 _repartitioner, _misKeyed, placement);
             if (_repartitioner is not null)

@@ -89,14 +89,32 @@ internal sealed class RecoveryPlanner
 
         var plans = new Dictionary<int, Bounds>();
         bool fromLatest = _options.ConsumerConfig().AutoOffsetReset == AutoOffsetReset.Latest;
+        var fromTimestamp = new Dictionary<int, (long, long)>();
         foreach (var tp in tps)
         {
             var marks = reader.QueryWatermarkOffsets(tp, _timeout);
             long low = marks.Low.Value, high = marks.High.Value;
-            long c = committedOffsets.TryGetValue(tp.Partition.Value, out var o) && o.Value >= 0
-                ? Math.Clamp(o.Value, low, high)
-                : fromLatest ? high : low;
+            bool hasCommitted = committedOffsets.TryGetValue(tp.Partition.Value, out var o) && o.Value >= 0;
+            long c = hasCommitted ? Math.Clamp(o.Value, low, high) : fromLatest ? high : low;
             plans[tp.Partition.Value] = new Bounds(low, high, c);
+            if (_options.StartFromTimestampMs is not null)
+            {
+                if (hasCommitted)
+                {
+                    // The group's own offset wins: a restart of the cut-over command resumes where it stopped.
+                    _log.Info("recovery", $"partition={tp.Partition.Value} start_from_timestamp=ignored committed={c}");
+                }
+                else
+                {
+                    fromTimestamp[tp.Partition.Value] = (low, high);
+                }
+            }
+        }
+        // Cut-over: the commit point is the first record at or after the time; the rebuild below replays the lookback before it silently.
+        foreach (var (p, (start, by)) in TimestampOffsets.FirstAtOrAfter(reader, _options.StateTopic, fromTimestamp, _options.StartFromTimestampMs ?? 0, _timeout))
+        {
+            plans[p] = plans[p] with { Committed = start };
+            _log.Info("recovery", $"partition={p} start_from_timestamp={_options.StartFromTimestampMs} first_offset_at_or_after={start} by={by}");
         }
 
         // Anchors: the record before the commit point (state horizon) or, with nothing committed, the first unprocessed one.

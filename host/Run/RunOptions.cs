@@ -75,6 +75,12 @@ public sealed record RunOptions
         ? (long)l.TotalMilliseconds
         : 2 * Math.Max(Attribution.WindowMs + Attribution.AllowedLatenessMs, Attribution.EffectiveConversionRetentionMs);
 
+    /// <summary>
+    /// Cut-over start (Unix ms, Kafka record time): input partitions without a committed offset in the group start at the
+    /// first record at or after it, their state rebuilt silently from the input before it; null = auto.offset.reset.
+    /// </summary>
+    public long? StartFromTimestampMs { get; init; }
+
     /// <summary>How long to wait for the cluster at start before giving up.</summary>
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -100,6 +100,7 @@ public static class RunOptionsReader
             CommitInterval = TimeSpan.FromMilliseconds(settings.Duration("commit_interval", 25)),
             Attribution = attribution,
             Shards = (int)settings.Integer("shards", Math.Max(1, Math.Min(Environment.ProcessorCount, 4))),
+            StartFromTimestampMs = StartFromTimestamp.Parse(settings.Raw("start_from_timestamp")),
             RebuildLookback = settings.OptionalDuration("rebuild_lookback") is { } lookback ? TimeSpan.FromMilliseconds(lookback) : null,
             StartupTimeout = TimeSpan.FromMilliseconds(settings.Duration("startup_timeout", 10_000)),
             TransactionTimeout = TimeSpan.FromMilliseconds(settings.Duration("transaction_timeout", 60_000)),
@@ -120,6 +121,10 @@ public static class RunOptionsReader
             && (repartition == options.InputTopic || repartition == options.OutputTopic || repartition == options.DeadLetterTopic))
         {
             throw new UsageException($"The repartition topic '{repartition}' must differ from the input, output and dead-letter topics.");
+        }
+        if (options.StartFromTimestampMs is not null && options.InputKeying == InputKeying.Rekey)
+        {
+            throw new UsageException("--start-from-timestamp needs --input-keying trust or reject (input keyed by user id): with rekey the input's time order is lost in the repartition topic, so the cut cannot be exact.");
         }
         if (options.EngineOptions().Validate() is { } engineProblem)
         {

@@ -93,6 +93,8 @@ public static class SettingsCatalog
         new("max_record_bytes", "--max-record-bytes", S.Run | S.Replay, Integer, "65536", "reject longer records as oversized") { Range = AttributionConfig.MaxRecordBytesRange },
         new("shards", "--shards", S.Run | S.Demo, Integer, "cores, at most 4", "engine shard threads") { Range = EngineOptions.ShardsRange },
         new("shards", "--shards", S.Replay, Integer, "cores - 1, at least 1", "shard threads; each partition's output order is the same for any count") { Range = EngineOptions.ShardsRange },
+        new("start_from_timestamp", "--start-from-timestamp", S.Run, Text, "none (the group's offsets, else auto.offset.reset)",
+            "cut-over: input partitions the group has no committed offset for start at the first record with a Kafka timestamp at or after this time (ISO-8601 UTC or epoch ms); state is rebuilt silently from the input before it"),
         new("rebuild_lookback", "--rebuild-lookback", S.Run, Duration, "2 x max(window + lateness, retention)", "input replayed to rebuild a partition's state, before its last committed record"),
         new("startup_timeout", "--startup-timeout", S.Run, Duration, "10s", "how long to wait for the cluster at start") { Range = new(100, 3_600_000) },
         new("transaction_timeout", "--transaction-timeout", S.Run, Duration, "60s", "the producer's transaction.timeout.ms") { Range = new(1_000, 900_000) },

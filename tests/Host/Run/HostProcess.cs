@@ -35,17 +35,21 @@ internal sealed class HostProcess : IDisposable
     }
 
     /// <summary>Starts <c>attribution &lt;args&gt;</c>; <paramref name="environment"/> entries are added (null removes).</summary>
-    public static HostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="appHost">Start the built apphost (<c>attribution</c>) itself rather than <c>dotnet attribution.dll</c>.</param>
+    public static HostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, bool appHost = false)
     {
         string dll = Path.Combine(TestContext.CurrentContext.TestDirectory, "attribution.dll");
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(appHost ? Path.Combine(TestContext.CurrentContext.TestDirectory, "attribution") : "dotnet")
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             RedirectStandardInput = false,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(dll);
+        if (!appHost)
+        {
+            start.ArgumentList.Add(dll);
+        }
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
