@@ -44,8 +44,16 @@ function chart(id, t, series) {
   ];
   series.forEach((s, i) => {
     const points = [];
-    s.values.forEach((v, k) => { if (v !== null) points.push(x(t[k]).toFixed(1) + "," + y(v).toFixed(1)); });
-    parts.push(el("svg:polyline", { points: points.join(" "), stroke: COLORS[i % COLORS.length], "data-series": s.name }));
+    const color = COLORS[i % COLORS.length];
+    s.values.forEach((v, k) => {
+      if (v === null) return;
+      points.push(x(t[k]).toFixed(1) + "," + y(v).toFixed(1));
+      // A value with no neighbour draws no line: a dot shows it.
+      if ((k === 0 || s.values[k - 1] === null) && (k === s.values.length - 1 || s.values[k + 1] === null)) {
+        parts.push(el("svg:circle", { cx: x(t[k]).toFixed(1), cy: y(v).toFixed(1), r: 3, fill: color }));
+      }
+    });
+    parts.push(el("svg:polyline", { points: points.join(" "), stroke: color, "data-series": s.name }));
   });
   svg.replaceChildren(...parts);
   const legend = document.getElementById(id.replace("chart-", "legend-"));
