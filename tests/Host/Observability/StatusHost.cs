@@ -44,6 +44,12 @@ internal sealed class StatusHost : IDisposable
 
     public int Port { get; }
 
+    /// <summary>The host's state directory.</summary>
+    public string StateDirectory => _state.Path;
+
+    /// <summary>When the host was started (its uptime bounds every duration it reports).</summary>
+    public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
+
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
 
     public string Get(string path) => _http.GetStringAsync(new Uri(Url(path))).GetAwaiter().GetResult();
