@@ -5,6 +5,8 @@ need=()
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
+# The status page is tested in a real browser (headless).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     apt-get update -qq >/dev/null 2>&1 || true
