@@ -117,6 +117,18 @@ public class StatusHostMetricsTests
         }
     }
 
+    [Test]
+    public void Every_attribution_metric_a_host_exports_is_in_the_documented_table()
+    {
+        string table = RepoFiles.Read("docs/OBSERVABILITY.md");
+        var names = Regex.Matches(_host.Get("/metrics"), @"(?m)^# TYPE (attribution_\w+) ").Select(m => m.Groups[1].Value).Distinct().ToList();
+        TestContext.Out.WriteLine($"{names.Count} families: {string.Join(", ", names)}");
+        // A row may name a sibling by its suffix: `attribution_transactions_committed_total` / `_aborted_total`.
+        var missing = names.Where(n => !table.Contains($"| `{n}", StringComparison.Ordinal)
+            && !Regex.IsMatch(table, $@"\| `attribution_\w*` / `{Regex.Escape(n[n.LastIndexOf('_', n.Length - (n.EndsWith("_total", StringComparison.Ordinal) ? 7 : 1))..])}`")).ToList();
+        Assert.That(missing, Is.Empty, "metrics missing from the table in docs/OBSERVABILITY.md");
+    }
+
     private (string Name, double Written) NewestManifest()
     {
         var file = new DirectoryInfo(Path.Combine(_host.StateDirectory, "snapshots")).GetFiles("snapshot-*.json").OrderByDescending(f => f.Name, StringComparer.Ordinal).First();
