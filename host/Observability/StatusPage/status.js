@@ -94,7 +94,7 @@ function render(s) {
     { name: "max", values: series.cycle_max_seconds }]);
   chart("chart-lag", series.t, [{ name: "lag", values: series.lag }]);
   rows("partitions", s.partitions.map(p => Object.assign({ cls: p.state }, p)), p => [
-    p.partition, p.state === "rebuilding" ? "rebuilding " + p.consumed + " → " + p.rebuild_end : p.state, p.lag, p.consumed, p.committed,
+    p.partition, p.state === "rebuilding" ? "rebuilding " + p.consumed + " → " + p.rebuild_end : p.state, p.lag < 0 ? null : p.lag, p.consumed, p.committed,
     p.watermark_ms === null ? null : new Date(p.watermark_ms).toISOString().replace("T", " ").slice(0, 23), p.event_time_lag_seconds]);
   const t = s.totals;
   rows("totals", [["consumed", t.consumed], ["replayed", t.replayed], ["attributions produced", t.produced], ["dead letters produced", t.dead_letters],
