@@ -9,6 +9,8 @@ python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)   # the Py
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v readelf >/dev/null 2>&1 || need+=(binutils)
+# The status page is tested in a real browser (headless).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     apt-get update -qq >/dev/null 2>&1 || true

@@ -40,7 +40,7 @@ public sealed record DemoOptions
     /// <summary>Where to write the attributed conversions read back from the output topic (null = nowhere).</summary>
     public string? OutputFile { get; init; }
 
-    /// <summary>Port of /metrics and /health; 0 = off.</summary>
+    /// <summary>Port of the status page, /metrics and the health endpoints; 0 = off.</summary>
     public int MetricsPort { get; init; }
 
     /// <summary>Event-time guard bound (null = the default); see <see cref="AttributionConfig.MaxClockSkewMs"/>.</summary>

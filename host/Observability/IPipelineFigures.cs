@@ -17,4 +17,10 @@ public interface IPipelineFigures
 
     /// <summary>Set once the pipeline owns its partitions and can commit.</summary>
     ManualResetEventSlim Ready { get; }
+
+    /// <summary>Whether the consumer joined its group and took an assignment (possibly empty: a standby).</summary>
+    bool Joined { get; }
+
+    /// <summary>The owned partitions now: offsets, lag, recovery state and event-time watermark (a copy).</summary>
+    IReadOnlyList<PartitionFigures> Partitions();
 }

@@ -109,6 +109,12 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
     /// <summary>Set once the consumer has joined and the transactional producer is ready.</summary>
     public ManualResetEventSlim Ready { get; } = new(false);
 
+    /// <inheritdoc/>
+    public bool Joined => _state.Joined;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Observability.PartitionFigures> Partitions() => Observability.PartitionFigures.Read(_table, Stats, _engine);
+
     /// <summary>Offset committed last for an owned partition (the next to read after a restart), or -1.</summary>
     public long CommittedOffset(int partition) => _table.CommittedOffset(partition);
 

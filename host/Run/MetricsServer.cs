@@ -16,7 +16,8 @@ namespace Attribution.Host.Run;
 
 /// <summary>
 /// <c>GET /metrics</c> (prometheus-net's exporter: text format 0.0.4, or OpenMetrics when the scraper asks for it) and
-/// <c>GET /health</c> (200 when the pipeline owns its partitions and has not failed, else 503), served by Kestrel on
+/// <c>GET /health</c> (200 when the pipeline owns its partitions and has not failed, else 503), the probes
+/// <c>/health/live</c> and <c>/health/ready</c> and the status page (<see cref="StatusEndpoints"/>), served by Kestrel on
 /// one address and port, with bounded connections, request sizes and idle times so that no client can exhaust the
 /// host. Kestrel runs on the thread pool; the pipeline's shard and source threads are its own and never serve a request.
 /// </summary>
@@ -64,12 +65,14 @@ public sealed class MetricsServer : IDisposable
     private readonly WebApplication _app;
     private readonly MetricsConnectionLimit _connections;
     private readonly IDisposable _runtimeMeters;
+    private readonly StatusHistory _history;
 
-    private MetricsServer(WebApplication app, MetricsConnectionLimit connections, IDisposable runtimeMeters)
+    private MetricsServer(WebApplication app, MetricsConnectionLimit connections, IDisposable runtimeMeters, StatusHistory history)
     {
         _app = app;
         _connections = connections;
         _runtimeMeters = runtimeMeters;
+        _history = history;
     }
 
     /// <summary>Connections closed so far because <see cref="ConnectionLimit"/> was reached.</summary>
@@ -78,8 +81,10 @@ public sealed class MetricsServer : IDisposable
     /// <summary>
     /// Starts serving on <paramref name="address"/> (127.0.0.1 unless the operator widens it) and
     /// <paramref name="port"/>; null, with the reason in <paramref name="problem"/>, when it cannot listen there.
+    /// <paramref name="settings"/> is what the status page shows as the effective settings (secrets already masked).
     /// </summary>
-    public static MetricsServer? TryStart(IPAddress address, int port, IPipelineFigures pipeline, RunLog log, out string? problem)
+    public static MetricsServer? TryStart(IPAddress address, int port, IPipelineFigures pipeline, RunLog log, out string? problem,
+        IReadOnlyList<Settings.EffectiveSetting>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(pipeline);
@@ -87,6 +92,7 @@ public sealed class MetricsServer : IDisposable
         CollectorRegistry registry = pipeline.Stats.Metrics;
         DotNetStats.Register(registry);
         PipelineMetrics.Register(registry, pipeline);
+        StateMetrics.Register(registry, pipeline);
         var runtimeMeters = MeterAdapter.StartListening(new MeterAdapterOptions
         {
             Registry = registry,
@@ -96,6 +102,8 @@ public sealed class MetricsServer : IDisposable
         var connections = new MetricsConnectionLimit(ConnectionLimit, log);
         var app = Build(address, port, connections);
         MapEndpoints(app, pipeline, registry, connections);
+        var history = new StatusHistory(pipeline.Stats, TimeSpan.FromSeconds(1));
+        StatusEndpoints.Map(app, pipeline, history, settings ?? []);
         try
         {
             app.StartAsync().GetAwaiter().GetResult();
@@ -104,12 +112,13 @@ public sealed class MetricsServer : IDisposable
         {
             ((IDisposable)app).Dispose();
             runtimeMeters.Dispose();
+            history.Dispose();
             problem = (e.InnerException ?? e).Message.TrimEnd('.');
             return null;
         }
         problem = null;
         log.Info("metrics", $"listening address={address} port={port} connection_limit={ConnectionLimit}");
-        return new MetricsServer(app, connections, runtimeMeters);
+        return new MetricsServer(app, connections, runtimeMeters, history);
     }
 
     // A bare Kestrel: no configuration sources, logging or console lifetime of the generic host, HTTP/1.1 only.
@@ -154,7 +163,7 @@ public sealed class MetricsServer : IDisposable
             connections.Touch(context.Connection.Id);
             if (context.GetEndpoint() is null)
             {
-                await Write(context, 404, TextType, "not found: try /metrics or /health\n").ConfigureAwait(false);
+                await Write(context, 404, TextType, "not found: try /, /metrics, /health/live or /health/ready\n").ConfigureAwait(false);
             }
             else
             {
@@ -163,20 +172,7 @@ public sealed class MetricsServer : IDisposable
             connections.Touch(context.Connection.Id);
         });
         app.MapMetrics("/metrics", registry);
-        app.Map("/health", context =>
-        {
-            var (status, body) = Health(pipeline);
-            return Write(context, status, TextType, body);
-        });
-    }
-
-    private static (int Status, string Body) Health(IPipelineFigures pipeline)
-    {
-        if (pipeline.FatalError is { } error)
-        {
-            return (503, $"failed: {error}\n");
-        }
-        return pipeline.Ready.IsSet ? (200, "ok\n") : (503, "starting: not yet assigned partitions\n");
+        app.Map("/health", context => StatusEndpoints.Write(context, HealthProbes.Owning(pipeline)));
     }
 
     private static Task Write(HttpContext context, int status, string contentType, string body)
@@ -198,5 +194,6 @@ public sealed class MetricsServer : IDisposable
         }
         ((IDisposable)_app).Dispose();
         _runtimeMeters.Dispose();
+        _history.Dispose();
     }
 }

@@ -14,11 +14,18 @@ public sealed class PipelineStats
     public static readonly double[] LatencyBucketsSeconds = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
 
     private const long MaxLatencyMs = 3_600_000;
+    private const long MaxCycleMicros = 3_600_000_000;
+
+    /// <summary>Upper bounds (seconds) of the transaction cycle buckets exported to Prometheus.</summary>
+    public static readonly double[] CycleBucketsSeconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
     private readonly object _latencyLock = new();
     private readonly LongHistogram _total = new(MaxLatencyMs, 3);
     private readonly LongHistogram _recent = new(MaxLatencyMs, 3);
     private readonly LongHistogram _beforeSplit = new(MaxLatencyMs, 3);
     private readonly LongHistogram _afterSplit = new(MaxLatencyMs, 3);
+    private readonly LongHistogram _statusLatency = new(MaxLatencyMs, 3); // since the status page's last sample
+    private readonly LongHistogram _statusCycles = new(MaxCycleMicros, 3); // µs, since the status page's last sample
+    private readonly Histogram _cycleSeconds;
     private long _splitSentMs = long.MinValue; // the split is off until set: every latency counts as after it
     private readonly Histogram _latency;
     private long _consumed, _replayed, _rejected, _produced, _deadLetters, _commits, _aborts, _rewinds;
@@ -31,6 +38,9 @@ public sealed class PipelineStats
         _latency = Prometheus.Metrics.WithCustomRegistry(Metrics).CreateHistogram(
             "attribution_end_to_end_latency_seconds", "Input record produce time to its attribution committed, in seconds.",
             new HistogramConfiguration { Buckets = LatencyBucketsSeconds, ExemplarBehavior = ExemplarBehavior.NoExemplars() });
+        _cycleSeconds = Prometheus.Metrics.WithCustomRegistry(Metrics).CreateHistogram(
+            "attribution_transaction_cycle_seconds", "Duration of a committed transaction cycle (flush, produce, commit), in seconds.",
+            new HistogramConfiguration { Buckets = CycleBucketsSeconds, ExemplarBehavior = ExemplarBehavior.NoExemplars() });
     }
 
     /// <summary>
@@ -174,6 +184,7 @@ public sealed class PipelineStats
                 long ms = Math.Clamp(raw, 0, MaxLatencyMs);
                 _total.RecordValue(ms);
                 _recent.RecordValue(ms);
+                _statusLatency.RecordValue(ms);
                 (committedUnixMs - raw < _splitSentMs ? _beforeSplit : _afterSplit).RecordValue(ms);
                 _latency.Observe(ms / 1000.0);
             }
@@ -223,4 +234,33 @@ public sealed class PipelineStats
             return v;
         }
     }
+
+    /// <summary>Records the duration of one committed transaction cycle (transaction loop, once per transaction).</summary>
+    internal void RecordCycle(double seconds)
+    {
+        _cycleSeconds.Observe(seconds);
+        lock (_latencyLock)
+        {
+            _statusCycles.RecordValue(Math.Clamp((long)(seconds * 1e6), 0, MaxCycleMicros));
+        }
+    }
+
+    /// <summary>
+    /// The end-to-end latencies (ms) and transaction cycle durations (µs) recorded since the previous call, as a
+    /// window of the status page's time series; each histogram's count is 0 when it has none. Resets both.
+    /// </summary>
+    public StatusWindow TakeStatusWindow()
+    {
+        lock (_latencyLock)
+        {
+            var w = new StatusWindow(
+                _statusLatency.TotalCount, Percentile(_statusLatency, 50), Percentile(_statusLatency, 99), _statusLatency.TotalCount == 0 ? 0 : _statusLatency.GetMaxValue(),
+                _statusCycles.TotalCount, Percentile(_statusCycles, 50), Percentile(_statusCycles, 99), _statusCycles.TotalCount == 0 ? 0 : _statusCycles.GetMaxValue());
+            _statusLatency.Reset();
+            _statusCycles.Reset();
+            return w;
+        }
+    }
+
+    private static long Percentile(LongHistogram h, double p) => h.TotalCount == 0 ? 0 : h.GetValueAtPercentile(p);
 }

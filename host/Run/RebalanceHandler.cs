@@ -58,7 +58,7 @@ internal sealed class RebalanceHandler(RunOptions options, RunLog log, Transacti
         var partitions = assigned.Where(tp => tp.Topic == options.StateTopic).Select(tp => tp.Partition.Value).ToList();
         var inputs = repartitioner is null ? [] : assigned.Where(tp => tp.Topic == options.InputTopic).Select(tp => tp.Partition.Value).ToList();
         observer.Source.Enter("assigned:wait_transactions");
-        return transactions.Invoke<IEnumerable<TopicPartitionOffset>>(() =>
+        var result = transactions.Invoke<IEnumerable<TopicPartitionOffset>>(() =>
         {
             if (!state.Failed)
             {
@@ -77,6 +77,8 @@ internal sealed class RebalanceHandler(RunOptions options, RunLog log, Transacti
             }
             return assigned.Select(tp => new TopicPartitionOffset(tp, Offset.Unset)).ToList();
         });
+        state.Join(); // after the slots are installed: readiness then waits for their rebuild
+        return result;
     }
 
     private void Revoked(List<TopicPartitionOffset> revoked)

@@ -69,7 +69,8 @@ public static class RunCommand
             using (var pipeline = new KafkaPipeline(options, log, kafka: Demo.TestBrokerSwitch.Supplier(context.Environment, options, log)))
             {
                 string? metricsProblem = null;
-                using var metrics = options.MetricsPort > 0 ? MetricsServer.TryStart(options.MetricsAddress, options.MetricsPort, pipeline, log, out metricsProblem) : null;
+                using var metrics = options.MetricsPort > 0 ? MetricsServer.TryStart(options.MetricsAddress, options.MetricsPort, pipeline, log, out metricsProblem,
+                    EffectiveConfiguration.Entries(reader, options.KafkaProperties)) : null;
                 if (options.MetricsPort > 0 && metrics is null)
                 {
                     stderr.WriteLine($"attribution run: the metrics endpoint {new System.Net.IPEndPoint(options.MetricsAddress, options.MetricsPort)} cannot be opened ({metricsProblem}).");

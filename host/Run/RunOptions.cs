@@ -107,7 +107,7 @@ public sealed record RunOptions
     /// <summary>How often a snapshot is taken (at a transaction boundary) when <see cref="StateDirectory"/> is set.</summary>
     public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Port of the <c>/metrics</c> and <c>/health</c> endpoints; 0 = off.</summary>
+    /// <summary>Port of the status page, the <c>/metrics</c> and health endpoints; 0 = off.</summary>
     public int MetricsPort { get; init; }
 
     /// <summary>Address the metrics endpoints listen on: loopback unless the operator widens it (0.0.0.0, ::, an interface's address).</summary>

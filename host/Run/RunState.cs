@@ -8,6 +8,7 @@ internal sealed class RunState
 {
     private string? _fatal;
     private volatile bool _stopping;
+    private volatile bool _joined;
 
     /// <summary>The one-sentence reason the run stopped with an error, or null.</summary>
     public string? Fatal => Volatile.Read(ref _fatal);
@@ -20,6 +21,12 @@ internal sealed class RunState
 
     /// <summary>Records a fatal error; the first one wins.</summary>
     public void Fail(string sentence) => Interlocked.CompareExchange(ref _fatal, sentence, null);
+
+    /// <summary>Set once the consumer joined its group and took its first assignment (empty for a standby).</summary>
+    public bool Joined => _joined;
+
+    /// <summary>Marks the first completed assignment.</summary>
+    public void Join() => _joined = true;
 
     /// <summary>Marks the stop.</summary>
     public void Stop() => _stopping = true;

@@ -304,6 +304,7 @@ internal sealed class TransactionLoop : IDisposable
         {
             return;
         }
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         int maxPartition = ReadPositions(_owned, ref _commitPoints);
         // Read before the copies are taken: every copy below an input partition's position is taken.
         int maxInput = ReadPositions(_inputOwned, ref _inputPoints);
@@ -392,6 +393,7 @@ internal sealed class TransactionLoop : IDisposable
                 }
             }
             _observer.Committed(outputs, letters.Count, advanced, _table);
+            _stats.RecordCycle(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
         finally
         {

@@ -40,6 +40,30 @@ public static class EffectiveConfiguration
         return line.ToString();
     }
 
+    /// <summary>The same settings as <see cref="Render"/>, one entry each, secrets masked (for the status page).</summary>
+    public static IReadOnlyList<EffectiveSetting> Entries(SettingReader settings, IReadOnlyDictionary<string, string>? kafka = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var list = new List<EffectiveSetting>();
+        foreach (var setting in SettingsCatalog.For(settings.Layers.Command))
+        {
+            if (setting.Kind != SettingKind.KafkaProperties)
+            {
+                var raw = settings.Layers.Get(setting);
+                // Not IsSecret: its "key" part would hide settings such as input_keying.
+                bool secret = SecretSettingParts.Any(p => setting.JsonPath.Contains(p, StringComparison.OrdinalIgnoreCase));
+                list.Add(new EffectiveSetting(setting.JsonPath, secret ? Mask : raw?.Value ?? setting.Default, raw?.Source ?? "default"));
+            }
+        }
+        foreach (var (property, value) in (kafka ?? settings.Layers.KafkaProperties()).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            list.Add(new EffectiveSetting("kafka." + property, IsSecret(property) ? Mask : value, "kafka"));
+        }
+        return list;
+    }
+
+    private static readonly string[] SecretSettingParts = ["password", "secret", "token", "credential"];
+
     private static void Append(StringBuilder line, string key, string value, string source)
     {
         line.Append(' ').Append(key).Append('=');

@@ -106,7 +106,7 @@ public static class SettingsCatalog
         new("memory_mb", "--memory-mb", S.Replay, Integer, "64 for clicks, 16 for conversion ids", "in-memory budget of each state table in MiB, allocated when the engine opens; older state spills to disk") { Range = new(EngineOptions.MemoryBytesRange.Min >> 20, EngineOptions.MemoryBytesRange.Max >> 20) },
         new("expire_every", "--expire-every", S.Replay, Integer, "250000", "sweep expired state after at least N events per shard") { Range = new(1, long.MaxValue) },
         new("shared_state_dir", "--shared-state-dir", S.Run, Text, "none", "a directory every host of the group reaches: a partition's state is written there when given up and every snapshot interval, and its next owner starts from it"),
-        new("metrics_port", "--metrics-port", S.Run | S.Demo, Integer, "0 (off)", "serve /metrics (Prometheus) and /health on this port") { Range = Port },
+        new("metrics_port", "--metrics-port", S.Run | S.Demo, Integer, "0 (off)", "serve the status page (/), /metrics (Prometheus) and the health probes on this port") { Range = Port },
         new("metrics_address", "--metrics-address", S.Run, Text, "127.0.0.1", "the address the metrics endpoints listen on: 0.0.0.0 or :: to let other machines scrape (limits: docs)"),
         new("quiet", "--quiet", S.Replay, Switch, "false", "do not print the summary"),
         LogLevel,

@@ -53,7 +53,48 @@ public class MetricsServerTests
 
         var other = http.GetAsync($"http://127.0.0.1:{_port}/status.html").GetAwaiter().GetResult();
         Assert.That((int)other.StatusCode, Is.EqualTo(404));
-        Assert.That(other.Content.ReadAsStringAsync().GetAwaiter().GetResult(), Is.EqualTo("not found: try /metrics or /health\n"));
+        Assert.That(other.Content.ReadAsStringAsync().GetAwaiter().GetResult(), Is.EqualTo("not found: try /, /metrics, /health/live or /health/ready\n"));
+    }
+
+    [Test]
+    public void A_starting_host_is_live_but_not_ready_and_serves_its_status_page()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        AssertAnswer(http, "/health/live", 200, "alive\n");
+        AssertAnswer(http, "/health/ready", 503, "starting: not yet joined the consumer group\n");
+        var page = http.GetAsync($"http://127.0.0.1:{_port}/").GetAwaiter().GetResult();
+        Assert.That((int)page.StatusCode, Is.EqualTo(200));
+        Assert.That(page.Content.Headers.ContentType!.ToString(), Is.EqualTo("text/html; charset=utf-8"));
+        Assert.That(page.Content.ReadAsStringAsync().GetAwaiter().GetResult(), Does.Contain("<script src=\"/status.js\"></script>"));
+        foreach (string asset in new[] { "/status.js", "/status.css" })
+        {
+            Assert.That((int)http.GetAsync($"http://127.0.0.1:{_port}{asset}").GetAwaiter().GetResult().StatusCode, Is.EqualTo(200), asset);
+        }
+        using var status = System.Text.Json.JsonDocument.Parse(http.GetStringAsync($"http://127.0.0.1:{_port}/status.json").GetAwaiter().GetResult());
+        Assert.That(status.RootElement.GetProperty("live").GetBoolean(), Is.True);
+        Assert.That(status.RootElement.GetProperty("ready").GetBoolean(), Is.False);
+        Assert.That(status.RootElement.GetProperty("partitions").GetArrayLength(), Is.Zero);
+    }
+
+    [Test]
+    public void A_failed_host_is_neither_live_nor_ready()
+    {
+        // Nothing listens on port 1: the run stops with its sentence (the cluster check), as a failed host does.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        Assert.That(_pipeline.Run(stop.Token), Is.EqualTo(1));
+        Assert.That(_pipeline.FatalError, Is.Not.Null);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        string failed = $"failed: {_pipeline.FatalError}\n";
+        AssertAnswer(http, "/health/live", 503, failed);
+        AssertAnswer(http, "/health/ready", 503, failed);
+        AssertAnswer(http, "/health", 503, failed);
+    }
+
+    private void AssertAnswer(HttpClient http, string path, int status, string body)
+    {
+        var response = http.GetAsync($"http://127.0.0.1:{_port}{path}").GetAwaiter().GetResult();
+        Assert.That((int)response.StatusCode, Is.EqualTo(status), path);
+        Assert.That(response.Content.ReadAsStringAsync().GetAwaiter().GetResult(), Is.EqualTo(body), path);
     }
 
     [Test]

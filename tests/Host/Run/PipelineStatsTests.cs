@@ -35,4 +35,33 @@ public class PipelineStatsTests
         Assert.That(stats.LatencyPercentile(100, LatencySpan.AfterSplit), Is.EqualTo(200));
         Assert.That(stats.LatencyPercentile(100), Is.EqualTo(300));
     }
+
+    [Test]
+    public void Recording_transaction_cycles_allocates_nothing()
+    {
+        var stats = new PipelineStats();
+        stats.RecordCycle(0.004);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1_000; i++)
+        {
+            stats.RecordCycle(0.001 * (i % 50));
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(allocated, Is.Zero, "bytes allocated by 1,000 recorded cycles");
+    }
+
+    [Test]
+    public void A_status_window_holds_what_was_recorded_since_the_previous_one()
+    {
+        var stats = new PipelineStats();
+        stats.RecordLatencies([10, 20, 30, 40, 900]);
+        stats.RecordCycle(0.002);
+        stats.RecordCycle(0.050);
+        var w = stats.TakeStatusWindow();
+        Assert.That((w.Latencies, w.LatencyP50Ms, w.LatencyMaxMs), Is.EqualTo((5L, 30L, 900L)));
+        Assert.That((w.Cycles, w.CycleMaxMicros), Is.EqualTo((2L, 50_000L)).Using<(long, long)>((a, b) => a.Item1 == b.Item1 && Math.Abs(a.Item2 - b.Item2) <= 50));
+        var next = stats.TakeStatusWindow();
+        Assert.That((next.Latencies, next.Cycles), Is.EqualTo((0L, 0L)), "each window starts empty");
+        Assert.That(stats.LatencyCount(LatencySpan.All), Is.EqualTo(5), "the run's own histograms are not reset");
+    }
 }

@@ -193,7 +193,8 @@ internal static class RunTestKit
         consumer.Close();
     }
 
-    private static (int Exit, string Stderr) RunKcat(string kcat, string[] args, string stdin)
+    /// <summary>Runs kcat with <paramref name="args"/>, <paramref name="stdin"/> on its standard input; its exit code and standard error.</summary>
+    public static (int Exit, string Stderr) RunKcat(string kcat, string[] args, string stdin)
     {
         var start = new ProcessStartInfo(kcat) { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)

@@ -44,6 +44,23 @@ public class EffectiveConfigurationTests
     }
 
     [Test]
+    public void The_status_pages_settings_mask_secrets_and_name_their_sources()
+    {
+        var flags = new Dictionary<string, string> { ["bootstrap_servers"] = "b:9092", ["input_keying"] = "trust", ["kafka:sasl:password"] = "flag-secret-17", ["kafka:client:rack"] = "r1", ["kafka:ssl:key:password"] = "flag-secret-18" };
+        var names = new Dictionary<string, string> { ["bootstrap_servers"] = "--bootstrap-servers", ["input_keying"] = "--input-keying", ["kafka:sasl:password"] = "--kafka sasl.password", ["kafka:client:rack"] = "--kafka client.rack", ["kafka:ssl:key:password"] = "--kafka ssl.key.password" };
+        var reader = new SettingReader(LayeredSettings.Load(SettingScope.Run, flags, names, new Dictionary<string, string>()));
+        var entries = EffectiveConfiguration.Entries(reader).ToDictionary(e => e.Key);
+        TestContext.Out.WriteLine(string.Join("\n", entries.Values));
+        Assert.That(entries["bootstrap_servers"], Is.EqualTo(new EffectiveSetting("bootstrap_servers", "b:9092", "--bootstrap-servers")));
+        Assert.That(entries["input_keying"].Value, Is.EqualTo("trust"), "a setting named with 'key' in it is no secret");
+        Assert.That(entries["input_topic"], Is.EqualTo(new EffectiveSetting("input_topic", "raw-events", "default")));
+        Assert.That(entries["kafka.sasl.password"].Value, Is.EqualTo(EffectiveConfiguration.Mask));
+        Assert.That(entries["kafka.ssl.key.password"].Value, Is.EqualTo(EffectiveConfiguration.Mask));
+        Assert.That(entries["kafka.client.rack"].Value, Is.EqualTo("r1"));
+        Assert.That(entries.Values.Select(e => e.Value), Has.None.Contains("secret-"), "no secret in any entry");
+    }
+
+    [Test]
     public void A_log_level_above_information_leaves_the_configuration_line_out()
     {
         var stderr = new StringWriter();

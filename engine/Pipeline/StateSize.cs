@@ -1,0 +1,12 @@
+namespace Attribution.Engine.Pipeline;
+
+/// <summary>How much state an engine holds, summed over its shards.</summary>
+/// <param name="ClickEntries">Live (user, campaign) click histories.</param>
+/// <param name="ConversionEntries">Remembered attributed conversion ids.</param>
+/// <param name="ClickBytes">Bytes the click tables' logs span (live records plus garbage not yet compacted).</param>
+/// <param name="ConversionBytes">Bytes the conversion-id tables' logs span.</param>
+public readonly record struct StateSize(long ClickEntries, long ConversionEntries, long ClickBytes, long ConversionBytes)
+{
+    /// <summary>Bytes of both tables' logs.</summary>
+    public long Bytes => ClickBytes + ConversionBytes;
+}
