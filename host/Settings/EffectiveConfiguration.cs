@@ -31,13 +31,38 @@ public static class EffectiveConfiguration
                 continue;
             }
             var raw = settings.Layers.Get(setting);
-            Append(line, setting.JsonPath, raw?.Value ?? setting.Default, raw?.Source ?? "default");
+            // A value read from a file (ATTRIBUTION_<SETTING>_FILE, ${file:…}) is treated as a secret.
+            bool fromFile = raw is not null && settings.Layers.IsReference(setting);
+            Append(line, setting.JsonPath, fromFile ? Mask : raw?.Value ?? setting.Default, raw?.Source ?? "default");
         }
+        var referenced = settings.Layers.ReferencedKafkaProperties();
         foreach (var (property, value) in (kafka ?? settings.Layers.KafkaProperties()).OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            Append(line, "kafka." + property, IsSecret(property) ? Mask : value, "kafka");
+            Append(line, "kafka." + property, IsSecret(property) || referenced.Contains(property) ? Mask : value, "kafka");
         }
         return line.ToString();
+    }
+
+    /// <summary>The values <see cref="Render"/> masks, for masking them in every log line too.</summary>
+    public static IEnumerable<string> SecretValues(SettingReader settings, IReadOnlyDictionary<string, string> kafka)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(kafka);
+        var referenced = settings.Layers.ReferencedKafkaProperties();
+        foreach (var (property, value) in kafka)
+        {
+            if (IsSecret(property) || referenced.Contains(property))
+            {
+                yield return value;
+            }
+        }
+        foreach (var setting in SettingsCatalog.For(settings.Layers.Command))
+        {
+            if (setting.Kind != SettingKind.KafkaProperties && settings.Layers.IsReference(setting) && settings.Layers.Get(setting) is { } v)
+            {
+                yield return v.Value;
+            }
+        }
     }
 
     private static void Append(StringBuilder line, string key, string value, string source)
