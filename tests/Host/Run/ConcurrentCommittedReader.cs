@@ -31,7 +31,8 @@ internal sealed class ConcurrentCommittedReader : IDisposable
         try
         {
             string topic = _cluster.Name(RunTestKit.Output);
-            using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(_cluster, KafkaTestClients.Unique("downstream"))).Build();
+            // Its broker-down notices would go to standard error without a handler: the chaos loop takes brokers down on purpose.
+            using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(_cluster, KafkaTestClients.Unique("downstream"))).SetLogHandler((_, _) => { }).Build();
             consumer.Subscribe(topic);
             while (!_stop.IsCancellationRequested)
             {
