@@ -32,7 +32,7 @@ internal sealed class EnvironmentSettingsProvider(IReadOnlyDictionary<string, st
         foreach (var (name, value) in environment.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             if (!name.StartsWith(SettingsCatalog.EnvironmentPrefix, StringComparison.Ordinal) || name == SettingsCatalog.EnvironmentPrefix
-                || SettingsCatalog.OtherToolsVariables.Contains(name))
+                || SettingsCatalog.OtherToolsVariables.Contains(name) || name.StartsWith(SettingsCatalog.TestKafkaVariablePrefix, StringComparison.Ordinal))
             {
                 continue;
             }

@@ -32,6 +32,9 @@ public static class SettingsCatalog
         "ATTRIBUTION_TEST_BOOTSTRAP", "ATTRIBUTION_TEST_KAFKA_PROPERTIES", "ATTRIBUTION_TEST_TOPIC_SUFFIX",
     };
 
+    /// <summary>Prefix of the test suites' client properties for a real cluster (<c>ATTRIBUTION_TEST_KAFKA_SASL_PASSWORD</c>); not the host's.</summary>
+    public const string TestKafkaVariablePrefix = "ATTRIBUTION_TEST_KAFKA_";
+
     private static readonly SettingRange Port = new(0, 65535);
 
     /// <summary>The config file (<c>--config</c>, <c>ATTRIBUTION_CONFIG</c>).</summary>

@@ -178,4 +178,18 @@ public class KafkaClientSettingsTests
         log.Warn("kafka", "message=\"SASL authentication failed for password hunter2-long\"");
         Assert.That(writer.ToString(), Does.Contain("password ***").And.Not.Contain("hunter2-long"));
     }
+
+    [Test]
+    public void The_test_suites_real_cluster_variables_are_not_reported_as_unknown_settings()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["ATTRIBUTION_TEST_BOOTSTRAP"] = "k:9092",
+            ["ATTRIBUTION_TEST_KAFKA_SASL_PASSWORD"] = "x",
+            ["ATTRIBUTION_TEST_TOPIC_SUFFIX"] = "s",
+            ["ATTRIBUTION_SHARDSS"] = "2",
+        };
+        var layers = LayeredSettings.Load(SettingScope.Run, new Dictionary<string, string>(), new Dictionary<string, string>(), env);
+        Assert.That(layers.Warnings, Has.Count.EqualTo(1).And.Some.Contain("ATTRIBUTION_SHARDSS"));
+    }
 }
