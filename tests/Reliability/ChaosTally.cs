@@ -1,8 +1,8 @@
-using Attribution.Tests.Host.Kafka;
 using Attribution.Engine.Attribution;
 using Attribution.Testing.Kafka;
 using Attribution.Tests.Engine.Attribution;
 using Attribution.Tests.Engine.Pipeline;
+using Attribution.Tests.Host.Kafka;
 using Attribution.Tests.Host.Run;
 using static Attribution.Tests.Host.Run.RunTestKit;
 
