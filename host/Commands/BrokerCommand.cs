@@ -13,7 +13,8 @@ namespace Attribution.Host.Commands;
 /// </summary>
 /// <remarks>
 /// Flags: <c>--brokers N</c> (default 1), <c>--partitions N</c> (default 8),
-/// <c>--topics a,b</c> (default raw-events,attributed-events,attribution-dead-letter).
+/// <c>--topics a,b</c> (default raw-events,attributed-events,attribution-dead-letter), <c>--port N</c> (broker i listens
+/// on 127.0.0.1:N+i-1 and advertises it; default: ports librdkafka picks).
 /// Hidden, for tests: <c>--run-for-ms N</c> stops by itself after N ms.
 /// Exit codes: 0 after a clean stop, 2 for bad flags, 1 when the broker cannot start; errors are one sentence (<c>attribution broker: …</c>).
 /// </remarks>
@@ -70,6 +71,12 @@ public static class BrokerCommand
                 return list;
             },
         };
+        var port = new Option<int?>("--port")
+        {
+            Description = "listen on 127.0.0.1:N (broker i on N+i-1), so a test setup can pin the address; default: free ports",
+            HelpName = "N",
+            CustomParser = r => Whole(r, 1, 65535, "--port must be a whole number from 1 to 65535"),
+        };
         var runFor = new Option<int?>("--run-for-ms")
         {
             Hidden = true, // tests: stop by itself after N ms
@@ -77,10 +84,23 @@ public static class BrokerCommand
         };
         var command = new Command("broker", "Start the embedded Kafka-protocol test broker with the pipeline's topics until Ctrl-C or SIGTERM; prints 'bootstrap: host:port' first. Exit codes: 0 after a clean stop, 1 it cannot start, 2 bad flags.")
         {
-            brokers, partitions, topics, runFor,
+            brokers, partitions, topics, port, runFor,
         };
+        command.Validators.Add(r =>
+        {
+            // Read from the tokens: a value its own parser refused has its sentence already.
+            if (r.GetResult(port)?.Tokens is not [var portToken] || !TryParseInt(portToken.Value, 1, 65535, out int first))
+            {
+                return;
+            }
+            int count = r.GetResult(brokers)?.Tokens is [var b] && TryParseInt(b.Value, 1, EmbeddedKafkaCluster.MaxBrokers, out int n) ? n : 1;
+            if (first + count - 1 > 65535)
+            {
+                r.AddError($"--port {first} leaves no port for broker {count}: the brokers listen on --port to --port + brokers - 1, at most 65535.");
+            }
+        });
         command.SetAction(parse => Serve(
-            new Options(parse.GetValue(brokers), parse.GetValue(partitions), parse.GetValue(topics) ?? DefaultTopics, parse.GetValue(runFor)),
+            new Options(parse.GetValue(brokers), parse.GetValue(partitions), parse.GetValue(topics) ?? DefaultTopics, parse.GetValue(runFor), parse.GetValue(port)),
             context.Output, context.Error, context.Stop));
         return command;
     }
@@ -137,17 +157,30 @@ public static class BrokerCommand
                     error.WriteLine($"attribution broker: {e.Message}");
                     return 1;
                 }
-                output.WriteLine($"bootstrap: {cluster.BootstrapServers}");
-                output.WriteLine($"topics: {string.Join(", ", options.Topics)} ({options.Partitions} partitions each)");
-                output.Flush();
-
+                var forwarders = new List<TcpForwarder>();
                 try
                 {
-                    stop.Wait(options.RunForMs ?? Timeout.Infinite, stopToken);
+                    if (options.Port is { } first && !PinPorts(cluster, first, forwarders, error))
+                    {
+                        return 1;
+                    }
+                    string bootstrap = options.Port is null ? cluster.BootstrapServers : string.Join(',', forwarders.Select(f => $"127.0.0.1:{f.Port}"));
+                    output.WriteLine($"bootstrap: {bootstrap}");
+                    output.WriteLine($"topics: {string.Join(", ", options.Topics)} ({options.Partitions} partitions each)");
+                    output.Flush();
+
+                    try
+                    {
+                        stop.Wait(options.RunForMs ?? Timeout.Infinite, stopToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Stopped by the caller's token: same clean shutdown as Ctrl-C.
+                    }
                 }
-                catch (OperationCanceledException)
+                finally
                 {
-                    // Stopped by the caller's token: same clean shutdown as Ctrl-C.
+                    forwarders.ForEach(f => f.Dispose());
                 }
             }
             output.WriteLine("broker stopped");
@@ -159,7 +192,30 @@ public static class BrokerCommand
         }
     }
 
-    private sealed record Options(int Brokers, int Partitions, IReadOnlyList<string> Topics, int? RunForMs);
+    // Broker i (the mock lists its brokers by id) gets a forwarder on first + i - 1 and advertises it, so every
+    // connection, bootstrap or not, goes through the pinned ports.
+    private static bool PinPorts(EmbeddedKafkaCluster cluster, int first, List<TcpForwarder> forwarders, TextWriter error)
+    {
+        string[] listeners = cluster.BootstrapServers.Split(',');
+        for (int i = 0; i < listeners.Length; i++)
+        {
+            int port = first + i;
+            var target = System.Net.IPEndPoint.Parse(listeners[i]);
+            try
+            {
+                forwarders.Add(new TcpForwarder(port, target));
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                error.WriteLine($"attribution broker: port {port} cannot be listened on: {e.Message.TrimEnd('.')}.");
+                return false;
+            }
+            cluster.AdvertiseBroker(i + 1, "127.0.0.1", port);
+        }
+        return true;
+    }
+
+    private sealed record Options(int Brokers, int Partitions, IReadOnlyList<string> Topics, int? RunForMs, int? Port);
 
     private static bool TryParseInt(string text, int min, int max, out int value)
     {

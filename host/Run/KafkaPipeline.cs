@@ -223,7 +223,7 @@ public sealed class KafkaPipeline : IDisposable, Observability.IPipelineFigures
             _consumer = _kafka.GetConsumer(new ConsumerBuilder<RawValue, RawValue>(_options.ConsumerConfig())
                 .SetKeyDeserializer(_keys)
                 .SetValueDeserializer(_values)
-                .SetLogHandler((_, m) => _log.Kafka(m))
+                .WithHostHooks(_options, _log, Stats.Metrics)
                 .SetErrorHandler((_, e) => OnClientError("consumer", e))
                 .SetPartitionsAssignedHandler(rebalance.OnAssigned)
                 .SetPartitionsRevokedHandler(rebalance.OnRevoked)

@@ -83,7 +83,7 @@ internal sealed class RecoveryPlanner
             return result;
         }
         using var reader = _kafka.GetRestoreConsumer(new ConsumerBuilder<Ignore, byte[]>(_options.ReaderConfig())
-            .SetLogHandler((_, m) => _log.Kafka(m)));
+            .WithHostHooks(_options, _log));
         var tps = partitions.Select(p => new TopicPartition(_options.StateTopic, p)).ToList();
         var committedOffsets = committed(tps, _timeout).ToDictionary(o => o.Partition.Value, o => o.Offset);
 
@@ -315,7 +315,7 @@ internal sealed class RecoveryPlanner
             return result;
         }
         using var reader = _kafka.GetRestoreConsumer(new ConsumerBuilder<Ignore, byte[]>(_options.ReaderConfig())
-            .SetLogHandler((_, m) => _log.Kafka(m)));
+            .WithHostHooks(_options, _log));
         var tps = partitions.Select(p => new TopicPartition(_options.InputTopic, p)).ToList();
         var committedOffsets = committed(tps, _timeout).ToDictionary(o => o.Partition.Value, o => o.Offset);
         bool fromLatest = _options.ConsumerConfig().AutoOffsetReset == AutoOffsetReset.Latest;
@@ -361,7 +361,7 @@ internal sealed class RecoveryPlanner
 
     private List<int> OutputPartitions(string topic)
     {
-        using var admin = _kafka.GetAdmin(new AdminClientBuilder(_options.AdminConfig()).SetLogHandler((_, m) => _log.Kafka(m)));
+        using var admin = _kafka.GetAdmin(new AdminClientBuilder(_options.AdminConfig()).WithHostHooks(_options, _log));
         var md = admin.GetMetadata(topic, _timeout);
         var t = md.Topics.FirstOrDefault(x => x.Topic == topic);
         if (t is null || t.Error.IsError)

@@ -50,6 +50,7 @@ public static class RunCommand
             cancel.Cancel();
         });
         var log = RunLog.Create(stderr, options.LogLevel, options.LogFormat);
+        log.Redact(EffectiveConfiguration.SecretValues(reader, options.KafkaProperties));
         foreach (string warning in reader.Layers.Warnings)
         {
             log.Warn("config", $"message=\"{warning}\"");

@@ -14,6 +14,7 @@ namespace Attribution.Host.Run;
 public sealed class RunLog
 {
     private readonly ConcurrentDictionary<string, ILogger> _loggers = new(StringComparer.Ordinal);
+    private volatile string[] _secrets = [];
 
     /// <summary>Text lines to <paramref name="writer"/>; <paramref name="quiet"/> keeps only warnings and errors.</summary>
     public RunLog(TextWriter writer, bool quiet = false)
@@ -46,14 +47,35 @@ public sealed class RunLog
     /// <summary>An error.</summary>
     public void Error(string component, string message) => Write(LogLevel.Error, component, message);
 
-    /// <summary>A librdkafka log message (warnings and worse; the rest is noise for operators).</summary>
+    /// <summary>
+    /// A librdkafka log message: warnings and worse as such; notices, information and the <c>debug=…</c> contexts'
+    /// lines at debug level, so <c>--kafka debug=broker,security --log-level debug</c> shows them.
+    /// </summary>
     public void Kafka(LogMessage m)
     {
         ArgumentNullException.ThrowIfNull(m);
-        if (m.Level <= SyslogLevel.Warning)
+        var level = m.Level switch
         {
-            Write(m.Level <= SyslogLevel.Error ? LogLevel.Error : LogLevel.Warning, "kafka", $"client={m.Name} facility={m.Facility} message=\"{m.Message}\"");
+            <= SyslogLevel.Error => LogLevel.Error,
+            SyslogLevel.Warning => LogLevel.Warning,
+            _ => LogLevel.Debug,
+        };
+        if (!Logger("kafka").IsEnabled(level))
+        {
+            return;
         }
+        Write(level, "kafka", $"client={m.Name} facility={m.Facility} message=\"{m.Message}\"");
+    }
+
+    /// <summary>
+    /// Masks <paramref name="secrets"/> (the values of secret settings) as <c>***</c> in every line from now on, whoever
+    /// writes it: librdkafka's own lines may quote a property's value.
+    /// </summary>
+    public void Redact(IEnumerable<string> secrets)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        // Longest first, so a secret containing another is masked whole; very short values would mask ordinary words.
+        _secrets = [.. secrets.Where(s => s.Length >= 3).Distinct(StringComparer.Ordinal).OrderByDescending(s => s.Length)];
     }
 
     private void Write(LogLevel level, string component, string message)
@@ -61,6 +83,10 @@ public sealed class RunLog
         var logger = Logger(component);
         if (logger.IsEnabled(level))
         {
+            foreach (string secret in _secrets)
+            {
+                message = message.Replace(secret, Settings.EffectiveConfiguration.Mask, StringComparison.Ordinal);
+            }
             logger.Log(level, default, new LogFields(message), null, LogFields.Format);
         }
     }

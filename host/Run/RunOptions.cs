@@ -119,8 +119,11 @@ public sealed record RunOptions
     /// <summary>How log lines are written (<c>--log-format</c>, <c>logging:format</c>); default text.</summary>
     public Observability.LogFormat LogFormat { get; init; } = Observability.LogFormat.Text;
 
-    /// <summary>librdkafka properties passed to every client (TLS, SASL, tuning).</summary>
+    /// <summary>librdkafka properties (TLS, SASL, tuning): unprefixed for every client, <c>consumer.</c>/<c>producer.</c>/<c>admin.</c> for one (<see cref="Kafka.KafkaClientProperties"/>).</summary>
     public IReadOnlyDictionary<string, string> KafkaProperties { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>A command that prints an OAUTHBEARER token (<c>--oauthbearer-token-command</c>); null: librdkafka's own token handling.</summary>
+    public string? OAuthBearerTokenCommand { get; init; }
 
     /// <summary>The engine settings of this run (several threads submit: the source and the transaction loop's flushes).</summary>
     /// <remarks>The engine's own periodic snapshots stay off: the host cuts snapshots itself, right after a commit.</remarks>
@@ -138,14 +141,14 @@ public sealed record RunOptions
     /// <summary>Settings of the transactional producer.</summary>
     public ProducerConfig ProducerConfig()
     {
-        var config = new ProducerConfig(Pass(forConsumer: false))
+        var config = new ProducerConfig(Pass(Kafka.KafkaClientKind.Producer))
         {
             BootstrapServers = BootstrapServers,
             TransactionalId = TransactionalId,
             EnableIdempotence = true,
             Acks = Acks.All,
             TransactionTimeoutMs = (int)TransactionTimeout.TotalMilliseconds,
-            ClientId = $"attribution-{HostId}",
+            ClientId = ClientId(Kafka.KafkaClientKind.Producer, "producer", $"attribution-{HostId}"),
         };
         // Defaults chosen with bench kafka (docs/CONFIGURATION.md, "Kafka client defaults"); --kafka overrides each.
         config.LingerMs ??= 5; // outputs are streamed every 5 ms and the commit flushes: a longer linger only delays them
@@ -157,7 +160,7 @@ public sealed record RunOptions
     /// <summary>Settings of the group consumer of the input topic.</summary>
     public ConsumerConfig ConsumerConfig()
     {
-        var config = new ConsumerConfig(Kafka.ConsumerDefaults.With(Pass(forConsumer: true)))
+        var config = new ConsumerConfig(Kafka.ConsumerDefaults.With(Pass(Kafka.KafkaClientKind.Consumer)))
         {
             BootstrapServers = BootstrapServers,
             GroupId = GroupId,
@@ -165,7 +168,7 @@ public sealed record RunOptions
             EnableAutoOffsetStore = false,
             IsolationLevel = IsolationLevel.ReadCommitted,
             EnablePartitionEof = false,
-            ClientId = $"attribution-{HostId}",
+            ClientId = ClientId(Kafka.KafkaClientKind.Consumer, "consumer", $"attribution-{HostId}"),
         };
         config.PartitionAssignmentStrategy ??= PartitionAssignmentStrategy.CooperativeSticky;
         config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
@@ -175,7 +178,7 @@ public sealed record RunOptions
     /// <summary>Settings of the short-lived readers used by recovery (no group membership, no commits).</summary>
     public ConsumerConfig ReaderConfig()
     {
-        var config = new ConsumerConfig(Kafka.ConsumerDefaults.With(Pass(forConsumer: true)))
+        var config = new ConsumerConfig(Kafka.ConsumerDefaults.With(Pass(Kafka.KafkaClientKind.Consumer)))
         {
             BootstrapServers = BootstrapServers,
             GroupId = GroupId + "-recovery",
@@ -183,7 +186,7 @@ public sealed record RunOptions
             EnableAutoOffsetStore = false,
             IsolationLevel = IsolationLevel.ReadCommitted,
             EnablePartitionEof = true,
-            ClientId = $"attribution-{HostId}-recovery",
+            ClientId = ClientId(Kafka.KafkaClientKind.Consumer, "recovery", $"attribution-{HostId}-recovery"),
         };
         return config;
     }
@@ -191,41 +194,20 @@ public sealed record RunOptions
     /// <summary>Settings of the admin client used for the start-up checks.</summary>
     public AdminClientConfig AdminConfig()
     {
-        return new AdminClientConfig(Pass(forConsumer: false))
+        return new AdminClientConfig(Pass(Kafka.KafkaClientKind.Admin))
         {
             BootstrapServers = BootstrapServers,
-            ClientId = $"attribution-{HostId}-admin",
+            ClientId = ClientId(Kafka.KafkaClientKind.Admin, "admin", $"attribution-{HostId}-admin"),
         };
     }
 
-    // Consumer properties that would only make librdkafka warn on a producer or admin client.
-    private static readonly HashSet<string> ConsumerOnly = new(StringComparer.Ordinal)
-    {
-        "session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy", "auto.offset.reset",
-        "max.poll.interval.ms", "fetch.wait.max.ms", "fetch.min.bytes", "fetch.max.bytes", "max.partition.fetch.bytes",
-        "queued.min.messages", "queued.max.messages.kbytes", "fetch.queue.backoff.ms", "group.instance.id", "group.protocol", "check.crcs",
-    };
+    private Dictionary<string, string> Pass(Kafka.KafkaClientKind client) => Kafka.KafkaClientProperties.For(KafkaProperties, client);
 
-    // Producer properties that would only make librdkafka warn on a consumer.
-    private static readonly HashSet<string> ProducerOnly = new(StringComparer.Ordinal)
+    // The recovery readers are consumers too: a consumer.client.id names the group consumer, they get "<it>-recovery".
+    private string ClientId(Kafka.KafkaClientKind client, string role, string fallback)
     {
-        "linger.ms", "queue.buffering.max.ms", "compression.type", "compression.codec", "compression.level", "batch.size",
-        "batch.num.messages", "queue.buffering.max.messages", "queue.buffering.max.kbytes", "message.send.max.retries",
-        "retries", "acks", "request.required.acks", "delivery.timeout.ms", "message.timeout.ms", "partitioner",
-        "sticky.partitioning.linger.ms",
-    };
-
-    private Dictionary<string, string> Pass(bool forConsumer)
-    {
-        var pass = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (k, v) in KafkaProperties)
-        {
-            if (forConsumer ? !ProducerOnly.Contains(k) : !ConsumerOnly.Contains(k))
-            {
-                pass[k] = v;
-            }
-        }
-        return pass;
+        string id = Kafka.KafkaClientProperties.ClientId(KafkaProperties, client, role, fallback);
+        return role == "recovery" && KafkaProperties.ContainsKey("consumer.client.id") ? id + "-recovery" : id;
     }
 
     /// <summary>The machine name in the characters a transactional id keeps readable.</summary>

@@ -14,19 +14,6 @@ namespace Attribution.Host.Run;
 /// </summary>
 public static class RunOptionsReader
 {
-    // Properties the host sets itself: overriding them would break exactly-once or the group.
-    private static readonly Dictionary<string, string> Reserved = new(StringComparer.Ordinal)
-    {
-        ["bootstrap.servers"] = "use bootstrap-servers instead",
-        ["group.id"] = "use group instead",
-        ["transactional.id"] = "it is derived from group and host-id",
-        ["enable.auto.commit"] = "offsets commit inside the output transactions",
-        ["enable.auto.offset.store"] = "offsets commit inside the output transactions",
-        ["isolation.level"] = "the host reads read_committed",
-        ["enable.idempotence"] = "the transactional producer needs it",
-        ["enable.partition.eof"] = "the host manages it",
-    };
-
     /// <summary>Reads the options from <c>run</c>'s flags <paramref name="args"/> and <paramref name="environment"/> (and the file they name).</summary>
     /// <exception cref="UsageException">A flag or setting is missing or invalid (one sentence).</exception>
     public static RunOptions Read(string[] args, IReadOnlyDictionary<string, string> environment)
@@ -47,13 +34,7 @@ public static class RunOptionsReader
     {
         ArgumentNullException.ThrowIfNull(settings);
         var kafka = new Dictionary<string, string>(settings.Layers.KafkaProperties(), StringComparer.Ordinal);
-        foreach (var key in kafka.Keys)
-        {
-            if (Reserved.TryGetValue(key, out var why))
-            {
-                throw new UsageException($"The Kafka property '{key}' cannot be overridden: {why}.");
-            }
-        }
+        Kafka.KafkaClientProperties.CheckNotHostOwned(kafka.Keys);
         string bootstrap = settings.Text("bootstrap_servers")?.Trim() ?? "";
         if (bootstrap.Length == 0)
         {
@@ -110,6 +91,9 @@ public static class RunOptionsReader
             MetricsPort = (int)settings.Integer("metrics_port", 0),
             MetricsAddress = Address(settings, "metrics_address"),
             KafkaProperties = kafka,
+            OAuthBearerTokenCommand = settings.Raw("oauthbearer_token_command") is { } oauth
+                ? (oauth.Value.Trim().Length > 0 ? oauth.Value.Trim() : throw new UsageException($"{oauth.Source} must name a command."))
+                : null,
             LogLevel = LogSettings.Level(settings),
             LogFormat = LogSettings.Format(settings),
         };

@@ -11,7 +11,7 @@ internal static class StartupProbes
     {
         try
         {
-            using var admin = kafka.GetAdmin(new AdminClientBuilder(options.AdminConfig()).SetLogHandler((_, _) => { }));
+            using var admin = kafka.GetAdmin(new AdminClientBuilder(options.AdminConfig()).WithHostHooks(options, null));
             var md = admin.GetMetadata(options.StartupTimeout);
             foreach (var topic in new[] { options.InputTopic, options.OutputTopic, options.DeadLetterTopic })
             {
@@ -39,7 +39,7 @@ internal static class StartupProbes
         layout = new TopicLayout(1, 1);
         try
         {
-            using var admin = kafka.GetAdmin(new AdminClientBuilder(options.AdminConfig()).SetLogHandler((_, _) => { }));
+            using var admin = kafka.GetAdmin(new AdminClientBuilder(options.AdminConfig()).WithHostHooks(options, null));
             // Metadata of all topics: asking for one by name lets a broker with auto-creation create it with its defaults.
             var input = admin.GetMetadata(options.StartupTimeout).Topics.FirstOrDefault(t => t.Topic == options.InputTopic);
             if (input is null || input.Error.IsError || input.Partitions.Count == 0)

@@ -261,7 +261,7 @@ internal sealed class TransactionalSink : IDisposable
         // records produced natively (with no opaque) never reach it either.
         config.EnableDeliveryReports = false;
         _producer = _kafka.GetProducer(new ProducerBuilder<byte[], byte[]>(config)
-            .SetLogHandler((_, m) => _log.Kafka(m))
+            .WithHostHooks(_options, _log, _stats.Metrics)
             .SetErrorHandler((_, e) => _onError(e)));
         _native = new NativeProducer(_producer);
         _outputRkt = _repartitionRkt = IntPtr.Zero; // taken at first use: a topic handle makes librdkafka ask for the topic's metadata

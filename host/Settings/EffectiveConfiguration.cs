@@ -31,11 +31,14 @@ public static class EffectiveConfiguration
                 continue;
             }
             var raw = settings.Layers.Get(setting);
-            Append(line, setting.JsonPath, raw?.Value ?? setting.Default, raw?.Source ?? "default");
+            // A value read from a file (ATTRIBUTION_<SETTING>_FILE, ${file:…}) is treated as a secret.
+            bool fromFile = raw is not null && settings.Layers.IsReference(setting);
+            Append(line, setting.JsonPath, fromFile ? Mask : raw?.Value ?? setting.Default, raw?.Source ?? "default");
         }
+        var referenced = settings.Layers.ReferencedKafkaProperties();
         foreach (var (property, value) in (kafka ?? settings.Layers.KafkaProperties()).OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            Append(line, "kafka." + property, IsSecret(property) ? Mask : value, "kafka");
+            Append(line, "kafka." + property, IsSecret(property) || referenced.Contains(property) ? Mask : value, "kafka");
         }
         return line.ToString();
     }
@@ -51,18 +54,42 @@ public static class EffectiveConfiguration
             {
                 var raw = settings.Layers.Get(setting);
                 // Not IsSecret: its "key" part would hide settings such as input_keying.
-                bool secret = SecretSettingParts.Any(p => setting.JsonPath.Contains(p, StringComparison.OrdinalIgnoreCase));
+                bool secret = SecretSettingParts.Any(p => setting.JsonPath.Contains(p, StringComparison.OrdinalIgnoreCase))
+                    || settings.Layers.IsReference(setting);
                 list.Add(new EffectiveSetting(setting.JsonPath, secret ? Mask : raw?.Value ?? setting.Default, raw?.Source ?? "default"));
             }
         }
+        var referenced = settings.Layers.ReferencedKafkaProperties();
         foreach (var (property, value) in (kafka ?? settings.Layers.KafkaProperties()).OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            list.Add(new EffectiveSetting("kafka." + property, IsSecret(property) ? Mask : value, "kafka"));
+            list.Add(new EffectiveSetting("kafka." + property, IsSecret(property) || referenced.Contains(property) ? Mask : value, "kafka"));
         }
         return list;
     }
 
     private static readonly string[] SecretSettingParts = ["password", "secret", "token", "credential"];
+
+    /// <summary>The values <see cref="Render"/> masks, for masking them in every log line too.</summary>
+    public static IEnumerable<string> SecretValues(SettingReader settings, IReadOnlyDictionary<string, string> kafka)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(kafka);
+        var referenced = settings.Layers.ReferencedKafkaProperties();
+        foreach (var (property, value) in kafka)
+        {
+            if (IsSecret(property) || referenced.Contains(property))
+            {
+                yield return value;
+            }
+        }
+        foreach (var setting in SettingsCatalog.For(settings.Layers.Command))
+        {
+            if (setting.Kind != SettingKind.KafkaProperties && settings.Layers.IsReference(setting) && settings.Layers.Get(setting) is { } v)
+            {
+                yield return v.Value;
+            }
+        }
+    }
 
     private static void Append(StringBuilder line, string key, string value, string source)
     {

@@ -81,21 +81,53 @@ public sealed class LayeredSettings
         {
             if (provider.TryGet(setting.Key, out string? value) && value is not null)
             {
-                return (value, SourceOf(provider, setting.Key));
+                string source = SourceOf(provider, setting.Key);
+                return (SecretReference.Resolve(value, source), source);
             }
         }
         return null;
     }
 
-    /// <summary>The librdkafka properties of every layer, the stronger layer winning per property.</summary>
+    /// <summary>
+    /// The librdkafka properties of every layer, the stronger layer winning per property; a nested object in the file
+    /// (<c>"consumer": {…}</c>) is the prefixed form. <c>${file:…}</c> references are read.
+    /// </summary>
+    /// <exception cref="UsageException">A referenced secret file cannot be read.</exception>
     public IReadOnlyDictionary<string, string> KafkaProperties()
+        => RawKafkaProperties().ToDictionary(p => p.Key, p => SecretReference.Resolve(p.Value.Value, p.Value.Source), StringComparer.Ordinal);
+
+    /// <summary>Whether the strongest layer setting <paramref name="setting"/> gives it by reference (<c>${file:…}</c>).</summary>
+    public bool IsReference(Setting setting)
     {
-        var kafka = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in _root.GetSection(SettingsCatalog.Kafka.Key).AsEnumerable(makePathsRelative: true))
+        ArgumentNullException.ThrowIfNull(setting);
+        foreach (var provider in _root.Providers.Reverse())
         {
-            if (value is not null)
+            if (provider.TryGet(setting.Key, out string? value) && value is not null)
             {
-                kafka[key.Replace(':', '.')] = value;
+                return SecretReference.IsReference(value);
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The properties whose value was given by reference (<c>${file:…}</c>): shown masked, as secrets.</summary>
+    public IReadOnlySet<string> ReferencedKafkaProperties()
+        => RawKafkaProperties().Where(p => SecretReference.IsReference(p.Value.Value)).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+
+    // Layer by layer, weakest first, so a stronger layer's property wins whichever form (dotted or nested) each used.
+    private Dictionary<string, (string Value, string Source)> RawKafkaProperties()
+    {
+        var kafka = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        foreach (var provider in _root.Providers)
+        {
+            foreach (var (key, value) in new ConfigurationRoot([provider]).GetSection(SettingsCatalog.Kafka.Key).AsEnumerable(makePathsRelative: true))
+            {
+                if (value is not null)
+                {
+                    string property = key.Replace(':', '.');
+                    string full = SettingsCatalog.Kafka.Key + ":" + key;
+                    kafka[property] = (value, provider is JsonConfigurationProvider ? $"kafka.{property} in {_fileName}" : SourceOf(provider, full));
+                }
             }
         }
         return kafka;

@@ -29,7 +29,11 @@ public static class SettingsCatalog
     {
         "ATTRIBUTION_LIB", "ATTRIBUTION_SEED", "ATTRIBUTION_CHAOS_SECONDS", "ATTRIBUTION_FUZZ_SECONDS",
         "ATTRIBUTION_KILL_LOOP_SECONDS", "ATTRIBUTION_RELIABILITY_REPORT", Demo.TestBrokerSwitch.Variable,
+        "ATTRIBUTION_TEST_BOOTSTRAP", "ATTRIBUTION_TEST_KAFKA_PROPERTIES", "ATTRIBUTION_TEST_TOPIC_SUFFIX",
     };
+
+    /// <summary>Prefix of the test suites' client properties for a real cluster (<c>ATTRIBUTION_TEST_KAFKA_SASL_PASSWORD</c>); not the host's.</summary>
+    public const string TestKafkaVariablePrefix = "ATTRIBUTION_TEST_KAFKA_";
 
     private static readonly SettingRange Port = new(0, 65535);
 
@@ -49,7 +53,7 @@ public static class SettingsCatalog
 
     /// <summary>librdkafka properties.</summary>
     public static readonly Setting Kafka = new("kafka", "--kafka", S.Run, KafkaProperties, "none",
-        "KEY=VALUE: any librdkafka property for every client, repeatable (TLS, SASL, tuning); also ATTRIBUTION_KAFKA_<KEY> with '_' for '.', or a \"kafka\" object in the file");
+        "KEY=VALUE: any librdkafka property, repeatable (TLS, SASL, tuning): unprefixed for every client, consumer./producer./admin.KEY for one (it wins); a value ${file:/path} is read from the file; also ATTRIBUTION_KAFKA_<KEY> with '_' for '.' (ATTRIBUTION_KAFKA_<KEY>_FILE reads a file), or a \"kafka\" object in the file");
 
     /// <summary>Every setting, in help order.</summary>
     public static readonly IReadOnlyList<Setting> All =
@@ -106,6 +110,8 @@ public static class SettingsCatalog
         new("memory_mb", "--memory-mb", S.Replay, Integer, "64 for clicks, 16 for conversion ids", "in-memory budget of each state table in MiB, allocated when the engine opens; older state spills to disk") { Range = new(EngineOptions.MemoryBytesRange.Min >> 20, EngineOptions.MemoryBytesRange.Max >> 20) },
         new("expire_every", "--expire-every", S.Replay, Integer, "250000", "sweep expired state after at least N events per shard") { Range = new(1, long.MaxValue) },
         new("shared_state_dir", "--shared-state-dir", S.Run, Text, "none", "a directory every host of the group reaches: a partition's state is written there when given up and every snapshot interval, and its next owner starts from it"),
+        new("oauthbearer_token_command", "--oauthbearer-token-command", S.Run, Text, "none",
+            "with sasl.mechanism=OAUTHBEARER: a shell command printing {\"token\":…,\"expiry_ms\":…[,\"principal\":…]}, run whenever librdkafka needs a token (AWS MSK IAM)"),
         new("metrics_port", "--metrics-port", S.Run | S.Demo, Integer, "0 (off)", "serve the status page (/), /metrics (Prometheus) and the health probes on this port") { Range = Port },
         new("metrics_address", "--metrics-address", S.Run, Text, "127.0.0.1", "the address the metrics endpoints listen on: 0.0.0.0 or :: to let other machines scrape (limits: docs)"),
         new("quiet", "--quiet", S.Replay, Switch, "false", "do not print the summary"),

@@ -111,6 +111,23 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes a broker advertise <paramref name="host"/>:<paramref name="port"/> in metadata (it keeps listening where it
+    /// does): clients that bootstrap anywhere then connect there, e.g. through a forwarder on a pinned port.
+    /// </summary>
+    public void AdvertiseBroker(int brokerId, string host, int port)
+    {
+        ValidateBroker(brokerId);
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
+        lock (gate)
+        {
+            ThrowIfDisposed();
+            LibrdkafkaNative.rd_kafka_mock_broker_set_host_port(cluster, brokerId, host, port);
+        }
+    }
+
     /// <summary>Disconnects a broker's clients and refuses new connections (no leader change).</summary>
     public void SetBrokerDown(int brokerId)
     {

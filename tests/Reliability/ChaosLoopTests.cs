@@ -77,12 +77,19 @@ public class ChaosLoopTests
         var notes = new List<string>();
 
         var clock = Stopwatch.StartNew();
-        using var cluster = StartCluster(s.Partitions);
+        using var cluster = StartSuiteCluster(s.Partitions);
+        using var reader = new ConcurrentCommittedReader(cluster);
+        // Broker faults need the embedded broker; a real cluster (ATTRIBUTION_TEST_BOOTSTRAP) gets the process faults only.
+        var brokerFaults = cluster.Faults;
+        if (brokerFaults is null)
+        {
+            TestContext.Progress.WriteLine("broker fault injection: NOT APPLICABLE on a real cluster; SIGKILL, SIGSTOP and SIGTERM only");
+        }
         // One host id across restarts, as an operator restarts a host: the new process fences the old one's transactions.
         HostProcess Start()
         {
             hosts++;
-            return HostProcess.Start(HostArgs(cluster, s.Config, "chaos", "--transaction-timeout", "8s"));
+            return StartHost(cluster, HostArgs(cluster, s.Config, "chaos", "--transaction-timeout", "8s"));
         }
         var host = Start();
         int chunks = Math.Max(4, (int)(seconds / 4));
@@ -97,7 +104,7 @@ public class ChaosLoopTests
                 if (due > produced)
                 {
                     // Pushed errors go to whichever client asks next: none may be waiting for kcat.
-                    cluster.ClearRequestErrors(KafkaApiKey.Produce);
+                    brokerFaults?.ClearRequestErrors(KafkaApiKey.Produce);
                     ProduceWithKcat(kcat, cluster, s, produced, due, keys);
                     for (int i = produced; i < due; i++)
                     {
@@ -117,7 +124,7 @@ public class ChaosLoopTests
                     host = Start();
                 }
                 string previous = last;
-                switch (rng.Next(7))
+                switch (rng.Next(brokerFaults is null ? 3 : 7))
                 {
                     case 0:
                         host.Kill();
@@ -170,20 +177,20 @@ public class ChaosLoopTests
                         host = Start();
                         break;
                     case 3:
-                        cluster.SetBrokerDown(1);
+                        brokerFaults!.SetBrokerDown(1);
                         Count("broker down");
                         Thread.Sleep(rng.Next(300, 2_000));
-                        cluster.SetBrokerUp(1);
+                        brokerFaults.SetBrokerUp(1);
                         break;
                     case 4:
-                        cluster.SetBrokerRtt(1, rng.Next(50, 400));
+                        brokerFaults!.SetBrokerRtt(1, rng.Next(50, 400));
                         Count("broker slow");
                         Thread.Sleep(rng.Next(500, 2_000));
-                        cluster.SetBrokerRtt(1, 0);
+                        brokerFaults.SetBrokerRtt(1, 0);
                         break;
                     default:
                         var (api, errors) = RequestFaults[rng.Next(RequestFaults.Length)];
-                        cluster.PushRequestErrors(api, errors);
+                        brokerFaults!.PushRequestErrors(api, errors);
                         Count($"{api} errors");
                         break;
                 }
@@ -196,7 +203,7 @@ public class ChaosLoopTests
             notes.Add($"when the chaos ended {committedDuringChaos} of {inputDuringChaos} produced input records were committed");
             foreach (var api in RequestFaults.Select(f => f.Api).Distinct())
             {
-                cluster.ClearRequestErrors(api);
+                brokerFaults?.ClearRequestErrors(api);
             }
             ProduceWithKcat(kcat, cluster, s, produced, s.Items.Count, keys);
             if (host.HasExited)
@@ -246,6 +253,7 @@ public class ChaosLoopTests
         Assert.That(tally.Exact, Is.True, summary);
         Assert.That((crashed, hung), Is.EqualTo((0, 0)), string.Join("\n", notes));
         Assert.That(faults.Values.Sum(), Is.GreaterThanOrEqualTo(5), "the loop must actually inject faults to mean anything");
+        reader.Check(ReadOutputs(cluster));
     }
 
     // Exit 1 with the bounded-stop sentence: the stop signal was honoured in time, without a clean commit.

@@ -2,6 +2,7 @@ using Attribution.Engine.Attribution;
 using Attribution.Testing.Kafka;
 using Attribution.Tests.Engine.Attribution;
 using Attribution.Tests.Engine.Pipeline;
+using Attribution.Tests.Host.Kafka;
 using Attribution.Tests.Host.Run;
 using static Attribution.Tests.Host.Run.RunTestKit;
 
@@ -23,7 +24,7 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
     /// only the input below them (with re-keying: whose copies' work is committed) is expected to have its outputs: for a
     /// run that was stopped part way.
     /// </summary>
-    public static ChaosTally Count(EmbeddedKafkaCluster cluster, Scenario s, long[]? committed = null)
+    public static ChaosTally Count(KafkaTestCluster cluster, Scenario s, long[]? committed = null)
     {
         if (RekeyedVerdict.InUse(cluster))
         {
@@ -91,7 +92,7 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
 
         var letters = new Dictionary<(int, long), int>();
         int wrong = 0;
-        foreach (var d in ReadTopic(cluster, DeadLetters, "source-partition", "source-offset"))
+        foreach (var d in ReadTopic(cluster, cluster.Name(DeadLetters), "source-partition", "source-offset"))
         {
             var at = (d.SourcePartition, d.SourceOffset);
             letters[at] = letters.GetValueOrDefault(at) + 1;
@@ -109,7 +110,7 @@ internal sealed record ChaosTally(int Expected, int Found, int Lost, int Duplica
     // reference over each repartition partition; a fault in the copies themselves counts as an unexpected difference.
     // For a run stopped part way, an attribution is due when the group committed its copy's work, a dead letter when
     // it committed the bad input record (rejected on input) or the outlier's copy (rejected after re-keying).
-    private static ChaosTally CountRekeyed(EmbeddedKafkaCluster cluster, Scenario s, long[]? committedInput)
+    private static ChaosTally CountRekeyed(KafkaTestCluster cluster, Scenario s, long[]? committedInput)
     {
         var examples = new List<string>();
         string? copyProblem = RekeyedVerdict.Expect(cluster, s, out var copies, out var expected, out var expectedBad, committedInput);

@@ -58,6 +58,8 @@ public class BrokerCommandTests
     [TestCase(new[] { "--topics", "a b" }, "--topics has a bad topic name 'a b'")]
     [TestCase(new[] { "--topics", "a,a" }, "--topics names 'a' twice")]
     [TestCase(new[] { "--run-for-ms", "soon" }, "--run-for-ms must be a whole number")]
+    [TestCase(new[] { "--port", "0" }, "--port must be a whole number from 1 to 65535")]
+    [TestCase(new[] { "--port", "65535", "--brokers", "2" }, "--port 65535 leaves no port for broker 2")]
     public void Bad_flags_give_one_sentence_on_stderr_and_exit_2(string[] args, string expected)
     {
         using var output = new StringWriter();
@@ -73,6 +75,89 @@ public class BrokerCommandTests
         Assert.That(lines[0], Does.StartWith("attribution broker: ").And.Contain(expected).And.EndWith("."));
         Assert.That(Regex.Count(lines[0], @"\.\s"), Is.Zero, "a single sentence");
         Assert.That(clock.Elapsed, Is.LessThan(Patience));
+    }
+
+    /// <summary>A port P with P + 1 free too, right now.</summary>
+    private static int FreePortPair()
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            int p = global::Attribution.Tests.Host.Run.RunTestKit.FreePort();
+            if (p >= 65535)
+            {
+                continue;
+            }
+            try
+            {
+                var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, p + 1);
+                probe.Start();
+                probe.Stop();
+                return p;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+        }
+        throw new InvalidOperationException("no two adjacent free ports");
+    }
+
+    [Test]
+    public void Port_pins_the_address_each_broker_advertises_and_records_flow_through_it()
+    {
+        int port = FreePortPair();
+        using var output = new LineSignallingWriter("bootstrap: ");
+        using var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var run = Task.Run(() => BrokerCommand.Run(["--brokers", "2", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--topics", "pinned", "--partitions", "2"], output, error, stop.Token));
+        Assert.That(output.Seen.Wait(Patience), Is.True, $"bootstrap line printed; stderr: {error}");
+        Assert.That(output.MatchedLine, Is.EqualTo($"bootstrap: 127.0.0.1:{port},127.0.0.1:{port + 1}"));
+
+        string bootstrap = $"127.0.0.1:{port}";
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build())
+        {
+            var brokers = admin.GetMetadata(Patience).Brokers.OrderBy(b => b.BrokerId).Select(b => (b.Host, b.Port));
+            Assert.That(brokers, Is.EqualTo(new[] { ("127.0.0.1", port), ("127.0.0.1", port + 1) }), "metadata sends clients to the pinned ports");
+        }
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = bootstrap, EnableIdempotence = true }).Build())
+        {
+            for (int p = 0; p < 2; p++)
+            {
+                producer.Produce(new TopicPartition("pinned", p), new Message<Null, string> { Value = $"through-{p}" });
+            }
+            Assert.That(producer.Flush(Patience), Is.Zero);
+        }
+        var config = new ConsumerConfig { BootstrapServers = bootstrap, GroupId = Unique("pinned"), AutoOffsetReset = AutoOffsetReset.Earliest };
+        using (var consumer = new ConsumerBuilder<string, string>(config).Build())
+        {
+            consumer.Subscribe("pinned");
+            var values = ReadAll(consumer, 2, TimeSpan.FromMilliseconds(300)).Select(r => r.Message.Value).Order();
+            Assert.That(values, Is.EqualTo(new[] { "through-0", "through-1" }), "both brokers (both leaders) answer through their forwarders");
+            consumer.Close();
+        }
+        stop.Cancel();
+        Assert.That(run.Wait(Patience), Is.True);
+        Assert.That(run.Result, Is.Zero, error.ToString());
+    }
+
+    [Test]
+    public void A_port_in_use_exits_1_with_one_sentence()
+    {
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            int exit = BrokerCommand.Run(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--run-for-ms", "100"], output, error);
+            Assert.That(exit, Is.EqualTo(1));
+            Assert.That(error.ToString().Trim(), Does.StartWith($"attribution broker: port {port} cannot be listened on: ").And.EndWith(".").And.Not.Contain("\n"));
+            Assert.That(output.ToString(), Does.Not.Contain("bootstrap:"));
+        }
+        finally
+        {
+            taken.Stop();
+        }
     }
 
     /// <summary>Collects output and signals when a line starting with a prefix is written.</summary>

@@ -32,6 +32,18 @@ internal static class KafkaTestClients
         ReconnectBackoffMaxMs = 500,
     };
 
+    /// <summary>A consumer of the suite's cluster (its properties applied), otherwise as <see cref="Consumer(EmbeddedKafkaCluster, string, IsolationLevel)"/>.</summary>
+    public static ConsumerConfig Consumer(KafkaTestCluster cluster, string groupId, IsolationLevel isolation = IsolationLevel.ReadCommitted)
+        => cluster.Apply(new ConsumerConfig
+        {
+            GroupId = groupId,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+            IsolationLevel = isolation,
+            ReconnectBackoffMs = 50,
+            ReconnectBackoffMaxMs = 500,
+        });
+
     public static ConsumerConfig Consumer(EmbeddedKafkaCluster cluster, string groupId, IsolationLevel isolation = IsolationLevel.ReadCommitted) => new()
     {
         BootstrapServers = cluster.BootstrapServers,

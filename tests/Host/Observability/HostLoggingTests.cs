@@ -90,17 +90,25 @@ public class HostLoggingTests
     }
 
     [Test]
-    public void Librdkafka_warnings_and_errors_are_logged_under_kafka_and_its_notices_are_not()
+    public void Librdkafka_warnings_and_errors_keep_their_level_and_its_notices_and_debug_lines_are_debug()
     {
         using var writer = new StringWriter();
         var log = RunLog.Create(writer, LogLevel.Trace, LogFormat.Text);
         log.Kafka(new Confluent.Kafka.LogMessage("rdkafka#producer-1", Confluent.Kafka.SyslogLevel.Notice, "CONF", "ignored"));
+        log.Kafka(new Confluent.Kafka.LogMessage("rdkafka#producer-1", Confluent.Kafka.SyslogLevel.Debug, "CONNECT", "connecting"));
         log.Kafka(new Confluent.Kafka.LogMessage("rdkafka#producer-1", Confluent.Kafka.SyslogLevel.Warning, "TXN", "slow"));
         log.Kafka(new Confluent.Kafka.LogMessage("rdkafka#producer-1", Confluent.Kafka.SyslogLevel.Critical, "FATAL", "fenced"));
         string[] lines = Lines(writer);
-        Assert.That(lines, Has.Length.EqualTo(2), writer.ToString());
-        Assert.That(lines[0], Does.EndWith(" warn kafka client=rdkafka#producer-1 facility=TXN message=\"slow\""));
-        Assert.That(lines[1], Does.EndWith(" error kafka client=rdkafka#producer-1 facility=FATAL message=\"fenced\""));
+        Assert.That(lines, Has.Length.EqualTo(4), writer.ToString());
+        Assert.That(lines[0], Does.EndWith(" debug kafka client=rdkafka#producer-1 facility=CONF message=\"ignored\""));
+        Assert.That(lines[1], Does.EndWith(" debug kafka client=rdkafka#producer-1 facility=CONNECT message=\"connecting\""), "debug=… output reaches the log");
+        Assert.That(lines[2], Does.EndWith(" warn kafka client=rdkafka#producer-1 facility=TXN message=\"slow\""));
+        Assert.That(lines[3], Does.EndWith(" error kafka client=rdkafka#producer-1 facility=FATAL message=\"fenced\""));
+
+        using var quiet = new StringWriter();
+        var information = RunLog.Create(quiet, LogLevel.Information, LogFormat.Text);
+        information.Kafka(new Confluent.Kafka.LogMessage("rdkafka#producer-1", Confluent.Kafka.SyslogLevel.Debug, "CONNECT", "connecting"));
+        Assert.That(quiet.ToString(), Is.Empty, "at the default level librdkafka's chatter stays out");
     }
 
     [Test]

@@ -34,46 +34,46 @@ internal static class RekeyedVerdict
     public sealed record Copy(int Partition, long Offset, int InputPartition, long InputOffset, string Key, string Value);
 
     /// <summary>Whether a host re-keyed records into the tests' repartition topic on this cluster (a trusting run leaves it empty).</summary>
-    public static bool InUse(EmbeddedKafkaCluster cluster)
+    public static bool InUse(KafkaTestCluster cluster)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
-        var topic = admin.GetMetadata(KafkaTestClients.Patience).Topics.FirstOrDefault(t => t.Topic == Topic && !t.Error.IsError);
+        using var admin = new AdminClientBuilder(cluster.Apply(new AdminClientConfig())).Build();
+        var topic = admin.GetMetadata(KafkaTestClients.Patience).Topics.FirstOrDefault(t => t.Topic == cluster.Name(Topic) && !t.Error.IsError);
         if (topic is null)
         {
             return false;
         }
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("marks"))).Build();
-        return topic.Partitions.Any(p => consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p.PartitionId), KafkaTestClients.Patience).High.Value > 0);
+        return topic.Partitions.Any(p => consumer.QueryWatermarkOffsets(new TopicPartition(cluster.Name(Topic), p.PartitionId), KafkaTestClients.Patience).High.Value > 0);
     }
 
     /// <summary>Reads the repartition topic from the start (read_committed), in partition and offset order.</summary>
-    public static List<Copy> ReadCopies(EmbeddedKafkaCluster cluster) =>
-        TopicReadBack.ReadAll<string, string, Copy>(cluster, Topic, r =>
+    public static List<Copy> ReadCopies(KafkaTestCluster cluster) =>
+        TopicReadBack.ReadAll<string, string, Copy>(cluster, cluster.Name(Topic), r =>
         {
             var (partition, offset) = RunTestKit.Coordinates(r.Message.Headers, "input", Topic);
             return new Copy(r.Partition.Value, r.Offset.Value, partition, offset, r.Message.Key ?? "", r.Message.Value ?? "");
         }).OrderBy(c => c.Partition).ThenBy(c => c.Offset).ToList();
 
     /// <summary>The group's committed offset of each repartition partition (negative when none).</summary>
-    public static long[] CommittedCopies(EmbeddedKafkaCluster cluster)
+    public static long[] CommittedCopies(KafkaTestCluster cluster)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
-        int partitions = admin.GetMetadata(Topic, KafkaTestClients.Patience).Topics[0].Partitions.Count;
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(cluster, RunTestKit.Group)).Build();
-        var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(Topic, p)), KafkaTestClients.Patience);
+        using var admin = new AdminClientBuilder(cluster.Apply(new AdminClientConfig())).Build();
+        int partitions = admin.GetMetadata(cluster.Name(Topic), KafkaTestClients.Patience).Topics[0].Partitions.Count;
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(cluster, cluster.Name(RunTestKit.Group))).Build();
+        var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(cluster.Name(Topic), p)), KafkaTestClients.Patience);
         return committed.OrderBy(c => c.Partition.Value).Select(c => c.Offset.Value).ToArray();
     }
 
     /// <summary>Whether the group committed every repartition partition past its last copy.</summary>
-    public static bool Drained(EmbeddedKafkaCluster cluster)
+    public static bool Drained(KafkaTestCluster cluster)
     {
         var last = ReadCopies(cluster).GroupBy(c => c.Partition).ToDictionary(g => g.Key, g => g.Max(c => c.Offset));
         if (last.Count == 0)
         {
             return true;
         }
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(cluster, RunTestKit.Group)).Build();
-        var committed = consumer.Committed(last.Keys.Select(p => new TopicPartition(Topic, p)), KafkaTestClients.Patience);
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(cluster, cluster.Name(RunTestKit.Group))).Build();
+        var committed = consumer.Committed(last.Keys.Select(p => new TopicPartition(cluster.Name(Topic), p)), KafkaTestClients.Patience);
         return committed.All(c => c.Offset.Value > last[c.Partition.Value]);
     }
 
@@ -82,7 +82,7 @@ internal static class RekeyedVerdict
     /// with them is returned instead): the attributions by repartition coordinates, the dead letters by input coordinates.
     /// With <paramref name="committedInput"/> (a run stopped part way) only the input below it must have been copied.
     /// </summary>
-    public static string? Expect(EmbeddedKafkaCluster cluster, RunTestKit.Scenario s, out List<Copy> copies,
+    public static string? Expect(KafkaTestCluster cluster, RunTestKit.Scenario s, out List<Copy> copies,
         out Dictionary<(int, long), AttributedOutput> expected, out Dictionary<(int, long), string> expectedLetters, long[]? committedInput = null)
     {
         var index = new Dictionary<(int, long), int>();
@@ -124,7 +124,7 @@ internal static class RekeyedVerdict
     }
 
     /// <summary>Null when the run's output and dead letters are exactly the keyBy(user_id) reference's, else the first difference.</summary>
-    public static string? Verdict(EmbeddedKafkaCluster cluster, RunTestKit.Scenario s)
+    public static string? Verdict(KafkaTestCluster cluster, RunTestKit.Scenario s)
     {
         if (Expect(cluster, s, out var copies, out var expected, out var expectedLetters) is { } copyProblem)
         {
@@ -231,13 +231,13 @@ internal static class RekeyedVerdict
     /// Each dead letter by its input coordinates, with its reason: a record rejected on input names them directly, one
     /// rejected after re-keying (a clock outlier) carries them as input-partition / input-offset headers.
     /// </summary>
-    public static List<((int, long) At, string Reason)> ReadDeadLetters(EmbeddedKafkaCluster cluster) =>
-        TopicReadBack.ReadAll<Ignore, byte[], ((int, long), string)>(cluster, RunTestKit.DeadLetters, r =>
+    public static List<((int, long) At, string Reason)> ReadDeadLetters(KafkaTestCluster cluster) =>
+        TopicReadBack.ReadAll<Ignore, byte[], ((int, long), string)>(cluster, cluster.Name(RunTestKit.DeadLetters), r =>
         {
             var h = r.Message.Headers;
             string topic = h.TryGetLastBytes("source-topic", out var t) ? Encoding.UTF8.GetString(t) : "";
             string reason = h.TryGetLastBytes("reason", out var rb) ? Encoding.ASCII.GetString(rb) : "(no reason)";
-            (int, long) at = topic == RunTestKit.Input
+            (int, long) at = topic == cluster.Name(RunTestKit.Input)
                 ? ((int)Number(h, "source-partition"), Number(h, "source-offset"))
                 : ((int)Number(h, "input-partition"), Number(h, "input-offset"));
             return (at, reason);

@@ -35,14 +35,15 @@ public class RunScaleOutTests
         // Input not keyed by user id is fewer events: the re-keyed verdict is the same, and CI's time is shared.
         var s = Spread(Generate(seed, events, Partitions), spread, seed);
         TestContext.Out.WriteLine($"{s.Items.Count} input records over {Partitions} partitions ({spread}), keys {keys}");
-        using var cluster = StartCluster(Partitions);
+        using var cluster = StartSuiteCluster(Partitions);
+        using var reader = new ConcurrentCommittedReader(cluster);
         int n = s.Items.Count;
         int Cut(int eighth) => n * eighth / 8;
         var hosts = new Dictionary<string, HostProcess>();
         var retired = new List<HostProcess>();
         HostProcess Start(string id)
         {
-            var h = HostProcess.Start(sharedDir is null
+            var h = StartHost(cluster, sharedDir is null
                 ? HostArgs(cluster, s.Config, id)
                 : HostArgs(cluster, s.Config, id, "--shared-state-dir", sharedDir, "--snapshot-interval", "300ms"));
             hosts[id] = h;
@@ -152,6 +153,7 @@ public class RunScaleOutTests
         AssertInputKeys(cluster, keys);
         string? verdict = Verdict(cluster, s);
         Assert.That(verdict, Is.Null, () => $"{verdict}\n{hostLogs}");
+        reader.Check(ReadOutputs(cluster));
     }
 
     private static string Moves(HostProcess h) => string.Join(" | ", h.Stderr.Where(l => l.Contains(" rebalance ", StringComparison.Ordinal) || l.Contains("stall", StringComparison.Ordinal))

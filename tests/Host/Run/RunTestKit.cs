@@ -22,20 +22,40 @@ internal static class RunTestKit
     public const string DeadLetters = "attribution-dead-letter";
     public const string Group = "attribution";
 
-    /// <summary>A cluster (groups form at once) with the three topics.</summary>
+    /// <summary>An embedded cluster (groups form at once) with the three topics.</summary>
     public static EmbeddedKafkaCluster StartCluster(int inputPartitions, int outputPartitions = 3)
     {
         var cluster = KafkaTestClients.StartCluster();
-        cluster.CreateTopic(Input, inputPartitions);
-        cluster.CreateTopic(Output, outputPartitions);
-        cluster.CreateTopic(DeadLetters, 2);
-        // The embedded broker does not answer CreateTopics: the re-keying host's internal topic is made up front.
-        cluster.CreateTopic(RekeyedVerdict.Topic, inputPartitions);
+        CreateTopics(cluster, inputPartitions, outputPartitions);
         return cluster;
     }
 
+    /// <summary>
+    /// The cluster of the exactly-once, chaos and scale-out suites with the three topics: the embedded broker, or the
+    /// real cluster <c>ATTRIBUTION_TEST_BOOTSTRAP</c> names (<see cref="KafkaTestCluster"/>), each test's topics its own there.
+    /// </summary>
+    public static KafkaTestCluster StartSuiteCluster(int inputPartitions, int outputPartitions = 3, System.Collections.IDictionary? environment = null)
+    {
+        var cluster = KafkaTestCluster.Start(environment);
+        cluster.Embedded?.SetGroupInitialRebalanceDelay(0);
+        CreateTopics(cluster, inputPartitions, outputPartitions);
+        return cluster;
+    }
+
+    private static void CreateTopics(KafkaTestCluster cluster, int inputPartitions, int outputPartitions)
+    {
+        cluster.CreateTopic(Input, inputPartitions);
+        cluster.CreateTopic(Output, outputPartitions, exact: false);
+        cluster.CreateTopic(DeadLetters, 2, exact: false);
+        // The embedded broker does not answer CreateTopics: the re-keying host's internal topic is made up front.
+        cluster.CreateTopic(RekeyedVerdict.Topic, inputPartitions);
+    }
+
+    /// <summary>Starts a child host on <paramref name="cluster"/> (the offsets shim only where the cluster keeps no transaction state).</summary>
+    public static HostProcess StartHost(KafkaTestCluster cluster, IEnumerable<string> args) => HostProcess.Start(args, cluster.HostEnvironment());
+
     /// <summary>Flags of <c>attribution run</c> for the cluster and an attribution configuration.</summary>
-    public static List<string> HostArgs(EmbeddedKafkaCluster cluster, AttributionConfig config, string hostId, params string[] extra)
+    public static List<string> HostArgs(KafkaTestCluster cluster, AttributionConfig config, string hostId, params string[] extra)
     {
         var args = new List<string>
         {
@@ -47,9 +67,10 @@ internal static class RunTestKit
             "--click-history", config.ClickHistory.ToString(CultureInfo.InvariantCulture),
             "--shards", "2",
             "--commit-interval", "50ms",
-            // The embedded broker re-forms a group after the dead member's session timeout − 1 s.
-            "--kafka", "session.timeout.ms=2000",
-            "--kafka", "heartbeat.interval.ms=300",
+            // The embedded broker re-forms a group after the dead member's session timeout − 1 s. A real cluster refuses
+            // less than its group.min.session.timeout.ms (6 s by default), and a group's first join waits 3 s there.
+            "--kafka", cluster.IsReal ? "session.timeout.ms=6000" : "session.timeout.ms=2000",
+            "--kafka", cluster.IsReal ? "heartbeat.interval.ms=1000" : "heartbeat.interval.ms=300",
             "--kafka", "fetch.wait.max.ms=10",
             "--kafka", "reconnect.backoff.max.ms=500",
         };
@@ -57,6 +78,8 @@ internal static class RunTestKit
         {
             args.AddRange(["--conversion-retention", Ms(retention)]);
         }
+        args.AddRange(cluster.HostFlags(["--input-topic", cluster.Name(Input), "--output-topic", cluster.Name(Output), "--dead-letter-topic", cluster.Name(DeadLetters),
+            "--group", cluster.Name(Group), "--repartition-topic", cluster.Name(RekeyedVerdict.Topic)]));
         args.AddRange(extra);
         return args;
     }
@@ -128,7 +151,7 @@ internal static class RunTestKit
     /// Produces items [from, to) with kcat, one invocation per partition (an explicit partition, as a custom
     /// partitioner), with the Kafka key <paramref name="keys"/> says (by default the user_id).
     /// </summary>
-    public static void ProduceWithKcat(string kcat, EmbeddedKafkaCluster cluster, Scenario s, int from, int to, InputKey keys = InputKey.UserId)
+    public static void ProduceWithKcat(string kcat, KafkaTestCluster cluster, Scenario s, int from, int to, InputKey keys = InputKey.UserId)
     {
         foreach (var group in s.Items.Select((item, i) => (item, i)).Skip(from).Take(to - from).GroupBy(x => x.item.Partition))
         {
@@ -145,7 +168,7 @@ internal static class RunTestKit
                 };
                 lines.Append(key).Append('\t').Append(value).Append('\n');
             }
-            List<string> args = ["-b", cluster.BootstrapServers, "-t", Input, "-P", "-p", group.Key.ToString(CultureInfo.InvariantCulture),
+            List<string> args = [.. cluster.KcatProperties(), "-b", cluster.BootstrapServers, "-t", cluster.Name(Input), "-P", "-p", group.Key.ToString(CultureInfo.InvariantCulture),
                 "-K", "\t", "-X", "enable.idempotence=true", "-X", "linger.ms=5"];
             if (keys == InputKey.Null)
             {
@@ -158,12 +181,12 @@ internal static class RunTestKit
     }
 
     /// <summary>Checks that the input topic's records carry the keys <paramref name="keys"/> says (what kcat really sent).</summary>
-    public static void AssertInputKeys(EmbeddedKafkaCluster cluster, InputKey keys)
+    public static void AssertInputKeys(KafkaTestCluster cluster, InputKey keys)
     {
         var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("keys"));
         config.EnablePartitionEof = true;
         using var consumer = new ConsumerBuilder<byte[], Ignore>(config).Build();
-        consumer.Assign(new TopicPartitionOffset(Input, 0, Offset.Beginning));
+        consumer.Assign(new TopicPartitionOffset(cluster.Name(Input), 0, Offset.Beginning));
         int read = 0;
         var clock = Stopwatch.StartNew();
         while (read < 50 && clock.Elapsed < KafkaTestClients.Patience)
@@ -220,8 +243,8 @@ internal static class RunTestKit
     /// Reads the output topic from the start with read_committed: each attribution with the input coordinates of its
     /// conversion, from its 12-byte <c>src</c> header (partition int32, offset int64, big-endian; docs/SEMANTICS.md).
     /// </summary>
-    public static List<ReadBack> ReadOutputs(EmbeddedKafkaCluster cluster) =>
-        TopicReadBack.ReadAll<string, string, ReadBack>(cluster, Output, r =>
+    public static List<ReadBack> ReadOutputs(KafkaTestCluster cluster) =>
+        TopicReadBack.ReadAll<string, string, ReadBack>(cluster, cluster.Name(Output), r =>
         {
             var (partition, offset) = Coordinates(r.Message.Headers, "src", Output);
             return new ReadBack(partition, offset, r.Message.Key, r.Message.Value ?? "", null);
@@ -236,7 +259,7 @@ internal static class RunTestKit
     }
 
     /// <summary>Reads a whole topic from the start with read_committed, headers included.</summary>
-    public static List<ReadBack> ReadTopic(EmbeddedKafkaCluster cluster, string topic, string partitionHeader, string offsetHeader) =>
+    public static List<ReadBack> ReadTopic(KafkaTestCluster cluster, string topic, string partitionHeader, string offsetHeader) =>
         TopicReadBack.ReadAll<string, string, ReadBack>(cluster, topic, r =>
         {
             var h = r.Message.Headers;
@@ -255,7 +278,7 @@ internal static class RunTestKit
     /// Returns null when so, else the first difference.
     /// </summary>
     /// <remarks>When a host re-keyed the input (the default <c>--input-keying rekey</c>), <see cref="RekeyedVerdict"/> judges instead.</remarks>
-    public static string? Verdict(EmbeddedKafkaCluster cluster, Scenario s)
+    public static string? Verdict(KafkaTestCluster cluster, Scenario s)
     {
         if (RekeyedVerdict.InUse(cluster))
         {
@@ -303,7 +326,7 @@ internal static class RunTestKit
             return $"lost: {missing.Count} attribution(s) missing, first for input {missing[0].Item1}/{missing[0].Item2}";
         }
 
-        var letters = ReadTopic(cluster, DeadLetters, "source-partition", "source-offset");
+        var letters = ReadTopic(cluster, cluster.Name(DeadLetters), "source-partition", "source-offset");
         var seenBad = new HashSet<(int, long)>();
         foreach (var d in letters)
         {
@@ -345,15 +368,15 @@ internal static class RunTestKit
     }
 
     /// <summary>The group's committed offsets of the input partitions (Unset = none).</summary>
-    public static long[] Committed(EmbeddedKafkaCluster cluster, int partitions)
+    public static long[] Committed(KafkaTestCluster cluster, int partitions)
     {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(cluster, Group)).Build();
-        var offsets = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(Input, p)), KafkaTestClients.Patience);
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaTestClients.Consumer(cluster, cluster.Name(Group))).Build();
+        var offsets = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(cluster.Name(Input), p)), KafkaTestClients.Patience);
         return offsets.OrderBy(o => o.Partition.Value).Select(o => o.Offset.Value).ToArray();
     }
 
     /// <summary>Waits until the group committed at least <paramref name="ends"/> on every input partition (and, when re-keying, every copy's work); false on timeout.</summary>
-    public static bool WaitForCommitted(EmbeddedKafkaCluster cluster, long[] ends, TimeSpan timeout, HostProcess? host = null)
+    public static bool WaitForCommitted(KafkaTestCluster cluster, long[] ends, TimeSpan timeout, HostProcess? host = null)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)

@@ -8,12 +8,12 @@ namespace Attribution.Tests.Host.Run;
 internal static class TopicReadBack
 {
     /// <summary>Each record of <paramref name="topic"/>, mapped by <paramref name="map"/>, partition after partition as they arrive.</summary>
-    public static List<T> ReadAll<TKey, TValue, T>(EmbeddedKafkaCluster cluster, string topic, Func<ConsumeResult<TKey, TValue>, T> map)
+    public static List<T> ReadAll<TKey, TValue, T>(KafkaTestCluster cluster, string topic, Func<ConsumeResult<TKey, TValue>, T> map)
     {
         var config = KafkaTestClients.Consumer(cluster, KafkaTestClients.Unique("read-back"));
         config.EnablePartitionEof = true;
         using var consumer = new ConsumerBuilder<TKey, TValue>(config).Build();
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        using var admin = new AdminClientBuilder(cluster.Apply(new AdminClientConfig())).Build();
         var partitions = admin.GetMetadata(topic, KafkaTestClients.Patience).Topics[0].Partitions.Select(p => p.PartitionId).ToList();
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         var open = partitions.ToHashSet();
