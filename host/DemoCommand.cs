@@ -29,6 +29,7 @@ public static class DemoCommand
             log.Warn("config", $"message=\"{warning}\"");
         }
         log.Info("config", EffectiveConfiguration.Render(reader));
-        return DemoRunner.Run(options, stderr, terminal: !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error));
+        return DemoRunner.Run(options, stderr, terminal: !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error),
+            EffectiveConfiguration.Entries(reader));
     }
 }

@@ -4,6 +4,7 @@ using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 using Attribution.Testing.Kafka;
 using Attribution.Host.Run;
+using Attribution.Host.Settings;
 using Confluent.Kafka;
 
 namespace Attribution.Host.Demo;
@@ -28,8 +29,11 @@ public static class DemoRunner
     /// </summary>
     public const double WarmUpSeconds = 2;
 
-    /// <summary>Runs the demo, writing progress and the summary to <paramref name="stderr"/>.</summary>
-    public static int Run(DemoOptions demo, TextWriter stderr, bool terminal)
+    /// <summary>
+    /// Runs the demo, writing progress and the summary to <paramref name="stderr"/>; <paramref name="settings"/> is what the
+    /// status page shows as the effective settings.
+    /// </summary>
+    public static int Run(DemoOptions demo, TextWriter stderr, bool terminal, IReadOnlyList<EffectiveSetting>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(demo);
         ArgumentNullException.ThrowIfNull(stderr);
@@ -70,7 +74,13 @@ public static class DemoRunner
         var level = demo.LogLevel == Microsoft.Extensions.Logging.LogLevel.Information ? Microsoft.Extensions.Logging.LogLevel.Warning : demo.LogLevel;
         var log = RunLog.Create(stderr, level, demo.LogFormat);
         using var pipeline = new KafkaPipeline(options, log, kafka: new EmbeddedBrokerSupplier(options, log));
-        using var metrics = demo.MetricsPort > 0 ? MetricsServer.TryStart(System.Net.IPAddress.Loopback, demo.MetricsPort, pipeline, log, out _) : null;
+        string? metricsProblem = null;
+        using var metrics = demo.MetricsPort > 0 ? MetricsServer.TryStart(System.Net.IPAddress.Loopback, demo.MetricsPort, pipeline, log, out metricsProblem, settings) : null;
+        if (demo.MetricsPort > 0 && metrics is null)
+        {
+            stderr.WriteLine($"attribution demo: the metrics endpoint 127.0.0.1:{demo.MetricsPort} cannot be opened ({metricsProblem}).");
+            return 2;
+        }
         using var stop = new CancellationTokenSource();
         int pipelineExit = -1;
         var source = new Thread(() => pipelineExit = pipeline.Run(stop.Token)) { Name = "attribution-source" };
