@@ -16,7 +16,10 @@ internal sealed class OutputQueue : IEngineOutput
     /// <summary>Size of one chunk (a larger record gets a chunk of its own size).</summary>
     public const int ChunkBytes = 256 * 1024;
 
-    private const int KeptFreeChunks = 8;
+    // Free chunks kept for reuse: enough to hold the limit (so a caller whose backlog stays under it
+    // allocates nothing, and touches no fresh pages, once the backlog peaked), but at most 64 MiB.
+    private const int MinKeptFreeChunks = 8;
+    private const int MaxKeptFreeChunks = 256;
     private const int LengthPrefixBytes = 4;
 
     private readonly object _lock = new();
@@ -24,6 +27,7 @@ internal sealed class OutputQueue : IEngineOutput
     private readonly Stack<Chunk> _free = new();
     private readonly bool _json;
     private readonly long _limit;
+    private readonly int _keptFreeChunks;
     private Chunk? _tail;
     private long _pendingBytes;
     private long _deliveredRecords;
@@ -34,6 +38,7 @@ internal sealed class OutputQueue : IEngineOutput
     {
         _json = format == WireFormat.Json;
         _limit = limitBytes;
+        _keptFreeChunks = (int)Math.Clamp((limitBytes / ChunkBytes) + 1, MinKeptFreeChunks, MaxKeptFreeChunks);
     }
 
     /// <summary>Whether pending bytes reached the limit: submit must refuse new records until the caller polls.</summary>
@@ -164,7 +169,7 @@ internal sealed class OutputQueue : IEngineOutput
             _tail = null;
         }
         // Chunks are reused so a steady stream allocates nothing; oversized ones go back to the GC.
-        if (chunk.Data.Length == ChunkBytes && _free.Count < KeptFreeChunks)
+        if (chunk.Data.Length == ChunkBytes && _free.Count < _keptFreeChunks)
         {
             chunk.Start = 0;
             chunk.End = 0;

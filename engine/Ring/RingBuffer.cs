@@ -52,6 +52,9 @@ internal sealed class RingBuffer<T> where T : struct
         }
         _mask = bufferSize - 1;
         _slots = new T[bufferSize + 2 * SlotPadding];
+        // A large array comes as fresh, untouched pages: writing it now takes their page faults here,
+        // at open, instead of on the first lap of events (one fault per 4 KiB, ~14k for 65,536 slots of 856 B).
+        Array.Clear(_slots);
         ProducerType = producerType;
     }
 

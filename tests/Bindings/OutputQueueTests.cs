@@ -70,6 +70,33 @@ public class OutputQueueTests
     }
 
     [Test]
+    public void A_backlog_of_many_chunks_reuses_its_chunks_after_it_is_polled()
+    {
+        // 40 chunks pending (10 MiB, as when the shards run a ring's length behind the caller's polls),
+        // drained, and again: the second round must reuse the first round's chunks, not allocate new ones.
+        var q = new OutputQueue(WireFormat.Json, NativeConfig.DefaultOutputBufferBytes);
+        OutputBatch batch = Batch(new string('x', 1000), new string('y', 1000), new string('z', 1000));
+        int batches = 40 * OutputQueue.ChunkBytes / (3 * 1001);
+        var buf = new byte[1 << 20];
+        void Round()
+        {
+            for (int i = 0; i < batches; i++)
+            {
+                q.Deliver(batch);
+            }
+            while (q.Poll(buf, out int written, out _) && written > 0)
+            {
+            }
+        }
+        Round();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Round();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(allocated, Is.LessThan(OutputQueue.ChunkBytes), "bytes allocated by the second round of a 40-chunk backlog");
+        Assert.That(q.PendingBytes, Is.Zero);
+    }
+
+    [Test]
     public void Random_deliveries_and_poll_sizes_reassemble_the_exact_stream()
     {
         int seed = TestSeed.Get();
