@@ -14,18 +14,8 @@ public static class KafkaClientHooks
     public static ConsumerBuilder<TKey, TValue> WithHostHooks<TKey, TValue>(this ConsumerBuilder<TKey, TValue> builder, RunOptions options, RunLog log, CollectorRegistry? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(log);
-        builder.SetLogHandler((_, m) => log.Kafka(m));
-        if (options.OAuthBearerTokenCommand is { } command)
-        {
-            builder.SetOAuthBearerTokenRefreshHandler(new OAuthBearerTokenCommand(command, log).Refresh);
-        }
-        if (metrics is not null)
-        {
-            var statistics = new KafkaStatisticsMetrics(metrics);
-            builder.SetStatisticsHandler((_, json) => statistics.Update(json));
-        }
+        Attach<IConsumer<TKey, TValue>>(options, log, metrics,
+            h => builder.SetLogHandler(h), h => builder.SetOAuthBearerTokenRefreshHandler(h), h => builder.SetStatisticsHandler(h));
         return builder;
     }
 
@@ -33,19 +23,29 @@ public static class KafkaClientHooks
     public static ProducerBuilder<TKey, TValue> WithHostHooks<TKey, TValue>(this ProducerBuilder<TKey, TValue> builder, RunOptions options, RunLog log, CollectorRegistry? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        Attach<IProducer<TKey, TValue>>(options, log, metrics,
+            h => builder.SetLogHandler(h), h => builder.SetOAuthBearerTokenRefreshHandler(h), h => builder.SetStatisticsHandler(h));
+        return builder;
+    }
+
+    // Confluent's consumer and producer builders share no interface for their handlers: each overload passes its setters.
+    private static void Attach<TClient>(RunOptions options, RunLog log, CollectorRegistry? metrics,
+        Action<Action<TClient, LogMessage>> setLog, Action<Action<TClient, string>> setOAuth, Action<Action<TClient, string>> setStatistics)
+        where TClient : IClient
+    {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
-        builder.SetLogHandler((_, m) => log.Kafka(m));
+        setLog((_, m) => log.Kafka(m));
         if (options.OAuthBearerTokenCommand is { } command)
         {
-            builder.SetOAuthBearerTokenRefreshHandler(new OAuthBearerTokenCommand(command, log).Refresh);
+            var tokens = new OAuthBearerTokenCommand(command, log);
+            setOAuth((client, config) => tokens.Refresh(client, config));
         }
         if (metrics is not null)
         {
             var statistics = new KafkaStatisticsMetrics(metrics);
-            builder.SetStatisticsHandler((_, json) => statistics.Update(json));
+            setStatistics((_, json) => statistics.Update(json));
         }
-        return builder;
     }
 
     /// <summary>The hooks of an admin client; <paramref name="log"/> null: its log lines are dropped (the start-up probes report failures themselves).</summary>
