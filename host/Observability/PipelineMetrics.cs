@@ -103,13 +103,7 @@ public sealed class PipelineMetrics
     // A partition given up leaves the metric rather than showing its last lag forever.
     private void UpdateLag(IReadOnlyDictionary<int, long> byPartition)
     {
-        foreach (string[] labels in _lag.GetAllLabelValues().ToList())
-        {
-            if (!int.TryParse(labels[0], out int p) || !byPartition.ContainsKey(p))
-            {
-                _lag.RemoveLabelled(labels);
-            }
-        }
+        StaleLabels.Remove(_lag, label => int.TryParse(label, out int p) && byPartition.ContainsKey(p));
         foreach (var (p, lag) in byPartition)
         {
             _lag.WithLabels(p.ToString(System.Globalization.CultureInfo.InvariantCulture)).Set(lag);

@@ -54,16 +54,8 @@ public sealed class StateMetrics
             }
         }
         // A partition given up (or not yet seen an event) leaves the metrics rather than showing a stale figure.
-        foreach (var gauge in new[] { _watermark, _eventTimeLag })
-        {
-            foreach (string[] labels in gauge.GetAllLabelValues().ToList())
-            {
-                if (!seen.Contains(labels[0]))
-                {
-                    gauge.RemoveLabelled(labels);
-                }
-            }
-        }
+        StaleLabels.Remove(_watermark, seen.Contains);
+        StaleLabels.Remove(_eventTimeLag, seen.Contains);
         _owned.Set(partitions.Count);
         _rebuilding.Set(rebuilding);
         if (_pipeline.Engine is { } engine)
