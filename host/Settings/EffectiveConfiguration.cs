@@ -19,31 +19,21 @@ public static class EffectiveConfiguration
     public static bool IsSecret(string property)
         => SecretParts.Any(p => property.Contains(p, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>One line: <c>key=value[source] …</c> for every setting of the command, then the Kafka properties.</summary>
+    /// <summary>One line: <c>key=value[source] …</c> for every setting of the command, then the Kafka properties (<see cref="Entries"/>).</summary>
     public static string Render(SettingReader settings, IReadOnlyDictionary<string, string>? kafka = null)
     {
-        ArgumentNullException.ThrowIfNull(settings);
         var line = new StringBuilder("message=\"effective configuration\"");
-        foreach (var setting in SettingsCatalog.For(settings.Layers.Command))
+        foreach (var entry in Entries(settings, kafka))
         {
-            if (setting.Kind == SettingKind.KafkaProperties)
-            {
-                continue;
-            }
-            var raw = settings.Layers.Get(setting);
-            // A value read from a file (ATTRIBUTION_<SETTING>_FILE, ${file:…}) is treated as a secret.
-            bool fromFile = raw is not null && settings.Layers.IsReference(setting);
-            Append(line, setting.JsonPath, fromFile ? Mask : raw?.Value ?? setting.Default, raw?.Source ?? "default");
-        }
-        var referenced = settings.Layers.ReferencedKafkaProperties();
-        foreach (var (property, value) in (kafka ?? settings.Layers.KafkaProperties()).OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            Append(line, "kafka." + property, IsSecret(property) || referenced.Contains(property) ? Mask : value, "kafka");
+            Append(line, entry.Key, entry.Value, entry.Source);
         }
         return line.ToString();
     }
 
-    /// <summary>The same settings as <see cref="Render"/>, one entry each, secrets masked (for the status page).</summary>
+    /// <summary>
+    /// Every setting of the command with its value and source, then the Kafka properties; masked: settings named like a
+    /// credential, Kafka properties <see cref="IsSecret"/> names, and any value read from a file (<c>_FILE</c>, <c>${file:…}</c>).
+    /// </summary>
     public static IReadOnlyList<EffectiveSetting> Entries(SettingReader settings, IReadOnlyDictionary<string, string>? kafka = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
