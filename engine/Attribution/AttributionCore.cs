@@ -36,6 +36,16 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
     private long _conversionStepBytes;
     private bool _clickPassDone;
     private bool _conversionPassDone;
+    // Expiry floors: a lower bound of the expiry timestamp of every stored entry (a click history's newest click, a
+    // remembered conversion's time), or long.MinValue when unknown (state recovered or imported and not yet swept).
+    // While every partition's horizon is at or below a table's floor, nothing in it can expire and a pass would only
+    // read the whole log for nothing (ExpiryMayRemove). Every write folds its timestamp in; a completed pass sets the
+    // floor to the smallest timestamp it kept or that was written while it ran. The floors only decide when a pass
+    // is worth starting: expiry never changes outputs, so a floor that were too high would only keep memory longer.
+    private long _clickFloor;
+    private long _conversionFloor;
+    private long _clickPassMin;
+    private long _conversionPassMin;
 
     /// <summary>Smallest step of <see cref="ExpireStep"/> per table, in bytes of stored records (about 100 click histories).</summary>
     public const long MinExpiryStepBytes = 16 * 1024;
@@ -63,6 +73,9 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
         _retention = config.EffectiveConversionRetentionMs;
         _clickMerger = new ClickMerger(config.ClickHistory);
         Watermarks = new PartitionWatermarks(config.Partitions);
+        // Empty tables hold nothing that could expire; recovered ones are unknown until their first pass.
+        _clickFloor = clicks.StoredBytes == 0 ? long.MaxValue : long.MinValue;
+        _conversionFloor = conversions.StoredBytes == 0 ? long.MaxValue : long.MinValue;
     }
 
     /// <summary>The configuration in force.</summary>
@@ -116,7 +129,30 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
     {
         var clicks = new ExpirySweeper<ClickHistoryTimestamp>(Watermarks, _clickSpan);
         var conversions = new ExpirySweeper<RememberedConversionTimestamp>(Watermarks, _retention);
-        return _clicks.Sweep(ref clicks) + _conversions.Sweep(ref conversions);
+        long removed = _clicks.Sweep(ref clicks) + _conversions.Sweep(ref conversions);
+        // A whole sweep visits every live entry with nothing written meanwhile. Its compaction may move records an
+        // incremental pass in progress has yet to visit, so that pass's minimum no longer covers them.
+        _clickFloor = clicks.KeptMin;
+        _conversionFloor = conversions.KeptMin;
+        _clickPassMin = _conversionPassMin = long.MinValue;
+        return removed;
+    }
+
+    /// <summary>
+    /// False when no stored entry can have expired at watermark <paramref name="maxWatermark"/> (the largest of the
+    /// partitions' watermarks): every horizon is still at or below the smallest timestamp stored, so an expiry pass
+    /// would remove nothing. True when that is not known (state recovered or imported and not swept since).
+    /// </summary>
+    public bool ExpiryMayRemove(long maxWatermark)
+        => _clickFloor == long.MinValue || _conversionFloor == long.MinValue
+            || EventTime.Horizon(maxWatermark, _clickSpan) > _clickFloor
+            || EventTime.Horizon(maxWatermark, _retention) > _conversionFloor;
+
+    /// <summary>Entries were written into the tables other than by <see cref="Process{TSink}"/> (a partition import): the expiry floors are unknown until the next pass.</summary>
+    internal void ForgetExpiryFloors()
+    {
+        _clickFloor = _conversionFloor = long.MinValue;
+        _clickPassMin = _conversionPassMin = long.MinValue;
     }
 
     /// <summary>
@@ -133,6 +169,8 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
         if (!_expiryPassActive)
         {
             _expiryPassActive = true;
+            _clickPassMin = long.MaxValue;
+            _conversionPassMin = long.MaxValue;
             _clickStepBytes = Math.Max(MinExpiryStepBytes, _clicks.StoredBytes / stepsPerPass);
             _conversionStepBytes = Math.Max(MinExpiryStepBytes, _conversions.StoredBytes / stepsPerPass);
         }
@@ -140,15 +178,21 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
         {
             var clicks = new ExpirySweeper<ClickHistoryTimestamp>(Watermarks, _clickSpan);
             removed += _clicks.SweepStep(ref clicks, _clickStepBytes, out _clickPassDone);
+            _clickPassMin = Math.Min(_clickPassMin, clicks.KeptMin);
         }
         if (!_conversionPassDone)
         {
             var conversions = new ExpirySweeper<RememberedConversionTimestamp>(Watermarks, _retention);
             removed += _conversions.SweepStep(ref conversions, _conversionStepBytes, out _conversionPassDone);
+            _conversionPassMin = Math.Min(_conversionPassMin, conversions.KeptMin);
         }
         if (_clickPassDone && _conversionPassDone)
         {
             _clickPassDone = _conversionPassDone = _expiryPassActive = false;
+            // Every entry stored when the pass began was visited (kept ones folded in), and every one written since
+            // folded its timestamp into the pass minimum as it was written.
+            _clickFloor = _clickPassMin;
+            _conversionFloor = _conversionPassMin;
             return true;
         }
         return false;
@@ -163,6 +207,8 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
         }
         var sweeper = new PartitionSweeper(partition);
         long removed = _clicks.Sweep(ref sweeper) + _conversions.Sweep(ref sweeper);
+        // Deleting keeps the floors valid, but the sweep's compaction may move records a pass in progress has yet to visit.
+        _clickPassMin = _conversionPassMin = long.MinValue;
         if (partition < Watermarks.Capacity)
         {
             Watermarks.Set(partition, PartitionWatermarks.None);
@@ -218,6 +264,15 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
         // One state operation: the history is merged inside the table's read-modify-write.
         _clickMerger.Prepare(ts, horizon, eventId, adId, source);
         _clicks.Merge(_clickKey.AsSpan(0, keyLength), _clickMerger);
+        // The stored history's newest click is at or after ts.
+        if (ts < _clickPassMin)
+        {
+            _clickPassMin = ts;
+        }
+        if (ts < _clickFloor)
+        {
+            _clickFloor = ts;
+        }
         return _clickMerger.Outcome;
     }
 
@@ -265,6 +320,14 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
             // One operation: remember the id unless a live one is remembered (insert if absent).
             _conversionMerger.Prepare(ts, retentionHorizon);
             _conversions.Merge(conversionKey, _conversionMerger);
+            if (ts < _conversionPassMin)
+            {
+                _conversionPassMin = ts;
+            }
+            if (ts < _conversionFloor)
+            {
+                _conversionFloor = ts;
+            }
             if (_conversionMerger.Outcome == AttributionOutcome.DuplicateConversion)
             {
                 return AttributionOutcome.DuplicateConversion;

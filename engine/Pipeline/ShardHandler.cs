@@ -225,7 +225,8 @@ internal sealed class ShardHandler : IEventHandler<EngineSlot>, IDisposable
                 StepExpiry();
             }
         }
-        else if (++_sinceSweep >= _expireEvery && (_lastSweepEventTime == long.MinValue || _maxEventTime - _lastSweepEventTime >= _expireSpan) && !_checkpointInFlight)
+        else if (++_sinceSweep >= _expireEvery && (_lastSweepEventTime == long.MinValue || _maxEventTime - _lastSweepEventTime >= _expireSpan) && !_checkpointInFlight
+                 && Core.ExpiryMayRemove(_maxEventTime))
         {
             // A pass starts on the same cadence a whole sweep used to, but runs in small steps between events.
             _expiring = true;

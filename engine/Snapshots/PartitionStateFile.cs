@@ -197,6 +197,7 @@ public static class PartitionStateFile
         {
             into.DropPartition(partition);
             into.Watermarks.Set(partition, watermark);
+            into.ForgetExpiryFloors();
         }
         byte[] buffer = new byte[4096];
         long clicks = ReadTable(stream, hash, ref buffer, partition, into?.Clicks);

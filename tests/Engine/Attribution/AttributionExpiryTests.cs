@@ -1,4 +1,9 @@
 using Attribution.Engine.Attribution;
+using Attribution.Engine.Events;
+using Attribution.Engine.State;
+using Attribution.Engine.State.Faster;
+using Attribution.Testing.State;
+using Attribution.Tests.Support;
 
 namespace Attribution.Tests.Engine.Attribution;
 
@@ -45,6 +50,112 @@ public class AttributionExpiryTests
             removed += always.Expired;
         }
         Assert.That(removed, Is.GreaterThan(0), "the streams must actually expire state for this test to mean anything");
+    }
+
+    [Test]
+    public void When_the_core_says_no_entry_can_have_expired_an_expiry_removes_nothing([Values] bool faster)
+    {
+        // The oracle is the whole sweep itself: whenever ExpiryMayRemove says no, Expire() must remove 0. Between
+        // checks, incremental passes run in steps interleaved with the events, so the floors a pass leaves are judged
+        // too. Over FASTER a pass visits the log up to its tail when the pass began, as in the engine (the in-memory
+        // table sweeps whole in one step).
+        int seed = TestSeed.Get();
+        var rng = new Random(seed);
+        int said = 0, removedWhenMaybe = 0, passes = 0;
+        for (int stream = 0; stream < 20; stream++)
+        {
+            (AttributionConfig config, List<SimEvent> items) = StreamGenerator.Generate(rng.Next(), 3_000);
+            if (faster)
+            {
+                using var dir = new TempStateDirectory();
+                using var clicks = FasterStateTable.Create(new FasterStateTableOptions { Directory = dir.Path, Name = "clicks", IndexBuckets = 1 << 10, MemoryBytes = 4 << 20 });
+                using var conversions = FasterStateTable.Create(new FasterStateTableOptions { Directory = dir.Path, Name = "conversions", IndexBuckets = 1 << 10, MemoryBytes = 4 << 20 });
+                CheckFloors(new AttributionCore<FasterStateTable>(config, clicks, conversions), items, rng, seed, stream, ref said, ref removedWhenMaybe, ref passes);
+            }
+            else
+            {
+                using var clicks = new InMemoryStateTable();
+                using var conversions = new InMemoryStateTable();
+                CheckFloors(new AttributionCore<InMemoryStateTable>(config, clicks, conversions), items, rng, seed, stream, ref said, ref removedWhenMaybe, ref passes);
+            }
+        }
+        TestContext.Out.WriteLine($"seed {seed}: 'nothing can have expired' {said} times, 'maybe' then removed {removedWhenMaybe} times, {passes} incremental passes");
+        // Both answers, and completed incremental passes, must occur for this test to mean anything.
+        Assert.That(said, Is.GreaterThan(0));
+        Assert.That(removedWhenMaybe, Is.GreaterThan(0));
+        Assert.That(passes, Is.GreaterThan(0));
+    }
+
+    private static void CheckFloors<TTable>(AttributionCore<TTable> core, List<SimEvent> items, Random rng, int seed, int stream,
+        ref int said, ref int removedWhenMaybe, ref int passes)
+        where TTable : class, IStateTable
+    {
+        var sink = new CollectingSink { Outputs = new List<AttributedOutput>() };
+        var record = default(EventRecord);
+        bool passActive = false;
+        int nextCheck = rng.Next(1, 60);
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (items[i].Kind != SimKind.Click && items[i].Kind != SimKind.Conversion)
+            {
+                continue;
+            }
+            if (SimEventDecoders.Direct(items[i], ref record) == RejectReason.None)
+            {
+                core.Process(ref record, ref sink);
+            }
+            if (passActive && rng.Next(4) == 0)
+            {
+                passActive = !core.ExpireStep(6, out _);
+                passes += passActive ? 0 : 1;
+            }
+            if (--nextCheck > 0 || passActive)
+            {
+                continue;
+            }
+            nextCheck = rng.Next(1, 60);
+            if (!core.ExpiryMayRemove(MaxWatermark(core.Watermarks)))
+            {
+                said++;
+                Assert.That(core.Expire(), Is.Zero, $"stream {stream}, item {i}: the floors said nothing could have expired (seed {seed})");
+            }
+            else if (rng.Next(2) == 0)
+            {
+                passActive = !core.ExpireStep(6, out _);
+                passes += passActive ? 0 : 1;
+            }
+            else if (core.Expire() > 0)
+            {
+                removedWhenMaybe++;
+            }
+        }
+    }
+
+    [Test]
+    public void A_core_over_tables_it_did_not_fill_cannot_rule_expiry_out_until_it_has_swept()
+    {
+        var config = new AttributionConfig { WindowMs = Hour, AllowedLatenessMs = 0 };
+        using var d = new CoreDriver(config);
+        Assert.That(d.Core.ExpiryMayRemove(T0 + 10 * Hour), Is.False, "empty tables hold nothing to expire");
+        d.Process(SimEvent.Click("c-1", "u1", "k", T0));
+        Assert.That(d.Core.ExpiryMayRemove(T0 + Hour), Is.False, "the horizon T0 is not past the only click");
+        Assert.That(d.Core.ExpiryMayRemove(T0 + Hour + 1), Is.True);
+
+        // A second core over the same (recovered, say) tables knows nothing of what they hold.
+        var other = new AttributionCore<InMemoryStateTable>(config, d.Core.Clicks, d.Core.Conversions);
+        Assert.That(other.ExpiryMayRemove(T0), Is.True);
+        Assert.That(other.Expire(), Is.Zero);
+        Assert.That(other.ExpiryMayRemove(T0 + Hour), Is.False, "its first sweep found the click of T0");
+    }
+
+    private static long MaxWatermark(PartitionWatermarks watermarks)
+    {
+        long max = PartitionWatermarks.None;
+        for (int p = 0; p < watermarks.Capacity; p++)
+        {
+            max = Math.Max(max, watermarks.Get(p));
+        }
+        return max;
     }
 
     [Test]

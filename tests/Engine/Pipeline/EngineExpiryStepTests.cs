@@ -60,6 +60,41 @@ public class EngineExpiryStepTests
         Assert.That(engine.StateCounts().Clicks, Is.EqualTo(position - old));
     }
 
+    [Test]
+    public void No_expiry_pass_reads_the_state_while_nothing_in_it_can_have_expired()
+    {
+        var config = new AttributionConfig { WindowMs = Hour, AllowedLatenessMs = Hour, Partitions = 1 };
+        var options = new EngineOptions
+        {
+            Attribution = config,
+            Shards = 1,
+            RingSize = 1024,
+            ClickMemoryBytes = 8 << 20,
+            ConversionMemoryBytes = 1 << 20,
+            IndexBuckets = 1 << 12,
+            ExpireEveryEvents = 500,
+        };
+        using var engine = new AttributionEngine(options, new DiscardingOutput());
+        long position = 0;
+        // 5,000 clicks over 100 minutes: ten times the event-count cadence, but the 2 h horizon is never passed.
+        for (int i = 0; i < 5_000; i++)
+        {
+            engine.Submit(Click($"c-{i}", $"u-{i}", T0 + i * 1_200L), position++);
+        }
+        engine.Flush();
+        ShardHandler shard = engine.Shards[0];
+        Assert.That((shard.Sweeps, shard.Expired), Is.EqualTo((0L, 0L)), "a pass over state that cannot expire yet would only read it");
+
+        // 2 h 10 min after the first click: the clicks of the first ten minutes are past the horizon, and a pass removes them.
+        for (int i = 0; i < 2_000 && shard.Sweeps == 0; i++)
+        {
+            engine.Submit(Click($"c-late-{i}", $"late-{i}", T0 + 130 * 60_000L), position++);
+        }
+        engine.Flush();
+        Assert.That(shard.Sweeps, Is.EqualTo(1L));
+        Assert.That(shard.Expired, Is.EqualTo(500L), "the clicks of T0 to T0 + 10 min (one every 1.2 s) are below T0 + 10 min, the horizon");
+    }
+
     private sealed class DiscardingOutput : IEngineOutput
     {
         public void Deliver(OutputBatch batch)

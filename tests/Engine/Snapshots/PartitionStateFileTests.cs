@@ -105,6 +105,17 @@ public class PartitionStateFileTests
         Assert.That(entries, Is.GreaterThan(0));
     }
 
+    [Test]
+    public void After_an_import_the_shard_does_not_rule_expiry_out_until_it_has_swept()
+    {
+        var (config, _, path) = OneExport();
+        using var engine = new AttributionEngine(Options(config, 1), new CollectingOutput());
+        AttributionCore<global::Attribution.Engine.State.Faster.FasterStateTable> core = engine.Shards[0].Core;
+        Assert.That(core.ExpiryMayRemove(long.MaxValue / 2), Is.False, "a new engine's tables are empty");
+        engine.ImportPartition(0, path);
+        Assert.That(core.ExpiryMayRemove(PartitionWatermarks.None), Is.True, "the floors know nothing of the imported entries");
+    }
+
     private (AttributionConfig Config, List<SimEvent> Items, string Path) OneExport()
     {
         var (config, items) = StreamGenerator.Generate(1234, 600, includeBadLines: false, partitions: 1);
