@@ -265,6 +265,31 @@ public sealed class EngineBenchSuite : IBenchSuite
         PrintLatencyRow("intended send time", paced.IntendedLatency);
         PrintLatencyRow("Submit (IngestTicks)", paced.SubmitLatency!);
         Console.WriteLine();
+        PrintLateStretches(paced);
+    }
+
+    // Where the tail comes from: when outputs ran late, for how long, how regularly, and what else used the CPU meanwhile.
+    private static void PrintLateStretches(EngineRunResult paced)
+    {
+        List<(long Start, long Length)> late = paced.LateStretches!;
+        double runNanos = paced.Seconds * 1e9;
+        string others = paced.OtherCpu is { Count: > 0 } cpu
+            ? string.Join(", ", cpu.Select(c => $"{c.Name} {c.Millis:N0} ms"))
+            : "none measured";
+        if (late.Count == 0)
+        {
+            Console.WriteLine($"No output was delivered more than {EngineRunner.LateNanos / 1_000_000} ms after its intended send time. Other processes' CPU time during the paced run: {others}.");
+            Console.WriteLine();
+            return;
+        }
+        var starts = late.Select(l => l.Start).ToList();
+        var intervals = starts.Zip(starts.Skip(1), (a, b) => (b - a) / 1e6).Order().ToList();
+        string every = intervals.Count > 0 ? $"; median {intervals[intervals.Count / 2]:N0} ms from one start to the next" : "";
+        Console.WriteLine($"Late stretches (outputs delivered more than {EngineRunner.LateNanos / 1_000_000} ms after their intended send time; deliveries up to 5 ms apart joined): " +
+                          $"{late.Count} in the {paced.Seconds:F2} s run, {late.Sum(l => l.Length) / runNanos:P1} of its time, the longest {late.Max(l => l.Length) / 1e6:F1} ms{every}. " +
+                          $"Starts (ms): {string.Join(", ", starts.Take(24).Select(x => (x / 1e6).ToString("F0", CultureInfo.InvariantCulture)))}{(starts.Count > 24 ? ", …" : "")}. " +
+                          $"Other processes' CPU time during the paced run (/proc; kernel threads included): {others}.");
+        Console.WriteLine();
     }
 
     private static void PrintLatencyRow(string label, LongHistogram h)

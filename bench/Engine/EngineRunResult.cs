@@ -17,7 +17,9 @@ internal sealed record EngineRunResult(
     string StateNote,
     double OfferedRate = 0,
     LongHistogram? IntendedLatency = null,
-    LongHistogram? SubmitLatency = null)
+    LongHistogram? SubmitLatency = null,
+    List<(long Start, long Length)>? LateStretches = null,
+    IReadOnlyList<(string Name, double Millis)>? OtherCpu = null)
 {
     public double PerSecond => Events / Seconds;
 

@@ -3,6 +3,7 @@ using Attribution.Engine.Attribution;
 using Attribution.Engine.Events;
 using Attribution.Engine.Pipeline;
 using Attribution.Engine.State.Faster;
+using Attribution.Bench.Reporting;
 
 namespace Attribution.Bench.Engine;
 
@@ -14,6 +15,9 @@ namespace Attribution.Bench.Engine;
 internal static class EngineRunner
 {
     private static long _submitted;
+
+    /// <summary>Paced runs: an output this late after its intended send time is in a late stretch (the latency target, 1 ms).</summary>
+    public const long LateNanos = 1_000_000;
 
     /// <summary>Events submitted by the current run so far (updated every 4,096 events, for the throughput-over-time plot).</summary>
     public static long Submitted => Volatile.Read(ref _submitted);
@@ -63,6 +67,7 @@ internal static class EngineRunner
             long start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 100);
             output.Schedule(start);
             Volatile.Write(ref _submitted, 0);
+            var otherCpu = OtherProcessesCpu.Start();
             long allocated = GC.GetTotalAllocatedBytes(precise: true);
             (int, int, int) gcs = Collections();
             for (int i = 0; i < events; i++)
@@ -93,6 +98,8 @@ internal static class EngineRunner
                 OfferedRate = rate,
                 IntendedLatency = output.IntendedLatency(),
                 SubmitLatency = output.SubmitLatency(),
+                LateStretches = output.LateStretches(LateNanos, 5_000_000),
+                OtherCpu = otherCpu.Top(3),
             };
         }
     }

@@ -24,6 +24,11 @@ internal sealed class TallyingOutput : IEngineOutput
     private readonly LongHistogram[]? _submitted;
     private readonly double _ticksPerEvent;
     private long _startTicks;
+    // Paced runs: per shard, (delivery time, the latest output's lateness from its intended send time) of each batch,
+    // preallocated, for the stall timeline (LateStretches).
+    private readonly (long At, long LateNanos)[][]? _timeline;
+    private readonly int[]? _timelineCount;
+    private const int TimelineCapacity = 1 << 18;
 
     /// <summary>Throughput runs: tallies only.</summary>
     public TallyingOutput(int shards)
@@ -38,10 +43,13 @@ internal sealed class TallyingOutput : IEngineOutput
         _ticksPerEvent = ticksPerEvent;
         _intended = new LongHistogram[shards];
         _submitted = new LongHistogram[shards];
+        _timeline = new (long, long)[shards][];
+        _timelineCount = new int[shards];
         for (int i = 0; i < shards; i++)
         {
             _intended[i] = new LongHistogram(HistogramMaxNanos, 3);
             _submitted[i] = new LongHistogram(HistogramMaxNanos, 3);
+            _timeline[i] = new (long, long)[TimelineCapacity];
         }
     }
 
@@ -78,6 +86,12 @@ internal sealed class TallyingOutput : IEngineOutput
                 intended.RecordValue(Clamp((now - due) * NanosPerTick));
                 submitted.RecordValue(Clamp((now - e.IngestTicks) * NanosPerTick));
             }
+            if (batch.Count > 0 && _timelineCount![batch.Shard] < TimelineCapacity)
+            {
+                // Outputs of a batch are in input order: the first is the one that waited longest.
+                long due = _startTicks + (long)(batch.Entry(0).Position * _ticksPerEvent);
+                _timeline![batch.Shard][_timelineCount[batch.Shard]++] = (now, Clamp((now - due) * NanosPerTick));
+            }
         }
     }
 
@@ -94,6 +108,40 @@ internal sealed class TallyingOutput : IEngineOutput
             total.Batches += t.Batches;
         }
         return total;
+    }
+
+    /// <summary>
+    /// Paced runs: the stretches of time in which outputs were delivered more than <paramref name="lateNanos"/> after
+    /// their intended send time (deliveries at most <paramref name="gapNanos"/> apart joined), as (start, length) in
+    /// nanoseconds from the schedule's start, in order.
+    /// </summary>
+    public List<(long Start, long Length)> LateStretches(long lateNanos, long gapNanos)
+    {
+        var late = new List<long>();
+        for (int s = 0; s < _timeline!.Length; s++)
+        {
+            for (int i = 0; i < _timelineCount![s]; i++)
+            {
+                if (_timeline[s][i].LateNanos > lateNanos)
+                {
+                    late.Add((long)((_timeline[s][i].At - _startTicks) * NanosPerTick));
+                }
+            }
+        }
+        late.Sort();
+        var stretches = new List<(long, long)>();
+        foreach (long at in late)
+        {
+            if (stretches.Count > 0 && at - (stretches[^1].Item1 + stretches[^1].Item2) <= gapNanos)
+            {
+                stretches[^1] = (stretches[^1].Item1, at - stretches[^1].Item1);
+            }
+            else
+            {
+                stretches.Add((at, 0));
+            }
+        }
+        return stretches;
     }
 
     /// <summary>Latency from the intended send time, all shards merged (paced runs).</summary>
