@@ -19,7 +19,7 @@ internal sealed class EngineBenchOptions
     private static readonly Option<long?> RingFlag = BenchFlags.PowerOfTwo("--ring", "ring slots (default 8192)", global::Attribution.Engine.Pipeline.EngineOptions.RingSizeRange);
     private static readonly Option<long?> ClickMibFlag = BenchFlags.Whole("--click-mib", "per-shard click state memory in MiB (default 1024)", MemoryMiB);
     private static readonly Option<long?> ConversionMibFlag = BenchFlags.Whole("--conversion-mib", "per-shard conversion state memory in MiB (default 256)", MemoryMiB);
-    private static readonly Option<long?> IndexBucketsFlag = BenchFlags.PowerOfTwo("--index-buckets", "index buckets per table (default 2^18)", global::Attribution.Engine.Pipeline.EngineOptions.IndexBucketsRange);
+    private static readonly Option<long?> IndexBucketsFlag = BenchFlags.PowerOfTwo("--index-buckets", "index buckets per table (default: the engine's, 2^16; 2^18 measured 0.82× as fast with 1 shard, bench/RESULTS.md)", global::Attribution.Engine.Pipeline.EngineOptions.IndexBucketsRange);
     private static readonly Option<long?> ExpireEveryFlag = BenchFlags.Whole("--expire-every", "events between expiry passes per shard (default 250000, the engine's)", new(1, long.MaxValue));
     private static readonly Option<bool> SkipBaselineFlag = BenchFlags.Switch("--skip-baseline", "do not run the JsonSerializer+Dictionary baseline");
 
@@ -45,7 +45,7 @@ internal sealed class EngineBenchOptions
     public int RingSize { get; private set; } = 8192;
     public long ClickMemoryBytes { get; private set; } = 1024L << 20;
     public long ConversionMemoryBytes { get; private set; } = 256L << 20;
-    public long IndexBuckets { get; private set; } = 1L << 18;
+    public long IndexBuckets { get; private set; } = new global::Attribution.Engine.Pipeline.EngineOptions().IndexBuckets;
     public bool SkipBaseline { get; private set; }
     public long? ExpireEvery { get; private set; }
 

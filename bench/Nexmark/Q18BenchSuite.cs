@@ -61,7 +61,7 @@ public sealed class Q18BenchSuite : IBenchSuite
         rows.Add(("limit: JsonEventReader decode only (no state)", decode, decodeCpu, "one thread"));
 
         BenchProgress.Step("engine, 1 shard");
-        var options = new EngineOptions { Shards = 1, ClickMemoryBytes = 512L << 20, IndexBuckets = 1L << 18 };
+        var options = new EngineOptions { Shards = 1, ClickMemoryBytes = 512L << 20 }; // the engine's index size (2^16 buckets): 2^18 measured slower, bench/RESULTS.md
         EngineRunner.Saturated(options, lines, Math.Min(events, 300_000));
         EngineRunResult run = default!;
         double engineSeconds, engineCpu;
