@@ -48,6 +48,9 @@ public sealed record ReplayOptions
     /// <summary>A shard sweeps expired state after at least this many events; null = the engine's default.</summary>
     public long? ExpireEveryEvents { get; init; }
 
+    /// <summary>Hash index buckets of each state table per shard (a power of two); null = the engine's default.</summary>
+    public long? IndexBuckets { get; init; }
+
     /// <summary>The engine settings of this run.</summary>
     public EngineOptions EngineOptions()
     {
@@ -62,6 +65,7 @@ public sealed record ReplayOptions
             ClickMemoryBytes = MemoryMiB is { } m ? (long)m << 20 : defaults.ClickMemoryBytes,
             ConversionMemoryBytes = MemoryMiB is { } c ? (long)c << 20 : defaults.ConversionMemoryBytes,
             ExpireEveryEvents = ExpireEveryEvents ?? defaults.ExpireEveryEvents,
+            IndexBuckets = IndexBuckets ?? defaults.IndexBuckets,
         };
     }
 }

@@ -67,6 +67,7 @@ public static class ReplayOptionsReader
             Shards = (int)settings.Integer("shards", Engine.Pipeline.EngineOptions.DefaultShards),
             MemoryMiB = settings.OptionalInteger("memory_mb") is { } m ? (int)m : null,
             ExpireEveryEvents = settings.OptionalInteger("expire_every"),
+            IndexBuckets = settings.OptionalInteger("index_buckets"),
             Config = config,
             LogLevel = level,
             LogFormat = LogSettings.Format(settings),

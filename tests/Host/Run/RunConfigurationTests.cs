@@ -179,6 +179,19 @@ public class RunConfigurationTests
     }
 
     [Test]
+    public void The_state_memory_index_size_and_expiry_cadence_reach_the_engine_of_run()
+    {
+        var defaults = RunOptionsReader.Read(["--bootstrap-servers", "b:1"], new Dictionary<string, string>()).EngineOptions();
+        Assert.That((defaults.ClickMemoryBytes, defaults.ConversionMemoryBytes, defaults.IndexBuckets, defaults.ExpireEveryEvents),
+            Is.EqualTo((64L << 20, 16L << 20, 65_536L, 250_000L)), "the documented defaults");
+
+        var set = RunOptionsReader.Read(["--bootstrap-servers", "b:1", "--memory-mb", "8", "--index-buckets", "4096"],
+            new Dictionary<string, string> { ["ATTRIBUTION_EXPIRE_EVERY"] = "1000" }).EngineOptions();
+        Assert.That((set.ClickMemoryBytes, set.ConversionMemoryBytes, set.IndexBuckets, set.ExpireEveryEvents),
+            Is.EqualTo((8L << 20, 8L << 20, 4_096L, 1_000L)));
+    }
+
+    [Test]
     public void A_flag_without_its_value_is_one_sentence()
     {
         var e = Assert.Throws<UsageException>(() => RunOptionsReader.Read(["--kafka"], new Dictionary<string, string>()));

@@ -25,6 +25,9 @@ public class SharedBoundsTests
     [TestCase("--clock-confirmations", "clock_confirmations", 9, false)]
     [TestCase("--shards", "shards", 256, true)]
     [TestCase("--shards", "shards", 257, false)]
+    [TestCase("--index-buckets", "index_buckets", 32, false)]
+    [TestCase("--index-buckets", "index_buckets", 64, true)]
+    [TestCase("--index-buckets", "index_buckets", 1_073_741_824, true)]
     public void Run_replay_and_the_C_ABI_accept_and_refuse_the_same_values(string flag, string key, int value, bool accepted)
     {
         string text = value.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -39,6 +42,18 @@ public class SharedBoundsTests
             Assert.That(replay, Does.StartWith(flag));
             Assert.That(abi, Does.Contain($"\"{key}\""));
         }
+    }
+
+    [Test]
+    public void An_index_size_that_is_not_a_power_of_two_is_refused_at_start_by_run_replay_and_the_C_ABI()
+    {
+        string? run = Problem(() => RunOptionsReader.Read(["--bootstrap-servers", "x:1", "--index-buckets", "1000"], NoEnvironment));
+        string? replay = Problem(() => ReplayOptionsReader.Read(["--index-buckets", "1000"], NoEnvironment));
+        NativeConfig.Parse(Encoding.UTF8.GetBytes("{\"index_buckets\":1000}"), out string? abi);
+        TestContext.Out.WriteLine($"run: {run}\nreplay: {replay}\nC ABI: {abi}");
+        Assert.That(run, Does.Contain("power of two").And.Contain("1000"));
+        Assert.That(replay, Does.Contain("power of two").And.Contain("1000"));
+        Assert.That(abi, Does.Contain("power of two"));
     }
 
     [TestCase("256", true)]
