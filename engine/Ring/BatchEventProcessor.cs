@@ -24,6 +24,10 @@ internal sealed class BatchEventProcessor<T, THandler> : IEventProcessor
     private readonly object _stopGate = new();
     private bool _stopped = true;
     private THandler _handler;
+    private readonly IPrefetchingEventHandler<T>? _prefetcher;
+
+    /// <summary>How many events ahead of the current one a prefetching handler is shown (see <see cref="IPrefetchingEventHandler{T}"/>).</summary>
+    public const int PrefetchDistance = 2;
     private int _state;
     private HandlerFault? _fault;
 
@@ -45,6 +49,7 @@ internal sealed class BatchEventProcessor<T, THandler> : IEventProcessor
         _ring = ring;
         _barrier = barrier;
         _handler = handler;
+        _prefetcher = handler as IPrefetchingEventHandler<T>;
         _policy = policy ?? new RecordAndContinuePolicy();
         Name = string.IsNullOrWhiteSpace(name) ? "ring-processor" : name;
     }
@@ -229,9 +234,31 @@ internal sealed class BatchEventProcessor<T, THandler> : IEventProcessor
                     _handler.OnBatchStart(available - next + 1);
                 }
                 inEvents = true;
-                for (; sequence <= available; sequence++)
+                if (_prefetcher is { } prefetcher)
                 {
-                    _handler.OnEvent(ref _ring[sequence], sequence, sequence == available);
+                    if (sequence == next)
+                    {
+                        // The first events of a batch have no earlier event to overlap their misses with; start them together.
+                        for (long ahead = next; ahead < next + PrefetchDistance && ahead <= available; ahead++)
+                        {
+                            prefetcher.Prefetch(ref _ring[ahead]);
+                        }
+                    }
+                    for (; sequence <= available; sequence++)
+                    {
+                        if (sequence + PrefetchDistance <= available)
+                        {
+                            prefetcher.Prefetch(ref _ring[sequence + PrefetchDistance]);
+                        }
+                        _handler.OnEvent(ref _ring[sequence], sequence, sequence == available);
+                    }
+                }
+                else
+                {
+                    for (; sequence <= available; sequence++)
+                    {
+                        _handler.OnEvent(ref _ring[sequence], sequence, sequence == available);
+                    }
                 }
                 break;
             }

@@ -101,7 +101,7 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
                 },
                 new CheckpointSettings { CheckpointManager = _checkpoints, RemoveOutdated = false },
                 serializerSettings: null,
-                comparer: comparer ?? new SpanByteComparer(),
+                comparer: _comparer = comparer ?? new SpanByteComparer(),
                 variableLengthStructSettings: new VariableLengthStructSettings<SpanByte, SpanByte>
                 {
                     keyLength = new SpanByteVarLenStruct(),
@@ -142,6 +142,7 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
                     inputLength = new SpanByteVarLenStruct(),
                 },
                 ReadCopyOptions.None);
+            FindIndexForPrefetch();
             if (_liveBytes < 0)
             {
                 // A checkpoint from before the live size was recorded: count it once, by a sweep that deletes nothing.
