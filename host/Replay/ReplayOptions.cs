@@ -42,30 +42,16 @@ public sealed record ReplayOptions
     /// <summary>Shard threads.</summary>
     public int Shards { get; init; } = Engine.Pipeline.EngineOptions.DefaultShards;
 
-    /// <summary>In-memory budget of each state table (clicks, conversion ids) of every shard, in MiB; null = the engine's defaults.</summary>
-    public int? MemoryMiB { get; init; }
-
-    /// <summary>A shard sweeps expired state after at least this many events; null = the engine's default.</summary>
-    public long? ExpireEveryEvents { get; init; }
-
-    /// <summary>Hash index buckets of each state table per shard (a power of two); null = the engine's default.</summary>
-    public long? IndexBuckets { get; init; }
+    /// <summary>Memory, index size and expiry cadence of the state (null values: the engine's defaults).</summary>
+    public Settings.StateSizing State { get; init; } = new();
 
     /// <summary>The engine settings of this run.</summary>
-    public EngineOptions EngineOptions()
+    public EngineOptions EngineOptions() => State.ApplyTo(new EngineOptions
     {
-        var defaults = new EngineOptions();
-        return new()
-        {
-            Attribution = Config,
-            Shards = Shards,
-            Wait = WaitKind.Blocking,
-            StateDirectory = StateDirectory,
-            SnapshotsToKeep = SnapshotsToKeep,
-            ClickMemoryBytes = MemoryMiB is { } m ? (long)m << 20 : defaults.ClickMemoryBytes,
-            ConversionMemoryBytes = MemoryMiB is { } c ? (long)c << 20 : defaults.ConversionMemoryBytes,
-            ExpireEveryEvents = ExpireEveryEvents ?? defaults.ExpireEveryEvents,
-            IndexBuckets = IndexBuckets ?? defaults.IndexBuckets,
-        };
-    }
+        Attribution = Config,
+        Shards = Shards,
+        Wait = WaitKind.Blocking,
+        StateDirectory = StateDirectory,
+        SnapshotsToKeep = SnapshotsToKeep,
+    });
 }

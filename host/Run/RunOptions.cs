@@ -127,33 +127,19 @@ public sealed record RunOptions
 
     /// <summary>The engine settings of this run (several threads submit: the source and the transaction loop's flushes).</summary>
     /// <remarks>The engine's own periodic snapshots stay off: the host cuts snapshots itself, right after a commit.</remarks>
-    public EngineOptions EngineOptions(Action<string>? logger = null)
+    public EngineOptions EngineOptions(Action<string>? logger = null) => State.ApplyTo(new EngineOptions
     {
-        var defaults = new EngineOptions();
-        return new()
-        {
-            Attribution = Attribution,
-            Shards = Shards,
-            MultiProducer = true,
-            Wait = WaitKind.Blocking,
-            OutputFormat = OutputFormat,
-            StateDirectory = StateDirectory,
-            Logger = logger,
-            ClickMemoryBytes = MemoryMiB is { } m ? (long)m << 20 : defaults.ClickMemoryBytes,
-            ConversionMemoryBytes = MemoryMiB is { } c ? (long)c << 20 : defaults.ConversionMemoryBytes,
-            IndexBuckets = IndexBuckets ?? defaults.IndexBuckets,
-            ExpireEveryEvents = ExpireEveryEvents ?? defaults.ExpireEveryEvents,
-        };
-    }
+        Attribution = Attribution,
+        Shards = Shards,
+        MultiProducer = true,
+        Wait = WaitKind.Blocking,
+        OutputFormat = OutputFormat,
+        StateDirectory = StateDirectory,
+        Logger = logger,
+    });
 
-    /// <summary>In-memory budget of each state table (clicks, conversion ids) of every shard, in MiB; null = the engine's defaults.</summary>
-    public int? MemoryMiB { get; init; }
-
-    /// <summary>Hash index buckets of each state table per shard (a power of two); null = the engine's default.</summary>
-    public long? IndexBuckets { get; init; }
-
-    /// <summary>A shard sweeps expired state after at least this many events; null = the engine's default.</summary>
-    public long? ExpireEveryEvents { get; init; }
+    /// <summary>Memory, index size and expiry cadence of the state (null values: the engine's defaults).</summary>
+    public Settings.StateSizing State { get; init; } = new();
 
     /// <summary>Settings of the transactional producer.</summary>
     public ProducerConfig ProducerConfig()

@@ -14,22 +14,23 @@ public class EngineExpiryStepTests
     private static byte[] Click(string id, string user, long ts)
         => CodecSimEventDecoders.Render(SimEvent.Click(id, user, "k", ts, ad: "ad-k", source: "facebook"));
 
+    // One shard, one partition, a 1 h window and 1 h lateness.
+    private static EngineOptions Options(long expireEvery) => new()
+    {
+        Attribution = new AttributionConfig { WindowMs = Hour, AllowedLatenessMs = Hour, Partitions = 1 },
+        Shards = 1,
+        RingSize = 1024,
+        ClickMemoryBytes = 8 << 20,
+        ConversionMemoryBytes = 1 << 20,
+        IndexBuckets = 1 << 12,
+        ExpireEveryEvents = expireEvery,
+    };
+
     [Test]
     public void Expiry_of_a_large_state_is_spread_over_the_following_events()
     {
         const int old = 5_000;
-        var config = new AttributionConfig { WindowMs = Hour, AllowedLatenessMs = Hour, Partitions = 1 };
-        var options = new EngineOptions
-        {
-            Attribution = config,
-            Shards = 1,
-            RingSize = 1024,
-            ClickMemoryBytes = 8 << 20,
-            ConversionMemoryBytes = 1 << 20,
-            IndexBuckets = 1 << 12,
-            ExpireEveryEvents = 2_000, // a pass is cut into 2000 / 2 / 8 steps of at least 16 KiB
-        };
-        using var engine = new AttributionEngine(options, new DiscardingOutput());
+        using var engine = new AttributionEngine(Options(expireEvery: 2_000), new DiscardingOutput()); // a pass is cut into 2000 / 2 / 8 steps of at least 16 KiB
         long position = 0;
         for (int i = 0; i < old; i++)
         {
@@ -63,18 +64,7 @@ public class EngineExpiryStepTests
     [Test]
     public void No_expiry_pass_reads_the_state_while_nothing_in_it_can_have_expired()
     {
-        var config = new AttributionConfig { WindowMs = Hour, AllowedLatenessMs = Hour, Partitions = 1 };
-        var options = new EngineOptions
-        {
-            Attribution = config,
-            Shards = 1,
-            RingSize = 1024,
-            ClickMemoryBytes = 8 << 20,
-            ConversionMemoryBytes = 1 << 20,
-            IndexBuckets = 1 << 12,
-            ExpireEveryEvents = 500,
-        };
-        using var engine = new AttributionEngine(options, new DiscardingOutput());
+        using var engine = new AttributionEngine(Options(expireEvery: 500), new DiscardingOutput());
         long position = 0;
         // 5,000 clicks over 100 minutes: ten times the event-count cadence, but the 2 h horizon is never passed.
         for (int i = 0; i < 5_000; i++)
