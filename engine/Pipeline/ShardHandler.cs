@@ -142,22 +142,30 @@ internal sealed class ShardHandler : IEventHandler<EngineSlot>, IPrefetchingEven
         {
             return;
         }
-        ref EventRecord record = ref slot.Record;
-        ReadOnlySpan<byte> user = record.Get(record.UserId);
-        ReadOnlySpan<byte> campaign = record.Get(record.CampaignId);
-        if (user.IsEmpty || user.Length > EventRecord.MaxIdBytes || campaign.IsEmpty || campaign.Length > EventRecord.MaxIdBytes)
+        try
         {
-            return;
-        }
-        Span<byte> key = _prefetchKey;
-        Core.Clicks.Prefetch(key[..StateKeys.Write(key, record.Partition, user, campaign)]);
-        if (record.Kind == EventKind.Conversion)
-        {
-            ReadOnlySpan<byte> id = record.Get(record.EventId);
-            if (!id.IsEmpty && id.Length <= EventRecord.MaxIdBytes)
+            ref EventRecord record = ref slot.Record;
+            ReadOnlySpan<byte> user = record.Get(record.UserId);
+            ReadOnlySpan<byte> campaign = record.Get(record.CampaignId);
+            if (user.IsEmpty || user.Length > EventRecord.MaxIdBytes || campaign.IsEmpty || campaign.Length > EventRecord.MaxIdBytes)
             {
-                Core.Conversions.Prefetch(key[..StateKeys.Write(key, record.Partition, user, id)]);
+                return;
             }
+            Span<byte> key = _prefetchKey;
+            Core.Clicks.Prefetch(key[..StateKeys.Write(key, record.Partition, user, campaign)]);
+            if (record.Kind == EventKind.Conversion)
+            {
+                ReadOnlySpan<byte> id = record.Get(record.EventId);
+                if (!id.IsEmpty && id.Length <= EventRecord.MaxIdBytes)
+                {
+                    Core.Conversions.Prefetch(key[..StateKeys.Write(key, record.Partition, user, id)]);
+                }
+            }
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // A hint must never fail an event: the processor would count the exception against the event being applied.
+            // (Fields out of the record's buffer are the core's to refuse, when the event's turn comes.)
         }
     }
 
