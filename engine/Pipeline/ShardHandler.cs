@@ -13,7 +13,7 @@ namespace Attribution.Engine.Pipeline;
 /// attributions into its <see cref="OutputBatch"/> and delivers the batch at the end of each ring
 /// batch. No locks on this path: the ring's sequences are the only shared state.
 /// </summary>
-internal sealed class ShardHandler : IEventHandler<EngineSlot>, IPrefetchingEventHandler<EngineSlot>, IDisposable
+internal sealed partial class ShardHandler : IEventHandler<EngineSlot>, IPrefetchingEventHandler<EngineSlot>, IDisposable
 {
     private readonly int _shards;
     private readonly IEngineOutput _output;
@@ -130,46 +130,6 @@ internal sealed class ShardHandler : IEventHandler<EngineSlot>, IPrefetchingEven
             Fail($"Shard {Index} stopped because its state could not be read or written: {e.Message.TrimEnd('.')}.", e);
         }
     }
-
-    /// <inheritdoc/>
-    /// <remarks>
-    /// Loads the hash buckets of the keys an event of this shard will use: its (user, campaign) click history, and for a
-    /// conversion its id. Keys are built as the core builds them; a record the core would refuse is skipped.
-    /// </remarks>
-    public void Prefetch(ref EngineSlot slot)
-    {
-        if (slot.Kind != SlotKind.Event || slot.Record.Partition % _shards != Index || _failure is not null)
-        {
-            return;
-        }
-        try
-        {
-            ref EventRecord record = ref slot.Record;
-            ReadOnlySpan<byte> user = record.Get(record.UserId);
-            ReadOnlySpan<byte> campaign = record.Get(record.CampaignId);
-            if (user.IsEmpty || user.Length > EventRecord.MaxIdBytes || campaign.IsEmpty || campaign.Length > EventRecord.MaxIdBytes)
-            {
-                return;
-            }
-            Span<byte> key = _prefetchKey;
-            Core.Clicks.Prefetch(key[..StateKeys.Write(key, record.Partition, user, campaign)]);
-            if (record.Kind == EventKind.Conversion)
-            {
-                ReadOnlySpan<byte> id = record.Get(record.EventId);
-                if (!id.IsEmpty && id.Length <= EventRecord.MaxIdBytes)
-                {
-                    Core.Conversions.Prefetch(key[..StateKeys.Write(key, record.Partition, user, id)]);
-                }
-            }
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            // A hint must never fail an event: the processor would count the exception against the event being applied.
-            // (Fields out of the record's buffer are the core's to refuse, when the event's turn comes.)
-        }
-    }
-
-    private readonly byte[] _prefetchKey = new byte[StateKeys.HeaderBytes + 2 * EventRecord.MaxIdBytes];
 
     private void Handle(ref EngineSlot slot, bool endOfBatch)
     {
