@@ -1,9 +1,6 @@
 using Attribution.Engine.Attribution;
-using Attribution.Engine.Codecs;
 using Attribution.Engine.Events;
 using Attribution.Engine.Ring;
-using Attribution.Engine.Snapshots;
-using Attribution.Engine.State.Faster;
 
 namespace Attribution.Engine.Pipeline;
 
