@@ -24,6 +24,8 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
     private readonly byte[] _conversionKey = new byte[IStateTable.MaxKeyBytes];
     private readonly byte[] _stored = new byte[IStateTable.MaxValueBytes];
     private readonly byte[] _conversionValue = new byte[IStateTable.MaxValueBytes];
+    // Prefetch's own key buffer: it runs for an event ahead, between the steps of Process on the current one.
+    private readonly byte[] _prefetchKey = new byte[IStateTable.MaxKeyBytes];
     private readonly long[] _timestamps = new long[ClickHistoryFormat.MaxEntries];
     private readonly int[] _starts = new int[ClickHistoryFormat.MaxEntries];
     private readonly int[] _lengths = new int[ClickHistoryFormat.MaxEntries];
@@ -374,9 +376,29 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
         return StateKeys.Write(destination, e.Partition, user, tailBytes);
     }
 
+    /// <summary>
+    /// Asks the tables to start loading what <see cref="Process{TSink}"/> will look up for <paramref name="e"/>: its
+    /// click history and, for a conversion, its remembered id. Changes nothing; a record Process would refuse is passed over.
+    /// </summary>
+    public void Prefetch(ref EventRecord e)
+    {
+        if (!IsId(e.UserId, EventRecord.MaxIdBytes) || !IsId(e.CampaignId, EventRecord.MaxIdBytes))
+        {
+            return;
+        }
+        ReadOnlySpan<byte> user = e.Get(e.UserId);
+        _clicks.Prefetch(_prefetchKey.AsSpan(0, StateKeys.Write(_prefetchKey, e.Partition, user, e.Get(e.CampaignId))));
+        if (e.Kind == EventKind.Conversion && IsId(e.EventId, EventRecord.MaxIdBytes))
+        {
+            _conversions.Prefetch(_prefetchKey.AsSpan(0, StateKeys.Write(_prefetchKey, e.Partition, user, e.Get(e.EventId))));
+        }
+    }
+
+    private static bool IsId(Utf8Field field, int maxBytes) => field.IsPresent && field.Length <= maxBytes;
+
     private static ReadOnlySpan<byte> RequiredId(ref EventRecord e, Utf8Field field, string name, int maxBytes)
     {
-        if (!field.IsPresent || field.Length > maxBytes)
+        if (!IsId(field, maxBytes))
         {
             AttributionThrowHelper.ThrowBadRecord(field.IsPresent ? $"{name} is longer than {maxBytes} bytes" : $"{name} is absent");
         }

@@ -1,6 +1,4 @@
 using Attribution.Engine.Attribution;
-using Attribution.Engine.Events;
-using Attribution.Engine.Ring;
 
 namespace Attribution.Engine.Pipeline;
 
@@ -8,8 +6,8 @@ internal sealed partial class ShardHandler
 {
     /// <inheritdoc/>
     /// <remarks>
-    /// Loads the hash buckets of the keys an event of this shard will use: its (user, campaign) click history, and for a
-    /// conversion its id. Keys are built as the core builds them; a record the core would refuse is skipped.
+    /// An event of this shard's partitions: the core asks its tables to load what the event will look up
+    /// (<see cref="AttributionCore{TTable}.Prefetch"/>). Other events, commands and a failed shard: nothing.
     /// </remarks>
     public void Prefetch(ref EngineSlot slot)
     {
@@ -19,23 +17,7 @@ internal sealed partial class ShardHandler
         }
         try
         {
-            ref EventRecord record = ref slot.Record;
-            ReadOnlySpan<byte> user = record.Get(record.UserId);
-            ReadOnlySpan<byte> campaign = record.Get(record.CampaignId);
-            if (user.IsEmpty || user.Length > EventRecord.MaxIdBytes || campaign.IsEmpty || campaign.Length > EventRecord.MaxIdBytes)
-            {
-                return;
-            }
-            Span<byte> key = _prefetchKey;
-            Core.Clicks.Prefetch(key[..StateKeys.Write(key, record.Partition, user, campaign)]);
-            if (record.Kind == EventKind.Conversion)
-            {
-                ReadOnlySpan<byte> id = record.Get(record.EventId);
-                if (!id.IsEmpty && id.Length <= EventRecord.MaxIdBytes)
-                {
-                    Core.Conversions.Prefetch(key[..StateKeys.Write(key, record.Partition, user, id)]);
-                }
-            }
+            Core.Prefetch(ref slot.Record);
         }
         catch (ArgumentOutOfRangeException)
         {
@@ -43,6 +25,4 @@ internal sealed partial class ShardHandler
             // (Fields out of the record's buffer are the core's to refuse, when the event's turn comes.)
         }
     }
-
-    private readonly byte[] _prefetchKey = new byte[StateKeys.HeaderBytes + 2 * EventRecord.MaxIdBytes];
 }

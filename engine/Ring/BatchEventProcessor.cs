@@ -234,31 +234,22 @@ internal sealed class BatchEventProcessor<T, THandler> : IEventProcessor
                     _handler.OnBatchStart(available - next + 1);
                 }
                 inEvents = true;
-                if (_prefetcher is { } prefetcher)
+                IPrefetchingEventHandler<T>? prefetcher = _prefetcher;
+                if (prefetcher is not null && sequence == next)
                 {
-                    if (sequence == next)
+                    // The first events of a batch have no earlier event to overlap their misses with; start them together.
+                    for (long ahead = next; ahead < next + PrefetchDistance && ahead <= available; ahead++)
                     {
-                        // The first events of a batch have no earlier event to overlap their misses with; start them together.
-                        for (long ahead = next; ahead < next + PrefetchDistance && ahead <= available; ahead++)
-                        {
-                            prefetcher.Prefetch(ref _ring[ahead]);
-                        }
-                    }
-                    for (; sequence <= available; sequence++)
-                    {
-                        if (sequence + PrefetchDistance <= available)
-                        {
-                            prefetcher.Prefetch(ref _ring[sequence + PrefetchDistance]);
-                        }
-                        _handler.OnEvent(ref _ring[sequence], sequence, sequence == available);
+                        prefetcher.Prefetch(ref _ring[ahead]);
                     }
                 }
-                else
+                for (; sequence <= available; sequence++)
                 {
-                    for (; sequence <= available; sequence++)
+                    if (prefetcher is not null && sequence + PrefetchDistance <= available)
                     {
-                        _handler.OnEvent(ref _ring[sequence], sequence, sequence == available);
+                        prefetcher.Prefetch(ref _ring[sequence + PrefetchDistance]);
                     }
+                    _handler.OnEvent(ref _ring[sequence], sequence, sequence == available);
                 }
                 break;
             }

@@ -55,6 +55,12 @@ internal interface IStateTable : IDisposable
 
     /// <summary>Bytes an incremental sweep pass would visit now (all stored records, live or not); for sizing steps.</summary>
     long StoredBytes { get; }
+
+    /// <summary>
+    /// A hint that <paramref name="key"/> will be looked up soon: a table may start loading what the look-up needs.
+    /// Changes nothing and never throws; doing nothing is a correct implementation.
+    /// </summary>
+    void Prefetch(ReadOnlySpan<byte> key);
 }
 
 /// <summary>Decides, entry by entry, what <see cref="IStateTable.Sweep{TSweeper}"/> deletes.</summary>

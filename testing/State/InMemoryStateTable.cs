@@ -25,6 +25,12 @@ internal sealed class InMemoryStateTable : IStateTable
     public long Count => _entries.Count;
 
     /// <inheritdoc />
+    /// <remarks>A dictionary has nothing worth loading ahead.</remarks>
+    public void Prefetch(ReadOnlySpan<byte> key)
+    {
+    }
+
+    /// <inheritdoc />
     public long StoredBytes
     {
         get

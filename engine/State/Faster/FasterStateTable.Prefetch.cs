@@ -19,21 +19,13 @@ internal sealed unsafe partial class FasterStateTable
     /// <summary>Whether <see cref="Prefetch"/> found FASTER's index (false: it does nothing).</summary>
     internal bool CanPrefetch => _buckets != null;
 
-    /// <summary>
-    /// Asks the CPU to load the hash bucket of <paramref name="key"/> into its cache, so that an operation on the
-    /// key a little later does not wait for it. Changes nothing; any key is accepted.
-    /// </summary>
+    /// <inheritdoc />
+    /// <remarks>Asks the CPU to load the key's hash bucket into its cache, so that the look-up a little later does not wait for it.</remarks>
     public void Prefetch(ReadOnlySpan<byte> key)
     {
-        if (_buckets == null || key.IsEmpty || !Sse.IsSupported)
+        if (Sse.IsSupported && !key.IsEmpty && BucketOf(key) is var bucket && bucket != null)
         {
-            return;
-        }
-        fixed (byte* k = key)
-        {
-            var keyBytes = SpanByte.FromPointer(k, key.Length);
-            long hash = _comparer!.GetHashCode64(ref keyBytes);
-            Sse.Prefetch0(_buckets + ((hash & _bucketMask) * BucketBytes));
+            Sse.Prefetch0(bucket);
         }
     }
 
@@ -62,7 +54,6 @@ internal sealed unsafe partial class FasterStateTable
     [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "The fields are kept by the DynamicDependency attributes; a missing field turns prefetching off.")]
     private void FindIndexForPrefetch()
     {
-        _buckets = null;
         try
         {
             const BindingFlags Any = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
@@ -91,7 +82,7 @@ internal sealed unsafe partial class FasterStateTable
         }
         catch (Exception e) when (e is ArgumentException or TargetException or FieldAccessException or InvalidCastException)
         {
-            _buckets = null;
+            // Not the FASTER this was written against: prefetching stays off (_buckets is set only on success).
         }
     }
 }

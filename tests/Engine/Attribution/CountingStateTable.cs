@@ -18,6 +18,9 @@ internal sealed class CountingStateTable : IStateTable
     public long StoredBytes => _inner.StoredBytes;
 
     /// <inheritdoc />
+    public void Prefetch(ReadOnlySpan<byte> key) => _inner.Prefetch(key);
+
+    /// <inheritdoc />
     public int Read(ReadOnlySpan<byte> key, Span<byte> destination)
     {
         Operations++;
