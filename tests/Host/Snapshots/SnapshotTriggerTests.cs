@@ -36,7 +36,11 @@ public class SnapshotTriggerTests
             TestContext.Out.WriteLine(error);
             Assert.That(exit, Is.Zero, () => error + "\n" + host.StderrText);
             long sequence = long.Parse(output.Trim(), CultureInfo.InvariantCulture);
-            Assert.That(host.Stderr.Any(l => l.Contains($"snapshot taken sequence={sequence} ", StringComparison.Ordinal) && l.Contains("requested=true", StringComparison.Ordinal)), Is.True, () => host.StderrText);
+            // The host logs the snapshot before it answers, but its logger writes in the background and the line reaches
+            // this process through a reader thread: it may come a moment after the answer (seen once in CI).
+            bool logged = SpinWait.SpinUntil(() => host.Stderr.Any(l => l.Contains($"snapshot taken sequence={sequence} ", StringComparison.Ordinal) && l.Contains("requested=true", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(10));
+            Assert.That(logged, Is.True, () => host.StderrText);
 
             var list = Cli("snapshot", "list", "--state-dir", state);
             var row = list.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
