@@ -18,7 +18,14 @@ internal sealed record EnginePhase(long Events, double Seconds, long Produced, l
     public double HalfSeconds { get; init; }
     public double SecondHalfPerSecond => HalfSeconds > 0 ? (Events - (Events / 2)) / (Seconds - HalfSeconds) : PerSecond;
     public ThroughputSeries? Series { get; init; }
+    /// <summary>Output readable latencies after the paced phase's warm-up (<see cref="KafkaLoad.WarmUpSeconds"/>).</summary>
     public LongHistogram? Latency { get; init; }
+
+    /// <summary>Output readable latencies of the conversions meant to be sent in the warm-up.</summary>
+    public LongHistogram? WarmUpLatency { get; init; }
+
+    /// <summary>CPU by thread name during the paced phase (<see cref="ThreadCpu.Describe"/>), null for a backlog run.</summary>
+    public string? Cpu { get; init; }
     public double AchievedRate { get; init; }
 
     /// <summary>The 1-minute load average when the run ended.</summary>
@@ -27,6 +34,12 @@ internal sealed record EnginePhase(long Events, double Seconds, long Produced, l
     /// <summary>The engine's outcome counters at the end of the run (why conversions were or were not attributed).</summary>
     public AttributionCounters? Outcomes { get; init; }
 
-    /// <summary>A percentile of the pipeline's input produce time → output committed histogram, in ms.</summary>
-    public long Commit(double percentile) => Stats.LatencyPercentile(percentile);
+    /// <summary>
+    /// A percentile of the pipeline's input produce time → output committed histogram, in ms: in a paced run, of the
+    /// inputs meant to be sent after the warm-up (all of them without a split).
+    /// </summary>
+    public long Commit(double percentile) => Stats.LatencyPercentile(percentile, LatencySpan.AfterSplit);
+
+    /// <summary>The same, of the inputs meant to be sent in the warm-up.</summary>
+    public long CommitWarmUp(double percentile) => Stats.LatencyPercentile(percentile, LatencySpan.BeforeSplit);
 }

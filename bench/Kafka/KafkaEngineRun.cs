@@ -51,6 +51,8 @@ internal static class KafkaEngineRun
         {
             cluster.CreateTopic(options.RepartitionTopic, o.Partitions); // the embedded broker does not answer CreateTopics
         }
+        // The reader starts first, so that its own start-up is over before the clock starts.
+        using OutputLatencyReader? reader = paced is null ? null : new OutputLatencyReader(bootstrap, options.OutputTopic, o.Partitions);
         var log = new RunLog(Console.Error, quiet: true);
         using var pipeline = new KafkaPipeline(options, log, kafka: new Attribution.Host.Demo.EmbeddedBrokerSupplier(options, log));
         // Input records taken so far: re-keying, the engine consumes the repartition topic, so its own count lags the input's.
@@ -68,15 +70,17 @@ internal static class KafkaEngineRun
         }
         string label = paced is null ? $"engine pipeline, {name}" : $"engine pipeline, {name}, paced at {paced.Value.Rate:N0}/s";
         ThroughputSeries series = ThroughputSeries.Start(label, () => pipeline.Stats.Consumed);
-        using OutputLatencyReader? reader = paced is null ? null : new OutputLatencyReader(bootstrap, options.OutputTopic, o.Partitions);
         long start;
         long events;
         double achieved = 0;
         long[] ends;
+        ThreadCpu? cpu = null;
         if (paced is { } p)
         {
             start = Stopwatch.GetTimestamp();
-            (int count, achieved) = KafkaLoad.Paced(bootstrap, input, p.Lines, 0, p.Rate, o.LatencySeconds, p.KeyedByUser);
+            cpu = ThreadCpu.Start();
+            (int count, achieved) = KafkaLoad.Paced(bootstrap, input, p.Lines, 0, p.Rate, o.LatencySeconds, p.KeyedByUser,
+                started: first => pipeline.Stats.SplitLatencies(reader!.SplitAt(first)));
             events = count;
             ends = Ends(bootstrap, input, o.Partitions);
         }
@@ -107,6 +111,7 @@ internal static class KafkaEngineRun
             Thread.Sleep(1);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var cpuUsed = cpu?.Stop();
         series.Dispose();
         LongHistogram? latency = null;
         if (reader is not null)
@@ -125,6 +130,8 @@ internal static class KafkaEngineRun
             Series = series,
             HalfSeconds = half,
             Latency = latency,
+            WarmUpLatency = reader?.WarmUp,
+            Cpu = cpuUsed is { } used ? ThreadCpu.Describe(used) : null,
             AchievedRate = achieved,
             Load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a",
             Outcomes = pipeline.Engine?.GetCounters(),

@@ -38,14 +38,17 @@ internal sealed class OtherProcessesCpu
         return used.OrderByDescending(u => u.Item2).Take(top).ToList();
     }
 
-    private static Dictionary<int, (string Name, long Ticks)> Read()
+    private static Dictionary<int, (string Name, long Ticks)> Read() => ReadStats("/proc");
+
+    /// <summary>Name and CPU ticks (user + system) of every process under /proc, or every thread under /proc/&lt;pid&gt;/task.</summary>
+    internal static Dictionary<int, (string Name, long Ticks)> ReadStats(string root)
     {
         var all = new Dictionary<int, (string Name, long Ticks)>();
         if (!OperatingSystem.IsLinux())
         {
             return all;
         }
-        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        foreach (string dir in Directory.EnumerateDirectories(root))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
             {
@@ -63,7 +66,7 @@ internal sealed class OtherProcessesCpu
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
             {
-                // The process ended meanwhile, or its stat is not readable: it is left out.
+                // The process or thread ended meanwhile, or its stat is not readable: it is left out.
             }
         }
         return all;

@@ -112,7 +112,7 @@ internal static class StreamizRun
             }
             using var reader = new OutputLatencyReader(cluster.BootstrapServers, output, partitions);
             long pacedStart = Stopwatch.GetTimestamp();
-            (int count, double achieved) = KafkaLoad.Paced(cluster.BootstrapServers, input, lines, 0, rate, seconds);
+            (int count, double achieved) = KafkaLoad.Paced(cluster.BootstrapServers, input, lines, 0, rate, seconds, started: first => reader.SplitAt(first));
             long behind = count - counters.Processed;
             limit.Restart();
             while (counters.Processed < count && limit.Elapsed < TimeSpan.FromMinutes(5))
