@@ -10,7 +10,7 @@ out="bench/results/full-$stamp"
 mkdir -p "$out"
 # `streamiz` is not listed: `kafka` runs Streamiz in its own table and latency run; `bench streamiz` is the quicker
 # engine-vs-Streamiz check with knobs (--changelog, --streamiz-commit-ms) for exploring its settings.
-suites=(ring state engine q18 cabi snapshot kafka scaling)
+suites=(ring state engine q18 cabi snapshot kafka commit scaling)
 nice -n 10 dotnet build bench -c Release -nologo -v q
 for s in "${suites[@]}"; do
   echo "== $s (load average $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -117,6 +117,31 @@ internal sealed unsafe class NativeProducer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends lingering records now and waits, in steps of 1 ms, until every record produced on this client is delivered
+    /// and its report served, or until <paramref name="timeout"/>; true when none is outstanding.
+    /// </summary>
+    /// <remarks>
+    /// Called before a transaction's commit. librdkafka's commit first flushes, and its flush waits in polls of up to
+    /// 10 ms; but Confluent.Kafka's own poll thread serves most delivery reports, so the flush sees the last one only at
+    /// the end of such a poll: a commit of one record took 11.3 ms (median) on the embedded broker. Flushing in 1 ms
+    /// steps here first lets the commit find nothing outstanding (`bench commit` measures both ways).
+    /// </remarks>
+    public bool WaitDelivered(TimeSpan timeout)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long end = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (_rd.OutqLen(_rk) > 0)
+        {
+            if (Environment.TickCount64 >= end)
+            {
+                return false;
+            }
+            _rd.Flush(_rk, 1);
+        }
+        return true;
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {

@@ -166,6 +166,8 @@ internal static unsafe class RdKafkaNative
         private readonly delegate* unmanaged[Cdecl]<IntPtr, byte*, IntPtr, IntPtr> _topicNew = (delegate* unmanaged[Cdecl]<IntPtr, byte*, IntPtr, IntPtr>)Get(library, "rd_kafka_topic_new");
         private readonly delegate* unmanaged[Cdecl]<IntPtr, void> _topicDestroy = (delegate* unmanaged[Cdecl]<IntPtr, void>)Get(library, "rd_kafka_topic_destroy");
         private readonly delegate* unmanaged[Cdecl]<int> _lastError = (delegate* unmanaged[Cdecl]<int>)Get(library, "rd_kafka_last_error");
+        private readonly delegate* unmanaged[Cdecl]<IntPtr, int> _outqLen = (delegate* unmanaged[Cdecl]<IntPtr, int>)Get(library, "rd_kafka_outq_len");
+        private readonly delegate* unmanaged[Cdecl]<IntPtr, int, int> _flush = (delegate* unmanaged[Cdecl]<IntPtr, int, int>)Get(library, "rd_kafka_flush");
 
         private static IntPtr Get(IntPtr library, string name) => NativeLibrary.TryGetExport(library, name, out IntPtr f) ? f
             : throw new DllNotFoundException($"The librdkafka Confluent.Kafka loaded does not export {name}.");
@@ -229,6 +231,12 @@ internal static unsafe class RdKafkaNative
 
         /// <summary>rd_kafka_topic_destroy.</summary>
         public void TopicDestroy(IntPtr rkt) => _topicDestroy(rkt);
+
+        /// <summary>rd_kafka_outq_len: records not yet delivered (or whose delivery report is not yet served), plus queued requests.</summary>
+        public int OutqLen(IntPtr rk) => _outqLen(rk);
+
+        /// <summary>rd_kafka_flush: sends lingering records now and serves delivery reports for up to <paramref name="timeoutMs"/>; 0 when none is outstanding.</summary>
+        public int Flush(IntPtr rk, int timeoutMs) => _flush(rk, timeoutMs);
 
         /// <summary>rd_kafka_last_error: the error of this thread's last failed legacy call (rd_kafka_topic_new).</summary>
         public int LastError() => _lastError();

@@ -54,6 +54,9 @@ internal sealed class TransactionalSink : IDisposable
         Build();
     }
 
+    /// <summary>How long a commit waits for its records' delivery in 1 ms steps before leaving the rest to librdkafka's commit.</summary>
+    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(1);
+
     /// <summary>How long one transactional call may take: a quarter of the transaction timeout, within 2 to 30 s.</summary>
     public static TimeSpan ApiTimeout(RunOptions options) => TimeSpan.FromMilliseconds(Math.Clamp(options.TransactionTimeout.TotalMilliseconds / 4, 2_000, 30_000));
 
@@ -187,6 +190,9 @@ internal sealed class TransactionalSink : IDisposable
             {
                 Retry("send_offsets", () => Guarded("send_offsets", () => producer.SendOffsetsToTransaction(offsets, group, _apiTimeout)));
             }
+            // Delivery first, in short steps (see NativeProducer.WaitDelivered); the commit's own flush then finds nothing
+            // outstanding. Past DeliveryWait that flush waits for the rest and reports a timeout or a failed delivery.
+            _native.WaitDelivered(DeliveryWait);
             Retry("commit", () => Guarded("commit", () => producer.CommitTransaction(_apiTimeout)));
             InTransaction = false;
             return Outcome.Committed;
