@@ -14,6 +14,7 @@ internal sealed class KafkaBenchOptions
     private static readonly Option<long?> CommitMsFlag = BenchFlags.Whole("--commit-ms", "transaction interval in ms (default 25)", new(1, 10_000));
     private static readonly Option<long?> LatencySecondsFlag = BenchFlags.Whole("--latency-seconds", "paced phase per pipeline (default 8, --long 30)", new(1, 3600));
     private static readonly Option<double?> LoadFlag = BenchFlags.Fraction("--load", "paced rate as a fraction of each pipeline's measured peak (default 0.5)");
+    private static readonly Option<long?> EngineRateFlag = BenchFlags.Whole("--engine-rate", "the engine pipeline's paced rate in events/s instead of --load × its peak (to compare builds at one rate)", new(1_000, 10_000_000));
     private static readonly Option<long?> SeedFlag = BenchFlags.Whole("--seed", "workload seed (default 20240601)", new(int.MinValue, int.MaxValue));
     private static readonly Option<long?> UsersFlag = BenchFlags.Whole("--users", "users (default 100000)", new(1, 10_000_000));
     private static readonly Option<long?> CampaignsFlag = BenchFlags.Whole("--campaigns", "campaigns (default 50)", new(1, 80_000));
@@ -23,7 +24,7 @@ internal sealed class KafkaBenchOptions
     /// <summary>The suite's flags.</summary>
     public static IReadOnlyList<Option> Flags =>
     [
-        EventsFlag, NaiveEventsFlag, PartitionsFlag, ShardsFlag, CommitMsFlag, LatencySecondsFlag, LoadFlag, SeedFlag, UsersFlag, CampaignsFlag,
+        EventsFlag, NaiveEventsFlag, PartitionsFlag, ShardsFlag, CommitMsFlag, LatencySecondsFlag, LoadFlag, EngineRateFlag, SeedFlag, UsersFlag, CampaignsFlag,
         PropertyFlag, CompressionFlag,
     ];
 
@@ -37,6 +38,9 @@ internal sealed class KafkaBenchOptions
     public int CommitMs { get; private set; } = 25;
     public int LatencySeconds { get; private set; } = BenchReport.Long ? 30 : 8;
     public double Load { get; private set; } = 0.5;
+
+    /// <summary>The engine pipeline's paced rate when set (`--engine-rate`), else --load × its measured peak.</summary>
+    public double? EngineRate { get; private set; }
     public int Seed { get; private set; } = 20240601;
     public int Users { get; private set; } = 100_000;
     public int Campaigns { get; private set; } = 50;
@@ -56,6 +60,7 @@ internal sealed class KafkaBenchOptions
         o.CommitMs = (int)(flags.GetValue(CommitMsFlag) ?? o.CommitMs);
         o.LatencySeconds = (int)(flags.GetValue(LatencySecondsFlag) ?? o.LatencySeconds);
         o.Load = flags.GetValue(LoadFlag) ?? o.Load;
+        o.EngineRate = flags.GetValue(EngineRateFlag);
         o.Seed = (int)(flags.GetValue(SeedFlag) ?? o.Seed);
         o.Users = (int)(flags.GetValue(UsersFlag) ?? o.Users);
         o.Campaigns = (int)(flags.GetValue(CampaignsFlag) ?? o.Campaigns);
