@@ -118,26 +118,35 @@ internal sealed unsafe class NativeProducer : IDisposable
     }
 
     /// <summary>
-    /// Sends lingering records now and waits, in steps of 1 ms, until every record produced on this client is delivered
+    /// Sends lingering records now and waits, in sleeps of 1 ms, until every record produced on this client is delivered
     /// and its report served, or until <paramref name="timeout"/>; true when none is outstanding.
     /// </summary>
     /// <remarks>
     /// Called before a transaction's commit. librdkafka's commit first flushes, and its flush waits in polls of up to
     /// 10 ms; but Confluent.Kafka's own poll thread serves most delivery reports, so the flush sees the last one only at
-    /// the end of such a poll: a commit of one record took 11.3 ms (median) on the embedded broker. Flushing in 1 ms
-    /// steps here first lets the commit find nothing outstanding (`bench commit` measures both ways).
+    /// the end of such a poll: a commit of one record took 11.3 ms (median) on the embedded broker. Waiting here first
+    /// lets the commit find nothing outstanding (`bench commit` measures both ways).
     /// </remarks>
     public bool WaitDelivered(TimeSpan timeout)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         long end = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        if (_rd.OutqLen(_rk) == 0)
+        {
+            return true;
+        }
+        // One flush of at most 1 ms sends what lingers (the broker threads see its flag while it lasts; a record whose
+        // partition is not yet added to the transaction goes after linger.ms); then sleeps while Confluent.Kafka's poll
+        // thread serves the reports. Repeating the flush every 1 or 5 ms made the cycles longer under load (it wakes every
+        // broker thread each time): at 200,000 events/s paced, 80–156 ms per cycle against 43–49 without the wait.
+        _rd.Flush(_rk, 1);
         while (_rd.OutqLen(_rk) > 0)
         {
             if (Environment.TickCount64 >= end)
             {
                 return false;
             }
-            _rd.Flush(_rk, 1);
+            Thread.Sleep(1);
         }
         return true;
     }
