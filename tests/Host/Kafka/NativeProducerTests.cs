@@ -15,10 +15,8 @@ public class NativeProducerTests
     {
         using var cluster = StartCluster();
         cluster.CreateTopic("wait-out", 4);
-        var config = Producer(cluster);
-        config.TransactionalId = Unique("wait");
-        config.LingerMs = 1000; // records wait in the client unless flushed: a wait that returned early would find them there
-        using var producer = new ProducerBuilder<string, string>(config).Build();
+        // Records wait in the client unless flushed (linger.ms): a wait that returned early would find them there.
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig(Producer(cluster)) { TransactionalId = Unique("wait"), LingerMs = 1000 }).Build();
         producer.InitTransactions(Patience);
         producer.BeginTransaction();
         using var native = new NativeProducer(producer);
