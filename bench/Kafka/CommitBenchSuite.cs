@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Attribution.Bench.Reporting;
+using Attribution.Bench.Engine;
 using Attribution.Host.Kafka;
 using Attribution.Testing.Kafka;
 using Confluent.Kafka;
@@ -50,7 +50,7 @@ public sealed class CommitBenchSuite : IBenchSuite
         using var native = new NativeProducer(producer);
         IntPtr topic = native.Topic("commit-out");
 
-        Console.WriteLine($"## commit: produce → committed, one transaction, embedded broker, linger.ms={linger}, load {LoadAverage()}");
+        Console.WriteLine($"## commit: produce → committed, one transaction, embedded broker, linger.ms={linger}{MachineDescription.LoadAverage()}");
         Console.WriteLine();
         Console.WriteLine($"Command: `dotnet run -c Release --project bench -- commit --rounds {rounds} --linger-ms {linger}`. Each transaction produces N records of 200 B " +
                           "(keys spread over 32 partitions) through rd_kafka_produceva, sends one input offset, and commits; the two ways alternate, transaction by transaction.");
@@ -97,6 +97,4 @@ public sealed class CommitBenchSuite : IBenchSuite
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {records:N0} | {way} | {ms[ms.Count / 2]:F1} | {ms[(int)(ms.Count * 0.9)]:F1} | {ms[^1]:F1} |"));
     }
-
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ')[..2]) : "n/a";
 }
