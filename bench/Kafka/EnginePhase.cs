@@ -40,6 +40,12 @@ internal sealed record EnginePhase(long Events, double Seconds, long Produced, l
     /// </summary>
     public long Commit(double percentile) => Stats.LatencyPercentile(percentile, LatencySpan.AfterSplit);
 
+    /// <summary>How many outputs <see cref="Commit"/> covers.</summary>
+    public long CommitCount => Stats.LatencyCount(LatencySpan.AfterSplit);
+
+    /// <summary>How many outputs <see cref="CommitWarmUp"/> covers.</summary>
+    public long CommitWarmUpCount => Stats.LatencyCount(LatencySpan.BeforeSplit);
+
     /// <summary>The same, of the inputs meant to be sent in the warm-up.</summary>
     public long CommitWarmUp(double percentile) => Stats.LatencyPercentile(percentile, LatencySpan.BeforeSplit);
 }

@@ -152,7 +152,7 @@ internal sealed class KeyingComparison
         foreach (var (name, rate, run) in new[] { ("engine pipeline, **rekey**, keyed input", RekeyRate, RekeyLatency!), ("engine pipeline, rekey, mis-keyed input", MisKeyedRate, MisKeyedLatency!) })
         {
             row($"{name}, output readable", rate, run.AchievedRate, run.Events, run.Latency!);
-            Console.WriteLine($"| {name}, transaction committed (pipeline's own histogram) | {rate:N0} | {run.AchievedRate:N0} | {run.Events:N0} | {run.Produced:N0} | " +
+            Console.WriteLine($"| {name}, transaction committed (pipeline's own histogram) | {rate:N0} | {run.AchievedRate:N0} | {run.Events:N0} | {run.CommitCount:N0} | " +
                               $"{run.Commit(50)} | {run.Commit(90)} | {run.Commit(99)} | {run.Commit(99.9)} | {run.Commit(100)} |");
         }
     }

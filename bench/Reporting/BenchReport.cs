@@ -41,10 +41,16 @@ internal sealed class BenchReport : IDisposable
 
     /// <summary>
     /// Adds a latency histogram (values in nanoseconds) to the percentile chart <paramref name="chart"/>
-    /// (one PNG per chart, one curve per series) and to the percentile table.
+    /// (one PNG per chart, one curve per series) and to the percentile table. An empty histogram (a paced phase no
+    /// longer than its warm-up) is left out: it has no percentiles to draw or print.
     /// </summary>
     public static void AddLatency(string chart, string series, HistogramBase histogram)
-        => Current?._latencies.Add((chart, series, histogram.Copy()));
+    {
+        if (histogram.TotalCount > 0)
+        {
+            Current?._latencies.Add((chart, series, histogram.Copy()));
+        }
+    }
 
     /// <summary>Adds a throughput-over-time series to the chart <paramref name="chart"/>.</summary>
     public static void AddThroughput(string chart, ThroughputSeries series)
