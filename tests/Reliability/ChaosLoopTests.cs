@@ -30,6 +30,9 @@ public class ChaosLoopTests
 
     private static readonly TimeSpan Catchup = TimeSpan.FromSeconds(90);
 
+    /// <summary>Fewer faults than this and a run proves little: the loop goes on past its budget until it has injected them.</summary>
+    private const int MinimumFaults = 5;
+
     private static readonly (KafkaApiKey Api, ErrorCode[] Errors)[] RequestFaults =
     [
         (KafkaApiKey.Produce, [ErrorCode.NotLeaderForPartition, ErrorCode.RequestTimedOut]),
@@ -96,7 +99,9 @@ public class ChaosLoopTests
         int produced = 0;
         try
         {
-            while (clock.Elapsed < budget)
+            // A stop that uses its 20 s bound can eat a short budget; the loop then goes on (up to a minute more) until it has
+            // injected the faults that make the run mean something.
+            while (clock.Elapsed < budget || (faults.Values.Sum() < MinimumFaults && clock.Elapsed < budget + TimeSpan.FromSeconds(60)))
             {
                 rounds++;
                 // Produce the next chunk on a schedule that ends at about 80 % of the budget.
@@ -160,7 +165,9 @@ public class ChaosLoopTests
                             // The host was waiting on Kafka and used its bounded stop (RunCommand.StopGrace): exit 1
                             // without committing, by design — the next owner redoes the work; counted, not a crash.
                             forced++;
-                            notes.Add($"SIGTERM while waiting on Kafka: bounded stop, exit 1 (previous fault: {previous})");
+                            string log = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"chaos-{seed}-host-{hosts}.log");
+                            File.WriteAllLines(log, host.Stderr);
+                            notes.Add($"SIGTERM while waiting on Kafka: bounded stop, exit 1 (previous fault: {previous}; its log: {log}); its last lines before the stop sentence: {string.Join(" / ", host.Stderr.SkipLast(1).TakeLast(4))}");
                         }
                         else if (host.WaitForExit(TimeSpan.FromSeconds(1)) == 143)
                         {
@@ -252,7 +259,7 @@ public class ChaosLoopTests
             ReliabilityReport.TestCommand(nameof(ChaosLoopTests), seed, seconds == defaultSeconds ? null : $"{SecondsVariable}={seconds.ToString(CultureInfo.InvariantCulture)}")));
         Assert.That(tally.Exact, Is.True, summary);
         Assert.That((crashed, hung), Is.EqualTo((0, 0)), string.Join("\n", notes));
-        Assert.That(faults.Values.Sum(), Is.GreaterThanOrEqualTo(5), "the loop must actually inject faults to mean anything");
+        Assert.That(faults.Values.Sum(), Is.GreaterThanOrEqualTo(MinimumFaults), "the loop must actually inject faults to mean anything");
         reader.Check(ReadOutputs(cluster));
     }
 
