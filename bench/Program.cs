@@ -5,6 +5,11 @@ using Attribution.Bench;
 using Attribution.Bench.Reporting;
 using Attribution.Host.Cli;
 
+if (TieringDelay.RunAsChild(args) is { } childExit)
+{
+    return childExit;
+}
+
 var suites = typeof(IBenchSuite).Assembly.GetTypes()
     .Where(t => typeof(IBenchSuite).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
     .Select(t => (IBenchSuite)Activator.CreateInstance(t)!)

@@ -59,7 +59,7 @@ internal static class EngineRunner
     public static EngineRunResult Paced(EngineOptions options, LineStore lines, int events, double rate)
     {
         double ticksPerEvent = Stopwatch.Frequency / rate;
-        var output = new TallyingOutput(options.Shards, ticksPerEvent);
+        var output = new TallyingOutput(options.Shards, ticksPerEvent, events);
         using (var engine = new AttributionEngine(options, output))
         {
             long heap = Settle();
@@ -70,25 +70,7 @@ internal static class EngineRunner
             var otherCpu = OtherProcessesCpu.Start();
             long allocated = GC.GetTotalAllocatedBytes(precise: true);
             (int, int, int) gcs = Collections();
-            for (int i = 0; i < events; i++)
-            {
-                long due = start + (long)(i * ticksPerEvent);
-                while (Stopwatch.GetTimestamp() < due)
-                {
-                    // Not a sleep (its timer is far coarser than the interval), but a yield: on a machine with
-                    // fewer cores than threads a pure spin would take a shard's core. Lateness it causes counts
-                    // as latency, since it is measured from the due time.
-                    Thread.Yield();
-                }
-                if (engine.Submit(lines[i], position: i) != RejectReason.None)
-                {
-                    throw Rejected(lines, i);
-                }
-                if ((i & 4095) == 4095)
-                {
-                    Volatile.Write(ref _submitted, i + 1);
-                }
-            }
+            SubmitPaced(engine, lines, events, start, ticksPerEvent);
             engine.Flush();
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
@@ -101,6 +83,32 @@ internal static class EngineRunner
                 LateStretches = output.LateStretches(LateNanos, 5_000_000),
                 OtherCpu = otherCpu.Top(3),
             };
+        }
+    }
+
+    // Fully optimised when first compiled: called once per paced run, this loop would otherwise run as tier-0 code and be
+    // replaced mid-run (on-stack replacement, then the tiered JIT's background compiles), which showed as late stretches.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void SubmitPaced(AttributionEngine engine, LineStore lines, int events, long start, double ticksPerEvent)
+    {
+        for (int i = 0; i < events; i++)
+        {
+            long due = start + (long)(i * ticksPerEvent);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                // Not a sleep (its timer is far coarser than the interval), but a yield: on a machine with
+                // fewer cores than threads a pure spin would take a shard's core. Lateness it causes counts
+                // as latency, since it is measured from the due time.
+                Thread.Yield();
+            }
+            if (engine.Submit(lines[i], position: i) != RejectReason.None)
+            {
+                throw Rejected(lines, i);
+            }
+            if ((i & 4095) == 4095)
+            {
+                Volatile.Write(ref _submitted, i + 1);
+            }
         }
     }
 

@@ -10,7 +10,7 @@ internal static class MachineDescription
     public static string Describe()
         => $"{Environment.ProcessorCount} cores ({CpuModel()}), {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
            $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "" : " (concurrent)")}, " +
-           $"Stopwatch {Stopwatch.Frequency:N0} Hz, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{LoadAverage()}";
+           $"{Attribution.Bench.Reporting.TieringDelay.Describe()}, Stopwatch {Stopwatch.Frequency:N0} Hz, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{LoadAverage()}";
 
     public static string LoadAverage()
     {

@@ -28,7 +28,6 @@ internal sealed class TallyingOutput : IEngineOutput
     // preallocated, for the stall timeline (LateStretches).
     private readonly (long At, long LateNanos)[][]? _timeline;
     private readonly int[]? _timelineCount;
-    private const int TimelineCapacity = 1 << 18;
 
     /// <summary>Throughput runs: tallies only.</summary>
     public TallyingOutput(int shards)
@@ -36,8 +35,12 @@ internal sealed class TallyingOutput : IEngineOutput
         _tallies = new OutputTally[shards];
     }
 
-    /// <summary>Paced runs: event i is meant to be submitted at the start (see <see cref="Schedule"/>) + i × <paramref name="ticksPerEvent"/>.</summary>
-    public TallyingOutput(int shards, double ticksPerEvent)
+    /// <summary>
+    /// Paced runs: event i is meant to be submitted at the start (see <see cref="Schedule"/>) + i × <paramref name="ticksPerEvent"/>.
+    /// The timeline holds a batch per output at most, so <paramref name="events"/> entries per shard keep the whole run
+    /// (a fixed capacity used to cut it short on long runs while the report spoke of all of it).
+    /// </summary>
+    public TallyingOutput(int shards, double ticksPerEvent, int events)
         : this(shards)
     {
         _ticksPerEvent = ticksPerEvent;
@@ -49,7 +52,7 @@ internal sealed class TallyingOutput : IEngineOutput
         {
             _intended[i] = new LongHistogram(HistogramMaxNanos, 3);
             _submitted[i] = new LongHistogram(HistogramMaxNanos, 3);
-            _timeline[i] = new (long, long)[TimelineCapacity];
+            _timeline[i] = new (long, long)[events];
         }
     }
 
@@ -86,7 +89,7 @@ internal sealed class TallyingOutput : IEngineOutput
                 intended.RecordValue(Clamp((now - due) * NanosPerTick));
                 submitted.RecordValue(Clamp((now - e.IngestTicks) * NanosPerTick));
             }
-            if (batch.Count > 0 && _timelineCount![batch.Shard] < TimelineCapacity)
+            if (batch.Count > 0 && _timelineCount![batch.Shard] < _timeline![batch.Shard].Length)
             {
                 // Outputs of a batch are in input order: the first is the one that waited longest.
                 long due = _startTicks + (long)(batch.Entry(0).Position * _ticksPerEvent);
