@@ -63,6 +63,9 @@ public class BenchReportTests
         string md = File.ReadAllText(path);
         Assert.That(md, Does.Contain("Command: `dotnet run -c Release --project bench -- unit`"));
         Assert.That(md, Does.Contain($"{Environment.ProcessorCount} cores"));
+        // The JIT setting the figures were measured with (the bench sets it for itself unless the caller did).
+        string? delay = Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs");
+        Assert.That(md, Does.Contain(delay is { Length: > 0 } ? $"tiering delay {delay} ms (DOTNET_TC_CallCountingDelayMs)" : "tiering delay 100 ms (the runtime's default)"));
         Assert.That(md, Does.Contain("Before the run, load average"));
         Assert.That(md, Does.Contain("| a table the suite printed |"));
         Assert.That(md, Does.Contain("| latency chart: contender | 1,000 |"));
