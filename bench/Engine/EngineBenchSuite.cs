@@ -20,9 +20,13 @@ namespace Attribution.Bench.Engine;
 /// </summary>
 public sealed class EngineBenchSuite : IBenchSuite
 {
-    private const double TargetPerSecond = 2_000_000;
+    // Issue 16's targets (Stage 8): ≥ 1.5M events/s with 2 shards (goal 2M), ≥ 5× the baseline, ≥ 0.9× the decode-only
+    // limit, paced p99 ≤ 1 ms at half of peak.
+    private const double TargetPerSecond = 1_500_000;
+    private const double GoalPerSecond = 2_000_000;
     private const double TargetRatio = 5;
-    private const long TargetP99Nanos = 50_000;
+    private const double TargetDecodeShare = 0.9;
+    private const long TargetP99Nanos = 1_000_000;
 
     /// <inheritdoc />
     public string Name => "engine";
@@ -140,7 +144,7 @@ public sealed class EngineBenchSuite : IBenchSuite
         PrintThroughput(rows, baselineRow);
         PrintOutcomes(engineRuns[0], baseline, workload);
         PrintLatency(paced, o);
-        PrintTargets(engineRuns, baselineRow, paced);
+        PrintTargets(engineRuns, baselineRow, paced, o.Events / decode);
         return exit;
     }
 
@@ -306,15 +310,22 @@ public sealed class EngineBenchSuite : IBenchSuite
         => Console.WriteLine($"| {label} | {Micros(h.GetValueAtPercentile(50))} | {Micros(h.GetValueAtPercentile(90))} | {Micros(h.GetValueAtPercentile(99))} | " +
                              $"{Micros(h.GetValueAtPercentile(99.9))} | {Micros(h.GetMaxValue())} |");
 
-    private static void PrintTargets(List<EngineRunResult> runs, Row? baseline, EngineRunResult paced)
+    private static void PrintTargets(List<EngineRunResult> runs, Row? baseline, EngineRunResult paced, double decodePerSecond)
     {
         Console.WriteLine("### Against the targets");
         Console.WriteLine();
         EngineRunResult? two = runs.FirstOrDefault(r => r.Shards == 2);
+        EngineRunResult? one = runs.FirstOrDefault(r => r.Shards == 1);
         if (two is not null)
         {
-            Console.WriteLine($"- ≥ {TargetPerSecond:N0} events/s with 2 shards on this {Environment.ProcessorCount}-core machine: {two.PerSecond:N0} " +
-                              $"({Meets(two.PerSecond >= TargetPerSecond)})");
+            Console.WriteLine($"- ≥ {TargetPerSecond:N0} events/s with 2 shards on this {Environment.ProcessorCount}-core machine (goal {GoalPerSecond:N0}): {two.PerSecond:N0} " +
+                              $"({Meets(two.PerSecond >= TargetPerSecond)}; goal {Meets(two.PerSecond >= GoalPerSecond)})");
+            double share = two.PerSecond / decodePerSecond;
+            Console.WriteLine($"- ≥ {TargetDecodeShare:F1}× the single-thread decode-only limit ({decodePerSecond:N0}/s): {share:F2}× with 2 shards ({Meets(share >= TargetDecodeShare)})");
+            if (one is not null)
+            {
+                Console.WriteLine($"- 2 shards against 1: {two.PerSecond / one.PerSecond:F2}× ({two.PerSecond:N0} vs {one.PerSecond:N0} events/s)");
+            }
         }
         EngineRunResult best = runs.MaxBy(r => r.PerSecond)!;
         if (baseline is not null)
@@ -329,7 +340,8 @@ public sealed class EngineBenchSuite : IBenchSuite
                               $"({Meets(r.BytesPerEvent < 0.5)} as allocated, {Meets(r.GarbagePerEvent < 0.5)} as garbage; < 0.5 B/event counts as 0)");
         }
         long p99 = paced.IntendedLatency!.GetValueAtPercentile(99);
-        Console.WriteLine($"- p99 ≤ {TargetP99Nanos / 1000} µs at {paced.OfferedRate:N0} events/s: {Micros(p99)} µs from the intended send time ({Meets(p99 <= TargetP99Nanos)})");
+        Console.WriteLine($"- p99 ≤ {TargetP99Nanos / 1000:N0} µs at {paced.OfferedRate:N0} events/s ({paced.Shards} shard(s)): {Micros(p99)} µs from the intended send time " +
+                          $"({Meets(p99 <= TargetP99Nanos)}); p99.9 {Micros(paced.IntendedLatency.GetValueAtPercentile(99.9))} µs, max {Micros(paced.IntendedLatency.GetMaxValue())} µs");
         Console.WriteLine();
     }
 
