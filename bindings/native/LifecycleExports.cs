@@ -8,14 +8,24 @@ namespace Attribution.Native;
 public static unsafe class LifecycleExports
 {
     /// <summary>The library version (semantic versioning of the C ABI).</summary>
-    public const string VersionText = "0.1.0";
+    public const string VersionText = ProductVersion.Text;
+
+    // attr_version()'s bytes: NUL-terminated UTF-8 on the pinned object heap.
+    private static readonly byte[] VersionUtf8 = NulTerminated(VersionText);
+
+    private static byte[] NulTerminated(string text)
+    {
+        byte[] bytes = GC.AllocateArray<byte>(System.Text.Encoding.UTF8.GetByteCount(text) + 1, pinned: true);
+        System.Text.Encoding.UTF8.GetBytes(text, bytes);
+        return bytes;
+    }
 
     /// <summary><c>const char* attr_version(void)</c>: static NUL-terminated UTF-8.</summary>
     [UnmanagedCallersOnly(EntryPoint = "attr_version")]
     public static byte* Version()
     {
-        // A UTF-8 literal lives in the image's read-only data: its address is fixed for the process's life.
-        fixed (byte* p = "0.1.0\0"u8)
+        // Pinned and held by a static field: its address is fixed for the process's life.
+        fixed (byte* p = VersionUtf8)
         {
             return p;
         }
