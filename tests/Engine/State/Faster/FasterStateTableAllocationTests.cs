@@ -89,12 +89,15 @@ public class FasterStateTableAllocationTests
             table.Upsert(Key(key, i), value);
         }
         // Every third key expires: steps both pass over records and delete some. Two whole passes warm up
-        // (JIT, tiering, FASTER's pools); the third is measured.
+        // (JIT, tiering, FASTER's pools); the passes after them are measured, up to three, until one allocates nothing.
+        // An allocation per step dirties every pass; a one-off charge to the thread (AllocationGate.AssertSteadyState
+        // describes it: 168 B to 8 KB, source unknown) dirties one. CI met one here once: 2,224 B in one pass.
         var sweeper = new EveryThird();
         long allocated = 0, deleted = 0;
         var steps = 0;
         bool completed = false;
-        for (var pass = 0; pass < 3; pass++)
+        var measured = new List<long>();
+        for (var pass = 0; pass < 5 && (measured.Count == 0 || measured[^1] != 0); pass++)
         {
             for (var i = 0; i < keys; i += 3)
             {
@@ -112,12 +115,16 @@ public class FasterStateTableAllocationTests
             }
             while (!completed && steps < 1_000_000);
             allocated = AllocationGate.ThreadBytes() - before;
+            if (pass >= 2)
+            {
+                measured.Add(allocated);
+            }
         }
 
-        TestContext.Out.WriteLine($"{steps} sweep steps deleting {deleted} entries allocated {allocated} bytes");
+        TestContext.Out.WriteLine($"{steps} sweep steps deleting {deleted} entries allocated {allocated} bytes (measured passes: {string.Join(", ", measured)} B)");
         Assert.That(completed, Is.True);
         Assert.That(steps, Is.GreaterThan(100));
-        AllocationGate.AssertNone(allocated, $"{steps} sweep steps");
+        AllocationGate.AssertNone(allocated, $"{steps} sweep steps, the last of {measured.Count} measured passes ({string.Join(", ", measured)} B)");
     }
 
     private readonly struct EveryThird : IStateSweeper
