@@ -15,6 +15,7 @@ internal sealed class EngineBenchOptions
     private static readonly Option<long?> LatencyEventsFlag = BenchFlags.Whole("--latency-events", "events of the paced run (default = --events)", new(1000, 100_000_000));
     private static readonly Option<double?> LoadFlag = BenchFlags.Fraction("--load", "paced rate as a fraction of the measured peak (default 0.5)");
     private static readonly Option<long?> LatencyShardsFlag = BenchFlags.Whole("--latency-shards", "shards of the paced run (default = --shards)", global::Attribution.Engine.Pipeline.EngineOptions.ShardsRange);
+    private static readonly Option<long?> HandOverFlag = BenchFlags.Whole("--paced-hand-over-us", "paced run: the producer submits what is due every this many µs and sleeps between; 0 = wait per event with Thread.Yield (default 50)", new(0, 1_000_000));
     private static readonly Option<string?> WaitFlag = BenchFlags.Choice("--wait", "how idle shards wait (default yielding)", "yielding", "busyspin", "sleeping", "blocking");
     private static readonly Option<long?> RingFlag = BenchFlags.PowerOfTwo("--ring", "ring slots (default 8192)", global::Attribution.Engine.Pipeline.EngineOptions.RingSizeRange);
     private static readonly Option<long?> ClickMibFlag = BenchFlags.Whole("--click-mib", "per-shard click state memory in MiB (default 1024)", MemoryMiB);
@@ -28,7 +29,7 @@ internal sealed class EngineBenchOptions
     /// <summary>The suite's flags.</summary>
     public static IReadOnlyList<Option> Flags =>
     [
-        EventsFlag, ShardsFlag, UsersFlag, CampaignsFlag, SeedFlag, LatencyEventsFlag, LoadFlag, LatencyShardsFlag, WaitFlag, RingFlag,
+        EventsFlag, ShardsFlag, UsersFlag, CampaignsFlag, SeedFlag, LatencyEventsFlag, LoadFlag, LatencyShardsFlag, HandOverFlag, WaitFlag, RingFlag,
         ClickMibFlag, ConversionMibFlag, IndexBucketsFlag, ExpireEveryFlag, SkipBaselineFlag,
     ];
 
@@ -42,6 +43,14 @@ internal sealed class EngineBenchOptions
     public int? LatencyShardsOption { get; private set; }
     public double Load { get; private set; } = 0.5;
     public WaitKind Wait { get; private set; } = WaitKind.Yielding;
+
+    /// <summary>
+    /// Paced run: the producer's hand-over interval. 50 µs chosen from measurement (bench/RESULTS.md, sixth round): 2 shards
+    /// had a p99 of 0.31-0.43 ms at 50-100 µs, 1.9 ms at 200 µs (the sleeps' overshoot adds up), 4.5 ms waiting per event.
+    /// </summary>
+    public long HandOverMicros { get; private set; } = 50;
+
+    public long HandOverTicks => HandOverMicros * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
     public int RingSize { get; private set; } = 8192;
     public long ClickMemoryBytes { get; private set; } = 1024L << 20;
     public long ConversionMemoryBytes { get; private set; } = 256L << 20;
@@ -83,6 +92,7 @@ internal sealed class EngineBenchOptions
         o.LatencyEventsOption = (int?)flags.GetValue(LatencyEventsFlag);
         o.LatencyShardsOption = (int?)flags.GetValue(LatencyShardsFlag);
         o.Load = flags.GetValue(LoadFlag) ?? o.Load;
+        o.HandOverMicros = flags.GetValue(HandOverFlag) ?? o.HandOverMicros;
         o.Wait = flags.GetValue(WaitFlag) switch
         {
             "busyspin" => WaitKind.BusySpin,

@@ -134,9 +134,9 @@ public sealed class EngineBenchSuite : IBenchSuite
         // RESULTS.md). A throw-away paced run of PacedWarmUp at the same rate compiles it first, as a long-running host's is.
         int warmUpEvents = (int)Math.Min(Math.Min(o.LatencyEvents, o.Events), Math.Max(1_000, rate * PacedWarmUp.TotalSeconds));
         BenchProgress.Step($"engine paced warm-up, {warmUpEvents:N0} events (not measured)");
-        EngineRunner.Paced(o.EngineOptions(o.LatencyShards), workload.Lines, warmUpEvents, rate);
+        EngineRunner.Paced(o.EngineOptions(o.LatencyShards), workload.Lines, warmUpEvents, rate, o.HandOverTicks);
         BenchProgress.Step($"engine paced at {rate:N0}/s, {o.LatencyShards} shard(s)");
-        EngineRunResult paced = EngineRunner.Paced(o.EngineOptions(o.LatencyShards), workload.Lines, Math.Min(o.LatencyEvents, o.Events), rate);
+        EngineRunResult paced = EngineRunner.Paced(o.EngineOptions(o.LatencyShards), workload.Lines, Math.Min(o.LatencyEvents, o.Events), rate, o.HandOverTicks);
         BenchReport.AddLatency($"engine end to end at {rate:N0} events/s", "from the intended send time (CO-corrected)", paced.IntendedLatency!);
         BenchReport.AddLatency($"engine end to end at {rate:N0} events/s", "from the actual Submit (hides producer stalls)", paced.SubmitLatency!);
         Console.Error.WriteLine($"  paced {rate:N0}/s, {o.LatencyShards} shards: p99 {Micros(paced.IntendedLatency!.GetValueAtPercentile(99))} µs");
@@ -259,6 +259,10 @@ public sealed class EngineBenchSuite : IBenchSuite
         Console.WriteLine();
     }
 
+    private static string PacedProducer(EngineBenchOptions o) => o.HandOverMicros > 0
+        ? $"every {o.HandOverMicros} µs it submits what is due and then sleeps (nanosleep), as a consumer hands over fetched batches, leaving the cores to the shards"
+        : "waiting for each event's intended send time with Thread.Yield, so it leaves the core to a shard";
+
     /// <summary>How long the throw-away paced run before the measured one lasts.</summary>
     private static readonly TimeSpan PacedWarmUp = TimeSpan.FromSeconds(0.5);
 
@@ -266,7 +270,7 @@ public sealed class EngineBenchSuite : IBenchSuite
     {
         Console.WriteLine($"### Latency at {o.Load:P0} of the measured peak ({paced.Shards} shards)");
         Console.WriteLine();
-        Console.WriteLine($"{paced.Events:N0} events offered at a constant {paced.OfferedRate:N0} events/s by the producer thread (waiting for each event's intended send time with Thread.Yield, so it leaves the core to a shard; " +
+        Console.WriteLine($"{paced.Events:N0} events offered at a constant {paced.OfferedRate:N0} events/s by the producer thread ({PacedProducer(o)}; " +
                           "a late send counts as latency). Only attributed conversions produce output, so latency is measured on those " +
                           $"({paced.IntendedLatency!.TotalCount:N0} of them): from the intended send time (coordinated-omission corrected: a stalled producer " +
                           "counts as latency for every event it should have sent meanwhile) and from the actual Submit call (OutputEntry.IngestTicks), " +

@@ -53,10 +53,12 @@ internal static class EngineRunner
     }
 
     /// <summary>
-    /// Submits event i at its intended time start + i / <paramref name="rate"/> (busy-waiting until then),
-    /// so a stall anywhere shows up as latency of every event meant to be sent during it.
+    /// Submits event i at its intended time start + i / <paramref name="rate"/> or later, so a stall anywhere shows up as
+    /// latency of every event meant to be sent during it. With <paramref name="handOverTicks"/> &gt; 0 the producer hands
+    /// over what is due that often and sleeps between (as a consumer hands over fetched batches); with 0 it waits for
+    /// each event's time with Thread.Yield.
     /// </summary>
-    public static EngineRunResult Paced(EngineOptions options, LineStore lines, int events, double rate)
+    public static EngineRunResult Paced(EngineOptions options, LineStore lines, int events, double rate, long handOverTicks)
     {
         double ticksPerEvent = Stopwatch.Frequency / rate;
         var output = new TallyingOutput(options.Shards, ticksPerEvent, events);
@@ -70,7 +72,7 @@ internal static class EngineRunner
             var otherCpu = OtherProcessesCpu.Start();
             long allocated = GC.GetTotalAllocatedBytes(precise: true);
             (int, int, int) gcs = Collections();
-            SubmitPaced(engine, lines, events, start, ticksPerEvent);
+            SubmitPaced(engine, lines, events, start, ticksPerEvent, handOverTicks);
             engine.Flush();
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
@@ -89,11 +91,18 @@ internal static class EngineRunner
     // Fully optimised when first compiled: called once per paced run, this loop would otherwise run as tier-0 code and be
     // replaced mid-run (on-stack replacement, then the tiered JIT's background compiles), which showed as late stretches.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void SubmitPaced(AttributionEngine engine, LineStore lines, int events, long start, double ticksPerEvent)
+    private static void SubmitPaced(AttributionEngine engine, LineStore lines, int events, long start, double ticksPerEvent, long handOverTicks)
     {
         for (int i = 0; i < events; i++)
         {
             long due = start + (long)(i * ticksPerEvent);
+            if (handOverTicks > 0 && Stopwatch.GetTimestamp() < due)
+            {
+                // Nothing is due: sleep until this event and those of the next hand-over interval are. Three threads
+                // (this one and two shards) on two cores left no core idle when all three yield-waited, and the
+                // scheduler then ran a shard only every few milliseconds (p99 4.3-4.7 ms, bench/RESULTS.md).
+                ShortSleep.Until(due + handOverTicks);
+            }
             while (Stopwatch.GetTimestamp() < due)
             {
                 // Not a sleep (its timer is far coarser than the interval), but a yield: on a machine with
