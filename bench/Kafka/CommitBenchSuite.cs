@@ -18,6 +18,7 @@ public sealed class CommitBenchSuite : IBenchSuite
 {
     private static readonly Option<long?> RoundsFlag = BenchFlags.Whole("--rounds", "transactions per size and way (default 40)", new(5, 10_000));
     private static readonly Option<long?> LingerFlag = BenchFlags.Whole("--linger-ms", "the producer's linger.ms (default 5, the host's default)", new(0, 1000));
+    private static readonly Option<string[]> PropertyFlag = BenchFlags.Pairs("--property", "librdkafka setting for the producer and the consumer, repeatable");
 
     /// <inheritdoc/>
     public string Name => "commit";
@@ -26,21 +27,32 @@ public sealed class CommitBenchSuite : IBenchSuite
     public string Description => "a transaction's produce → committed time: librdkafka's commit flush vs waiting for delivery first (the host's way)";
 
     /// <inheritdoc/>
-    public IReadOnlyList<Option> Flags => [RoundsFlag, LingerFlag];
+    public IReadOnlyList<Option> Flags => [RoundsFlag, LingerFlag, PropertyFlag];
 
     /// <inheritdoc/>
     public int Run(ParseResult flags)
     {
         int rounds = (int)(flags.GetValue(RoundsFlag) ?? 40);
         int linger = (int)(flags.GetValue(LingerFlag) ?? 5);
+        string[] pairs = flags.GetValue(PropertyFlag) ?? [];
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string pair in pairs)
+        {
+            int eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new ArgumentException($"--property needs key=value; got '{pair}'.");
+            }
+            properties[pair[..eq]] = pair[(eq + 1)..];
+        }
         using var cluster = new EmbeddedKafkaCluster(1);
         cluster.CreateTopic("commit-in", 1);
         cluster.CreateTopic("commit-out", 32);
         string bootstrap = cluster.BootstrapServers;
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "commit-bench", EnableAutoCommit = false })
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(new Dictionary<string, string>(properties)) { BootstrapServers = bootstrap, GroupId = "commit-bench", EnableAutoCommit = false })
             .SetLogHandler((_, _) => { }).Build();
         consumer.Assign(new TopicPartition("commit-in", 0));
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig(new Dictionary<string, string>(properties))
         {
             BootstrapServers = bootstrap,
             TransactionalId = "commit-bench",
@@ -50,9 +62,9 @@ public sealed class CommitBenchSuite : IBenchSuite
         using var native = new NativeProducer(producer);
         IntPtr topic = native.Topic("commit-out");
 
-        Console.WriteLine($"## commit: produce → committed, one transaction, embedded broker, linger.ms={linger}{MachineDescription.LoadAverage()}");
+        Console.WriteLine($"## commit: produce → committed, one transaction, embedded broker, linger.ms={linger}{string.Concat(pairs.Select(p => ", " + p))}{MachineDescription.LoadAverage()}");
         Console.WriteLine();
-        Console.WriteLine($"Command: `dotnet run -c Release --project bench -- commit --rounds {rounds} --linger-ms {linger}`. Each transaction produces N records of 200 B " +
+        Console.WriteLine($"Command: `dotnet run -c Release --project bench -- commit --rounds {rounds} --linger-ms {linger}{string.Concat(pairs.Select(p => " --property " + p))}`. Each transaction produces N records of 200 B " +
                           "(keys spread over 32 partitions) through rd_kafka_produceva, sends one input offset, and commits; the two ways alternate, transaction by transaction.");
         Console.WriteLine();
         Console.WriteLine("| records | way | p50 ms | p90 ms | max ms |");
