@@ -77,50 +77,10 @@ public class BrokerCommandTests
         Assert.That(clock.Elapsed, Is.LessThan(Patience));
     }
 
-    /// <summary>
-    /// A port P with P + 1 free too, right now, chosen below the kernel's ephemeral range: a port the kernel hands out
-    /// (what RunTestKit.FreePort returns) can be given meanwhile to any outgoing connection as its local port, and CI once
-    /// met "Address already in use" on such a pair. Below the range only an explicit bind can take it.
-    /// </summary>
-    private static int FreePortPair()
-    {
-        int low = 32768; // Linux's default start of net.ipv4.ip_local_port_range
-        if (File.Exists("/proc/sys/net/ipv4/ip_local_port_range")
-            && int.TryParse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out int configured))
-        {
-            low = configured;
-        }
-        int from = Math.Max(1024, low - 10_000);
-        for (int attempt = 0; attempt < 200; attempt++)
-        {
-            int p = Random.Shared.Next(from, low - 1);
-            if (CanBind(p) && CanBind(p + 1))
-            {
-                return p;
-            }
-        }
-        throw new InvalidOperationException($"no two adjacent free ports in {from}..{low - 1}");
-    }
-
-    private static bool CanBind(int port)
-    {
-        try
-        {
-            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-            probe.Start();
-            probe.Stop();
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
-    }
-
     [Test]
     public void Port_pins_the_address_each_broker_advertises_and_records_flow_through_it()
     {
-        int port = FreePortPair();
+        int port = Attribution.Tests.Host.Run.RunTestKit.FreePorts(2);
         using var output = new LineSignallingWriter("bootstrap: ");
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();

@@ -47,7 +47,7 @@ public class RunStateDirectoryTests
     {
         using var fs = ScratchFileSystem.Mount(5L << 20); // far too small for a snapshot of two shards' tables
         using var cluster = StartCluster(1);
-        int port = FreePort();
+        int port = RunTestKit.FreePort();
         using var host = HostProcess.Start(HostArgs(cluster, new AttributionConfig(), "failing",
             "--state-dir", Path.Combine(fs.Path, "state"), "--snapshot-interval", "500ms", "--metrics-port", port.ToString(CultureInfo.InvariantCulture)));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -100,12 +100,4 @@ public class RunStateDirectoryTests
         return true;
     }
 
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

@@ -396,14 +396,49 @@ internal static class RunTestKit
         return false;
     }
 
-    /// <summary>A loopback TCP port free right now.</summary>
-    public static int FreePort()
+    /// <summary>A loopback TCP port free right now, below the kernel's ephemeral range (see <see cref="FreePorts"/>).</summary>
+    public static int FreePort() => FreePorts(1);
+
+    /// <summary>
+    /// A port P with P .. P + <paramref name="count"/> - 1 free right now, chosen below the kernel's ephemeral range: a
+    /// port the kernel hands out for a bind to port 0 can be given meanwhile to any outgoing connection as its local port
+    /// before the process under test binds it (CI once met "Address already in use" that way). Below the range only an
+    /// explicit bind can take it.
+    /// </summary>
+    public static int FreePorts(int count)
     {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        int low = 32768; // Linux's default start of net.ipv4.ip_local_port_range
+        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
+        if (File.Exists(range)
+            && int.TryParse(File.ReadAllText(range).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out int configured))
+        {
+            low = configured;
+        }
+        int from = Math.Max(1024, low - 10_000);
+        for (int attempt = 0; attempt < 500; attempt++)
+        {
+            int p = Random.Shared.Next(from, low - count);
+            if (Enumerable.Range(p, count).All(CanBind))
+            {
+                return p;
+            }
+        }
+        throw new InvalidOperationException($"no {count} adjacent free ports in {from}..{low - 1}");
+    }
+
+    private static bool CanBind(int port)
+    {
+        try
+        {
+            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            probe.Start();
+            probe.Stop();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Input records per partition of items [0, to).</summary>
