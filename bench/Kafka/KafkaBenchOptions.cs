@@ -9,6 +9,7 @@ internal sealed class KafkaBenchOptions
 {
     private static readonly Option<long?> EventsFlag = BenchFlags.Whole("--events", "engine throughput backlog (default 600000, --long 1500000)", new(10_000, 20_000_000));
     private static readonly Option<long?> NaiveEventsFlag = BenchFlags.Whole("--naive-events", "the naive pipeline's backlog (default = --events)", new(10_000, 20_000_000));
+    private static readonly Option<long?> BrokersFlag = BenchFlags.Whole("--brokers", "brokers of the embedded cluster; partition leaders spread over them (default 1)", new(1, Attribution.Testing.Kafka.EmbeddedKafkaCluster.MaxBrokers));
     private static readonly Option<long?> PartitionsFlag = BenchFlags.Whole("--partitions", "partitions of the input and output topics (default 32)", new(1, 256));
     private static readonly Option<long?> ShardsFlag = BenchFlags.Whole("--shards", "engine shards (default cores - 1)", EngineOptions.ShardsRange);
     private static readonly Option<long?> CommitMsFlag = BenchFlags.Whole("--commit-ms", "transaction interval in ms (default 25)", new(1, 10_000));
@@ -24,7 +25,7 @@ internal sealed class KafkaBenchOptions
     /// <summary>The suite's flags.</summary>
     public static IReadOnlyList<Option> Flags =>
     [
-        EventsFlag, NaiveEventsFlag, PartitionsFlag, ShardsFlag, CommitMsFlag, LatencySecondsFlag, LoadFlag, EngineRateFlag, SeedFlag, UsersFlag, CampaignsFlag,
+        EventsFlag, NaiveEventsFlag, BrokersFlag, PartitionsFlag, ShardsFlag, CommitMsFlag, LatencySecondsFlag, LoadFlag, EngineRateFlag, SeedFlag, UsersFlag, CampaignsFlag,
         PropertyFlag, CompressionFlag,
     ];
 
@@ -34,6 +35,9 @@ internal sealed class KafkaBenchOptions
 
     public int? NaiveEventsOption { get; private set; }
     public int Partitions { get; private set; } = 32;
+
+    /// <summary>Brokers of the embedded cluster (librdkafka keeps at most 5 requests in flight per broker connection with idempotence).</summary>
+    public int Brokers { get; private set; } = 1;
     public int Shards { get; private set; } = Math.Max(1, Environment.ProcessorCount - 1);
     public int CommitMs { get; private set; } = 25;
     public int LatencySeconds { get; private set; } = BenchReport.Long ? 30 : 8;
@@ -56,6 +60,7 @@ internal sealed class KafkaBenchOptions
         o.Events = (int)(flags.GetValue(EventsFlag) ?? o.Events);
         o.NaiveEventsOption = (int?)flags.GetValue(NaiveEventsFlag);
         o.Partitions = (int)(flags.GetValue(PartitionsFlag) ?? o.Partitions);
+        o.Brokers = (int)(flags.GetValue(BrokersFlag) ?? o.Brokers);
         o.Shards = (int)(flags.GetValue(ShardsFlag) ?? o.Shards);
         o.CommitMs = (int)(flags.GetValue(CommitMsFlag) ?? o.CommitMs);
         o.LatencySeconds = (int)(flags.GetValue(LatencySecondsFlag) ?? o.LatencySeconds);

@@ -60,7 +60,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
                           $"Kafka key = user_id (murmur2 partitioner, as Java producers upstream), input batches compressed with {KafkaLoad.Compression.ToString().ToLowerInvariant()}.");
         Console.WriteLine();
 
-        using var cluster = new EmbeddedKafkaCluster(1);
+        using var cluster = new EmbeddedKafkaCluster(o.Brokers);
         cluster.SetGroupInitialRebalanceDelay(0);
         // The engine runs make their own output, dead-letter and repartition topics (KafkaEngineRun).
         foreach (string t in new[] { "eng-warm-in", KeyingComparison.KeyedInput, KeyingComparison.MisKeyedInput, "eng-lat-in", "eng-lat-rekey-in", "eng-lat-mis-in",
@@ -70,7 +70,7 @@ public sealed class KafkaBenchSuite : IBenchSuite
         }
         string bootstrap = cluster.BootstrapServers;
         var streamiz = new StreamizContender(cluster, o);
-        Console.WriteLine($"Broker: librdkafka's mock cluster in this process (1 broker, {bootstrap}, TCP), {o.Partitions} partitions per topic. " +
+        Console.WriteLine($"Broker: librdkafka's mock cluster in this process ({(o.Brokers == 1 ? "1 broker" : $"{o.Brokers} brokers, partition leaders spread over them, all served by one thread")}, {bootstrap}, TCP), {o.Partitions} partitions per topic. " +
                           $"Engine pipeline: `KafkaPipeline` (the host's `run`), {o.Shards} shard(s), transactions every {o.CommitMs} ms, read_committed input, " +
                           "outputs and input offsets committed together. Naive pipeline: one thread, Consume → JsonSerializer to classes → Dictionary → Produce per output, auto-commit. " +
                           $"Both, and the consume-only limit, run with the host's consumer defaults (ConsumerDefaults: fetch.queue.backoff.ms={Backoff(o)} instead of librdkafka's 1000), " +
