@@ -91,6 +91,22 @@ internal static class BenchFlags
     /// <summary>A repeatable key=value flag.</summary>
     public static Option<string[]> Pairs(string name, string description) => new(name) { Description = description, HelpName = "KEY=VALUE", AllowMultipleArgumentsPerToken = false };
 
+    /// <summary>The values of a <see cref="Pairs"/> flag as a dictionary (a later key wins); an argument without '=' is refused with a sentence.</summary>
+    public static Dictionary<string, string> PairValues(ParseResult flags, Option<string[]> option)
+    {
+        var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string pair in flags.GetValue(option) ?? [])
+        {
+            int eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new ArgumentException($"{option.Name} needs key=value; got '{pair}'.");
+            }
+            pairs[pair[..eq]] = pair[(eq + 1)..];
+        }
+        return pairs;
+    }
+
     private static long? ParseWhole(ArgumentResult r, string name, SettingRange range)
     {
         string text = r.Tokens[0].Value;

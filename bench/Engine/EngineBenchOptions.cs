@@ -46,7 +46,7 @@ internal sealed class EngineBenchOptions
 
     /// <summary>
     /// Paced run: the producer's hand-over interval. 50 µs chosen from measurement (bench/RESULTS.md, sixth round): 2 shards
-    /// had a p99 of 0.31-0.43 ms at 50-100 µs, 1.9 ms at 200 µs (the sleeps' overshoot adds up), 4.5 ms waiting per event.
+    /// had a p99 of 0.31-0.57 ms at 50-100 µs, 1.9 ms at 200 µs (the sleeps' overshoot adds up), 4.5 ms waiting per event.
     /// </summary>
     public long HandOverMicros { get; private set; } = 50;
 

@@ -100,7 +100,7 @@ internal static class EngineRunner
             {
                 // Nothing is due: sleep until this event and those of the next hand-over interval are. Three threads
                 // (this one and two shards) on two cores left no core idle when all three yield-waited, and the
-                // scheduler then ran a shard only every few milliseconds (p99 4.3-4.7 ms, bench/RESULTS.md).
+                // scheduler then ran a shard only every few milliseconds (p99 4.3-6.8 ms, bench/RESULTS.md).
                 ShortSleep.Until(due + handOverTicks);
             }
             while (Stopwatch.GetTimestamp() < due)

@@ -8,7 +8,7 @@ namespace Attribution.Bench.Engine;
 /// (Thread.Sleep(1) lasts about 1.1 ms on Linux), which is the whole latency budget of the paced run; nanosleep(2) from
 /// libc wakes within the thread's timer slack (50 µs by default).
 /// </summary>
-internal static partial class ShortSleep
+internal static class ShortSleep
 {
     /// <summary>Sleeps until Stopwatch reads <paramref name="until"/> or later (it may wake up to the timer slack after).</summary>
     public static void Until(long until)

@@ -34,17 +34,8 @@ public sealed class CommitBenchSuite : IBenchSuite
     {
         int rounds = (int)(flags.GetValue(RoundsFlag) ?? 40);
         int linger = (int)(flags.GetValue(LingerFlag) ?? 5);
-        string[] pairs = flags.GetValue(PropertyFlag) ?? [];
-        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string pair in pairs)
-        {
-            int eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw new ArgumentException($"--property needs key=value; got '{pair}'.");
-            }
-            properties[pair[..eq]] = pair[(eq + 1)..];
-        }
+        Dictionary<string, string> properties = BenchFlags.PairValues(flags, PropertyFlag);
+        string[] pairs = [.. properties.Select(p => $"{p.Key}={p.Value}")];
         using var cluster = new EmbeddedKafkaCluster(1);
         cluster.CreateTopic("commit-in", 1);
         cluster.CreateTopic("commit-out", 32);

@@ -75,14 +75,9 @@ internal sealed class KafkaBenchOptions
             "zstd" => Confluent.Kafka.CompressionType.Zstd,
             _ => Confluent.Kafka.CompressionType.Lz4,
         };
-        foreach (string pair in flags.GetValue(PropertyFlag) ?? [])
+        foreach (var (key, value) in BenchFlags.PairValues(flags, PropertyFlag))
         {
-            int eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw new ArgumentException($"--property needs key=value; got '{pair}'.");
-            }
-            o.Properties[pair[..eq]] = pair[(eq + 1)..];
+            o.Properties[key] = value;
         }
         return o;
     }
