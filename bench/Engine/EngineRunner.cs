@@ -105,9 +105,8 @@ internal static class EngineRunner
             }
             while (Stopwatch.GetTimestamp() < due)
             {
-                // Not a sleep (its timer is far coarser than the interval), but a yield: on a machine with
-                // fewer cores than threads a pure spin would take a shard's core. Lateness it causes counts
-                // as latency, since it is measured from the due time.
+                // Only with no hand-over (the sleep above returns after `due`): a wait per event, a yield rather than
+                // a spin, which would take a shard's core. Lateness it causes counts as latency, measured from `due`.
                 Thread.Yield();
             }
             if (engine.Submit(lines[i], position: i) != RejectReason.None)
