@@ -7,9 +7,16 @@ namespace Attribution.Engine.Attribution;
 /// <code>
 /// [u8 count] then per click, oldest first, timestamps strictly increasing:
 ///   [i64 ts LE][u8 len][event_id][u8 len][ad_id][u8 len][source]
+/// then zero bytes up to the value's length (slack, see <see cref="StoredLength"/>)
 /// </code>
 /// Four clicks of maximal ids (128 + 128 + 64 bytes) take 1 + 4 × 331 bytes, within
 /// <see cref="State.IStateTable.MaxValueBytes"/>. An entry is addressed by its start and length in the value.
+/// <para>
+/// Why slack: a state table updates a value in place only when its size is unchanged. A history sized exactly
+/// grows with each of its first clicks, and each growth appended a new record, so the click log held about four
+/// times the live state and every expiry pass scanned all of it. A history of two or more clicks is therefore
+/// stored at the size of a full one, and the clicks that follow are merged in place.
+/// </para>
 /// </summary>
 internal static class ClickHistoryFormat
 {
@@ -48,9 +55,9 @@ internal static class ClickHistoryFormat
             starts[i] = start;
             lengths[i] = pos - start;
         }
-        if (pos != value.Length)
+        if (value.Slice(pos).IndexOfAnyExcept((byte)0) >= 0)
         {
-            AttributionThrowHelper.ThrowCorruptState("a click history has trailing bytes");
+            AttributionThrowHelper.ThrowCorruptState("a click history has trailing bytes that are not padding");
         }
         return count;
     }
@@ -63,6 +70,24 @@ internal static class ClickHistoryFormat
         Span<int> lengths = stackalloc int[MaxEntries];
         int count = Parse(value, ts, starts, lengths);
         return count == 0 ? long.MinValue : ts[count - 1];
+    }
+
+    /// <summary>
+    /// The length to store a history of <paramref name="count"/> clicks in, whose entries take
+    /// <paramref name="contentLength"/> bytes with the count, the longest <paramref name="longestEntry"/>:
+    /// exact for one click (most keys see one click, and a single-click history is replaced, not grown);
+    /// for two or more, room for <paramref name="history"/> entries of the longest one rounded up to 8 bytes, so
+    /// the next clicks of similar ids fit in place. Depends only on the history's content, so the stored bytes do
+    /// not depend on where a table's records happened to be (in place or copied).
+    /// </summary>
+    public static int StoredLength(int contentLength, int count, int longestEntry, int history)
+    {
+        if (count < 2)
+        {
+            return contentLength;
+        }
+        int full = 1 + history * ((longestEntry + 7) & ~7);
+        return Math.Max(contentLength, Math.Min(full, State.IStateTable.MaxValueBytes));
     }
 
     /// <summary>Writes one entry; returns its length. The caller guarantees each field ≤ 255 bytes and the room.</summary>

@@ -76,15 +76,19 @@ internal sealed class ClickMerger : IValueMerger
         Span<byte> updated = _updated;
         updated[0] = (byte)(total - drop);
         int pos = 1;
+        int longest = 0;
         for (int m = drop; m < total; m++)
         {
             int i = _merged[m];
             ReadOnlySpan<byte> entry = i < 0 ? _entry.AsSpan(0, _entryLength) : stored.Slice(_starts[i], _lengths[i]);
             entry.CopyTo(updated.Slice(pos));
             pos += entry.Length;
+            longest = Math.Max(longest, entry.Length);
         }
+        int length = ClickHistoryFormat.StoredLength(pos, total - drop, longest, _history);
+        updated.Slice(pos, length - pos).Clear();
         Outcome = AttributionOutcome.ClickStored;
-        merged = updated.Slice(0, pos);
+        merged = updated.Slice(0, length);
         return true;
     }
 }
