@@ -158,6 +158,14 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
     }
 
     /// <summary>
+    /// About how many <see cref="ExpireStep"/> calls the pass in progress takes (set by its first step): fewer than
+    /// asked for when the state is small, since no step is shorter than <see cref="MinExpiryStepBytes"/>.
+    /// </summary>
+    public long ExpiryPassSteps { get; private set; }
+
+    private static long CeilingSteps(long bytes, long stepBytes) => (bytes + stepBytes - 1) / stepBytes;
+
+    /// <summary>
     /// One bounded step of incremental expiry: removes what <see cref="Expire"/> would, a little at a time.
     /// A pass over a table is cut into about <paramref name="stepsPerPass"/> steps (of at least
     /// <see cref="MinExpiryStepBytes"/> of stored records each), sized when the pass starts. Returns true
@@ -175,6 +183,7 @@ internal sealed class AttributionCore<TTable> where TTable : class, IStateTable
             _conversionPassMin = long.MaxValue;
             _clickStepBytes = Math.Max(MinExpiryStepBytes, _clicks.StoredBytes / stepsPerPass);
             _conversionStepBytes = Math.Max(MinExpiryStepBytes, _conversions.StoredBytes / stepsPerPass);
+            ExpiryPassSteps = Math.Max(1, Math.Max(CeilingSteps(_clicks.StoredBytes, _clickStepBytes), CeilingSteps(_conversions.StoredBytes, _conversionStepBytes)));
         }
         if (!_clickPassDone)
         {

@@ -25,6 +25,7 @@ internal sealed class BatchEventProcessor<T, THandler> : IEventProcessor
     private bool _stopped = true;
     private THandler _handler;
     private readonly IPrefetchingEventHandler<T>? _prefetcher;
+    private readonly IIdleWorkHandler? _idleWorker;
 
     /// <summary>How many events ahead of the current one a prefetching handler is shown (see <see cref="IPrefetchingEventHandler{T}"/>).</summary>
     public const int PrefetchDistance = 2;
@@ -50,6 +51,7 @@ internal sealed class BatchEventProcessor<T, THandler> : IEventProcessor
         _barrier = barrier;
         _handler = handler;
         _prefetcher = handler as IPrefetchingEventHandler<T>;
+        _idleWorker = handler as IIdleWorkHandler;
         _policy = policy ?? new RecordAndContinuePolicy();
         Name = string.IsNullOrWhiteSpace(name) ? "ring-processor" : name;
     }
@@ -198,6 +200,12 @@ internal sealed class BatchEventProcessor<T, THandler> : IEventProcessor
         long next = Sequence.Value + 1;
         while (Volatile.Read(ref _state) != Halting)
         {
+            if (_idleWorker is not null && !_barrier.IsAlerted && _barrier.CursorValue < next && _idleWorker.OnIdle())
+            {
+                // Nothing claimed yet: the handler did a piece of its own work. Let another thread of this core run, then look again.
+                Thread.Yield();
+                continue;
+            }
             long available = _barrier.WaitFor(next);
             if (available < next)
             {

@@ -27,17 +27,19 @@ public class EngineExpiryStepTests
     };
 
     [Test]
-    public void Expiry_of_a_large_state_is_spread_over_the_following_events()
+    public void Expiry_of_a_large_state_is_spread_over_the_following_events_when_the_shard_is_never_idle()
     {
         const int old = 5_000;
         using var engine = new AttributionEngine(Options(expireEvery: 2_000), new DiscardingOutput()); // a pass is cut into 2000 / 2 / 8 steps of at least 16 KiB
+        ShardHandler shard = engine.Shards[0];
+        // A test cannot keep the ring from running empty, so the idle steps are switched off here (the next test has them).
+        shard.ExpireWhenIdle = false;
         long position = 0;
         for (int i = 0; i < old; i++)
         {
             engine.Submit(Click($"c-{i}", $"old-{i}", T0), position++);
         }
         engine.Flush();
-        ShardHandler shard = engine.Shards[0];
         Assert.That(shard.Expired, Is.Zero);
 
         // One click 3 h later puts every earlier click past the 2 h horizon and starts an expiry pass.
@@ -47,8 +49,9 @@ public class EngineExpiryStepTests
         TestContext.Out.WriteLine($"expired after the first late event: {afterOne} of {old}");
         Assert.That(afterOne, Is.LessThan(old / 4), "the event that starts a pass pays for one small step, not the whole state");
 
-        // Further events carry the pass on, step by step, until everything expired is gone.
-        for (int i = 1; i < 2_000 && shard.Expired < old; i++)
+        // Further events carry the pass on, step by step, until everything expired is gone (a pass is spread over at
+        // most four event cadences).
+        for (int i = 1; i < 4 * 2_000 && shard.Expired < old; i++)
         {
             engine.Submit(Click($"c-late-{i}", $"late-{i}", T0 + 3 * Hour), position++);
             if (i % 100 == 0)
@@ -59,6 +62,37 @@ public class EngineExpiryStepTests
         engine.Flush();
         Assert.That(shard.Expired, Is.EqualTo(old));
         Assert.That(engine.StateCounts().Clicks, Is.EqualTo(position - old));
+        Assert.That(shard.IdleExpirySteps, Is.Zero);
+    }
+
+    [Test]
+    public void A_pass_goes_on_in_small_steps_while_the_ring_is_empty_and_ends_without_further_events()
+    {
+        const int old = 5_000;
+        using var engine = new AttributionEngine(Options(expireEvery: 2_000), new DiscardingOutput());
+        ShardHandler shard = engine.Shards[0];
+        long position = 0;
+        for (int i = 0; i < old; i++)
+        {
+            engine.Submit(Click($"c-{i}", $"old-{i}", T0), position++);
+        }
+        engine.Flush();
+        Assert.That((shard.Sweeps, shard.Expired), Is.EqualTo((0L, 0L)));
+
+        // One click 3 h later starts a pass; no event follows it.
+        engine.Submit(Click("c-late-0", "late-0", T0 + 3 * Hour), position++);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (shard.Sweeps == 0 && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            Thread.Sleep(10);
+        }
+        engine.Flush();
+        TestContext.Out.WriteLine($"pass ended after {clock.ElapsedMilliseconds} ms with {shard.IdleExpirySteps} idle steps");
+        Assert.That(shard.Sweeps, Is.EqualTo(1L), "the pass ended in the ring's idle time");
+        Assert.That(shard.Expired, Is.EqualTo(old));
+        Assert.That(engine.StateCounts().Clicks, Is.EqualTo(1L));
+        // 5,000 records of ~150 B are about 46 steps of 16 KiB: the pass was not one scan.
+        Assert.That(shard.IdleExpirySteps, Is.GreaterThanOrEqualTo(10L));
     }
 
     [Test]
