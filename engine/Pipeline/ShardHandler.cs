@@ -27,16 +27,25 @@ internal sealed partial class ShardHandler : IEventHandler<EngineSlot>, IPrefetc
     private long _sinceSweep;
     // Expiry runs as passes of small steps (AttributionCore.ExpireStep), so no event waits behind a scan of the
     // whole state. Steps are taken first while the ring is empty (OnIdle), so a shard with spare time (a steady load
-    // below its peak) does a pass in its gaps. A step also falls due every _eventsPerExpiryStep applied events unless
-    // idle steps are ahead; that rate spreads the pass over PassEvents() events, so even a shard that is never idle
-    // pays for a pass a little per event. (Spreading every pass over half the event cadence, as before, put a pass
-    // over 5M events' state into a fifth of the time between passes and doubled the cost of each event meanwhile.)
+    // below its peak) does a pass in its gaps. A step also falls due every _eventsPerExpiryStep applied events, a
+    // rate that spreads the pass over PassEvents() events; due steps are owed, idle steps pay them (ahead, too), and
+    // a step is taken between events only when more than a tenth of the pass is owed. So a shard that is never idle
+    // still ends a pass about on time, a little per event, while one that fell behind (a stall, the costly first
+    // steps over the oldest, mostly expired records) first catches up and then pays in its gaps. (Spreading every
+    // pass over half the event cadence, as before, put a pass over 5M events' state into a fifth of the time between
+    // passes and doubled the cost of each event meanwhile; owing nothing, the first steps alone put a shard at half
+    // its peak 150-400 ms behind.)
     private const int MaxPassCadences = 4;
+    private const int PassDebtDivisor = 10;
     private bool _expiring;
     private long _eventsPerExpiryStep = 1;
     private long _sinceExpiryStep;
-    private long _idleExpirySteps;
+    private long _expiryStepsOwed;
+    private long _expiryDebtLimit = 1;
+    // The rate of events per event time, for PassEvents: events applied since, and the event time at, the last pass
+    // start (or the first event).
     private long _sincePassStart;
+    private long _rateOriginTime = long.MinValue;
     private long _passEvents = 1;
     private long _maxEventTime = long.MinValue;
     private long _lastSweepEventTime = long.MinValue;
@@ -224,6 +233,10 @@ internal sealed partial class ShardHandler : IEventHandler<EngineSlot>, IPrefetc
             _maxEventTime = watermark;
         }
         _sincePassStart++;
+        if (_rateOriginTime == long.MinValue)
+        {
+            _rateOriginTime = _maxEventTime;
+        }
         if (_expiring)
         {
             // Steps go on while a snapshot's checkpoints are written: the table holds back only the steps that move
@@ -231,12 +244,9 @@ internal sealed partial class ShardHandler : IEventHandler<EngineSlot>, IPrefetc
             if (++_sinceExpiryStep >= _eventsPerExpiryStep)
             {
                 _sinceExpiryStep = 0;
-                if (_idleExpirySteps > 0)
+                if (++_expiryStepsOwed > _expiryDebtLimit)
                 {
-                    _idleExpirySteps--; // taken ahead while the ring was empty
-                }
-                else
-                {
+                    _expiryStepsOwed--;
                     StepExpiry();
                 }
             }
@@ -249,23 +259,26 @@ internal sealed partial class ShardHandler : IEventHandler<EngineSlot>, IPrefetc
             _sinceSweep = 0;
             _passEvents = PassEvents();
             _sincePassStart = 0;
+            _rateOriginTime = _maxEventTime;
             _lastSweepEventTime = _maxEventTime;
             _sinceExpiryStep = 0;
+            _expiryStepsOwed = 0;
             bool passDone = Core.ExpireStep(_passEvents, out long removed);
             _eventsPerExpiryStep = Math.Max(1, _passEvents / Core.ExpiryPassSteps);
+            _expiryDebtLimit = Math.Max(1, Core.ExpiryPassSteps / PassDebtDivisor);
             EndStep(removed, passDone);
         }
     }
 
     // How many events the pass about to start is spread over: the events that come in the event time a pass waits
-    // for (its rate measured since the last pass started), so a pass ends about when the next could start; at least
+    // for (its rate measured since the last pass started, or the first event), so a pass ends about when the next could start; at least
     // half the event cadence (as before) and at most MaxPassCadences cadences. (Half of that span measured a paced
     // p99 of 55 and 69 ms at 5M events, the whole span 3-37 ms in 4 runs: a pass then adds 15-25 % to the work of a
     // shard at half its peak instead of 35-50 %.)
     private long PassEvents()
     {
         long least = Math.Max(1, _expireEvery / 2);
-        long elapsed = _lastSweepEventTime == long.MinValue ? 0 : _maxEventTime - _lastSweepEventTime;
+        long elapsed = _rateOriginTime == long.MinValue ? 0 : _maxEventTime - _rateOriginTime;
         if (elapsed <= 0)
         {
             return least;
@@ -286,7 +299,6 @@ internal sealed partial class ShardHandler : IEventHandler<EngineSlot>, IPrefetc
         if (passDone)
         {
             _expiring = false;
-            _idleExpirySteps = 0;
             Sweeps++;
         }
     }
@@ -307,7 +319,7 @@ internal sealed partial class ShardHandler : IEventHandler<EngineSlot>, IPrefetc
         }
         try
         {
-            _idleExpirySteps++;
+            _expiryStepsOwed--;
             IdleExpirySteps++;
             StepExpiry();
         }
