@@ -272,9 +272,9 @@ internal sealed partial class ShardHandler : IEventHandler<EngineSlot>, IPrefetc
 
     // How many events the pass about to start is spread over: the events that come in the event time a pass waits
     // for (its rate measured since the last pass started, or the first event), so a pass ends about when the next could start; at least
-    // half the event cadence (as before) and at most MaxPassCadences cadences. (Half of that span measured a paced
-    // p99 of 55 and 69 ms at 5M events, the whole span 3-37 ms in 4 runs: a pass then adds 15-25 % to the work of a
-    // shard at half its peak instead of 35-50 %.)
+    // half the event cadence (as before) and at most MaxPassCadences cadences. (Before steps were owed, half of that
+    // span measured a paced p99 of 55 and 69 ms at 5M events and the whole span 3-37 ms in 4 runs: a pass then adds
+    // 15-25 % to the work of a shard at half its peak instead of 35-50 %.)
     private long PassEvents()
     {
         long least = Math.Max(1, _expireEvery / 2);
@@ -323,9 +323,12 @@ internal sealed partial class ShardHandler : IEventHandler<EngineSlot>, IPrefetc
             IdleExpirySteps++;
             StepExpiry();
         }
-        catch (Exception e) when (IsStateFault(e))
+        catch (Exception e)
         {
-            Fail($"Shard {Index} stopped because its state could not be read or written: {e.Message.TrimEnd('.')}.", e);
+            // No event to count it against: whatever failed, the shard's state may be half-swept, so the shard stops and says why.
+            Fail(IsStateFault(e)
+                ? $"Shard {Index} stopped because its state could not be read or written: {e.Message.TrimEnd('.')}."
+                : $"Shard {Index} stopped because an expiry step failed: {e.Message.TrimEnd('.')}.", e);
             return false;
         }
         return true;
