@@ -131,7 +131,7 @@ internal sealed partial class ShardHandler
         {
             // No event to count it against: whatever failed, the shard's state may be half-swept, so the shard stops and says why.
             Fail(IsStateFault(e)
-                ? $"Shard {Index} stopped because its state could not be read or written: {e.Message.TrimEnd('.')}."
+                ? StateFaultMessage(e)
                 : $"Shard {Index} stopped because an expiry step failed: {e.Message.TrimEnd('.')}.", e);
             return false;
         }

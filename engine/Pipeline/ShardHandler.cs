@@ -114,7 +114,7 @@ internal sealed partial class ShardHandler : IEventHandler<EngineSlot>, IPrefetc
         {
             // Not the record's fault: the state cannot be trusted any more (a bad record is rethrown and counted).
             // (A command slot never gets here: Deliver and Complete keep their own errors.)
-            Fail($"Shard {Index} stopped because its state could not be read or written: {e.Message.TrimEnd('.')}.", e);
+            Fail(StateFaultMessage(e), e);
         }
     }
 
@@ -174,6 +174,8 @@ internal sealed partial class ShardHandler : IEventHandler<EngineSlot>, IPrefetc
     // (the shard itself stops at its next batch end, if it gets there).
     private void OnStateWriteFailed(string cause)
         => _onFailure?.Invoke(new ShardFailedException(Index, $"Shard {Index} stopped because its state could not be written: {cause}.", new IOException(cause)));
+
+    private string StateFaultMessage(Exception e) => $"Shard {Index} stopped because its state could not be read or written: {e.Message.TrimEnd('.')}.";
 
     private static bool IsStateFault(Exception e)
         => e is IOException or UnauthorizedAccessException or InvalidDataException or ObjectDisposedException or FASTER.core.FasterException
