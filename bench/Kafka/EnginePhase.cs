@@ -28,6 +28,21 @@ internal sealed record EnginePhase(long Events, double Seconds, long Produced, l
     public string? Cpu { get; init; }
     public double AchievedRate { get; init; }
 
+    /// <summary>
+    /// In a paced run: how long after the paced producer's last record was delivered every input offset was committed.
+    /// A pipeline that keeps up needs about one transaction cycle; one that fell behind needs its backlog's drain time.
+    /// </summary>
+    public double DrainAfterProducerSeconds { get; init; }
+
+    /// <summary>In a paced run: the committed transaction cycles' durations (µs) from the producer's start to the end.</summary>
+    public StatusWindow? Cycles { get; init; }
+
+    /// <summary>Whether a paced run kept up with its producer: everything committed within <see cref="KeptUpSeconds"/> of its last record.</summary>
+    public bool KeptUp => DrainAfterProducerSeconds <= KeptUpSeconds;
+
+    /// <summary>Half a second: ten 25 ms cycles; a pipeline further behind than this at the end was behind its input.</summary>
+    public const double KeptUpSeconds = 0.5;
+
     /// <summary>The 1-minute load average when the run ended.</summary>
     public string Load { get; init; } = "n/a";
 

@@ -34,6 +34,7 @@ internal static class KafkaEngineRun
             GroupId = "bench-" + name,
             HostId = "bench",
             Shards = o.Shards,
+            State = new Attribution.Host.Settings.StateSizing(MemoryMiB: o.MemoryMiB),
             InputKeying = keying,
             CommitInterval = TimeSpan.FromMilliseconds(o.CommitMs),
             KafkaProperties = new Dictionary<string, string>
@@ -75,13 +76,16 @@ internal static class KafkaEngineRun
         double achieved = 0;
         long[] ends;
         ThreadCpu? cpu = null;
+        long producerDone = 0;
         if (paced is { } p)
         {
             start = Stopwatch.GetTimestamp();
             cpu = ThreadCpu.Start();
+            pipeline.Stats.TakeStatusWindow(); // cycles from here on are the paced phase's
             (int count, achieved) = KafkaLoad.Paced(bootstrap, input, p.Lines, 0, p.Rate, o.LatencySeconds, p.KeyedByUser,
                 started: first => pipeline.Stats.SplitLatencies(reader!.SplitAt(first)));
             events = count;
+            producerDone = Stopwatch.GetTimestamp();
             ends = Ends(bootstrap, input, o.Partitions);
         }
         else
@@ -111,6 +115,8 @@ internal static class KafkaEngineRun
             Thread.Sleep(1);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        StatusWindow? cycles = paced is null ? null : pipeline.Stats.TakeStatusWindow();
+        double drainAfterProducer = producerDone == 0 ? 0 : Stopwatch.GetElapsedTime(producerDone).TotalSeconds;
         var cpuUsed = cpu?.Stop();
         series.Dispose();
         LongHistogram? latency = null;
@@ -133,6 +139,8 @@ internal static class KafkaEngineRun
             WarmUpLatency = reader?.WarmUp,
             Cpu = cpuUsed is { } used ? ThreadCpu.Describe(used) : null,
             AchievedRate = achieved,
+            DrainAfterProducerSeconds = drainAfterProducer,
+            Cycles = cycles,
             Load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a",
             Outcomes = pipeline.Engine?.GetCounters(),
         };
