@@ -25,14 +25,16 @@ public sealed partial class AttributionEngine
     /// </summary>
     public StateSize StateSize()
     {
-        long clicks = 0, conversions = 0, clickBytes = 0, conversionBytes = 0;
+        long clicks = 0, conversions = 0, clickBytes = 0, conversionBytes = 0, clickDisk = 0, conversionDisk = 0;
         foreach (var s in _shards)
         {
             clicks += s.Core.Clicks.Count;
             conversions += s.Core.Conversions.Count;
             clickBytes += s.Core.Clicks.StoredBytes;
             conversionBytes += s.Core.Conversions.StoredBytes;
+            clickDisk += s.Core.Clicks.OnDiskBytes;
+            conversionDisk += s.Core.Conversions.OnDiskBytes;
         }
-        return new StateSize(clicks, conversions, clickBytes, conversionBytes);
+        return new StateSize(clicks, conversions, clickBytes, conversionBytes, clickDisk, conversionDisk);
     }
 }

@@ -57,6 +57,12 @@ internal interface IStateTable : IDisposable
     long StoredBytes { get; }
 
     /// <summary>
+    /// Bytes of the stored records that are on disk only, past the table's memory budget (a look-up of one of them
+    /// waits for I/O); 0 while everything stored fits in memory. Read without a lock: a figure for monitoring.
+    /// </summary>
+    long OnDiskBytes { get; }
+
+    /// <summary>
     /// A hint that <paramref name="key"/> will be looked up soon: a table may start loading what the look-up needs.
     /// Changes nothing and never throws; doing nothing is a correct implementation.
     /// </summary>

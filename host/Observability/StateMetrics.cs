@@ -10,7 +10,7 @@ namespace Attribution.Host.Observability;
 public sealed class StateMetrics
 {
     private readonly IPipelineFigures _pipeline;
-    private readonly Gauge _watermark, _eventTimeLag, _stateBytes, _stateEntries, _owned, _rebuilding;
+    private readonly Gauge _watermark, _eventTimeLag, _stateBytes, _stateDiskBytes, _stateEntries, _owned, _rebuilding;
 
     private StateMetrics(IPipelineFigures pipeline, IMetricFactory f)
     {
@@ -20,6 +20,7 @@ public sealed class StateMetrics
         _watermark = f.CreateGauge("attribution_partition_watermark_seconds", "Event-time watermark (largest event time applied) per owned partition, Unix time.", ["partition"]);
         _eventTimeLag = f.CreateGauge("attribution_partition_event_time_lag_seconds", "Wall clock minus the event-time watermark per owned partition.", ["partition"]);
         _stateBytes = f.CreateGauge("attribution_state_bytes", "Bytes the state's logs span (live records plus garbage not yet compacted), by table.", ["table"]);
+        _stateDiskBytes = f.CreateGauge("attribution_state_disk_bytes", "Of attribution_state_bytes, the bytes on disk only: the table outgrew memory_mb and look-ups of older records wait for I/O, by table.", ["table"]);
         _stateEntries = f.CreateGauge("attribution_state_entries", "Live state entries by table: click histories per (user, campaign), remembered conversion ids.", ["table"]);
         _owned = f.CreateGauge("attribution_partitions_owned", "Partitions this host owns.");
         _rebuilding = f.CreateGauge("attribution_partitions_rebuilding", "Owned partitions whose state is still being rebuilt (not ready while above 0).");
@@ -63,6 +64,8 @@ public sealed class StateMetrics
             var size = engine.StateSize();
             _stateBytes.WithLabels("clicks").Set(size.ClickBytes);
             _stateBytes.WithLabels("conversions").Set(size.ConversionBytes);
+            _stateDiskBytes.WithLabels("clicks").Set(size.ClickDiskBytes);
+            _stateDiskBytes.WithLabels("conversions").Set(size.ConversionDiskBytes);
             _stateEntries.WithLabels("clicks").Set(size.ClickEntries);
             _stateEntries.WithLabels("conversions").Set(size.ConversionEntries);
         }

@@ -22,6 +22,7 @@ internal sealed class PipelineObserver : IDisposable
     private int _streamedCount;
     private int _streamedOutputs;
     private Timer? _stallTimer;
+    private readonly StateSpillReport _spill;
 
     /// <summary>Creates the observer of a run.</summary>
     public PipelineObserver(RunOptions options, RunLog log, PipelineStats stats)
@@ -29,6 +30,7 @@ internal sealed class PipelineObserver : IDisposable
         _options = options;
         _log = log;
         _stats = stats;
+        _spill = new StateSpillReport(log);
     }
 
     /// <summary>Where the source thread is.</summary>
@@ -59,6 +61,7 @@ internal sealed class PipelineObserver : IDisposable
     public void UpdateLag(IConsumer<RawValue, RawValue> consumer, PartitionTable table, AttributionEngine engine, Repartitioner? repartitioner = null)
     {
         _stats.SetSilenced(engine.SilencedOutputs);
+        _spill.Check(engine.StateSize(), engine.Options);
         var lag = new Dictionary<int, long>();
         long total = 0;
         foreach (var slot in table.Owned())

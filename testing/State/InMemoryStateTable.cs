@@ -45,6 +45,10 @@ internal sealed class InMemoryStateTable : IStateTable
     }
 
     /// <inheritdoc />
+    /// <remarks>Everything is in memory.</remarks>
+    public long OnDiskBytes => 0;
+
+    /// <inheritdoc />
     public int Read(ReadOnlySpan<byte> key, Span<byte> destination)
     {
         if (!_lookup.TryGetValue(key, out byte[]? value))

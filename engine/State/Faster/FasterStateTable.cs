@@ -188,6 +188,10 @@ internal sealed unsafe partial class FasterStateTable : IStateTable
     /// <inheritdoc />
     public long StoredBytes => _store.Log.TailAddress - _store.Log.BeginAddress;
 
+    /// <inheritdoc />
+    /// <remarks>The log below its head address is no longer in memory.</remarks>
+    public long OnDiskBytes => Math.Max(0, _store.Log.HeadAddress - _store.Log.BeginAddress);
+
     /// <summary>Size of one record in the log for a key and value of these lengths (see the type's remarks).</summary>
     public static int RecordBytes(int keyLength, int valueLength)
         => 8 + Align8(4 + keyLength) + Align8(4 + valueLength);

@@ -18,6 +18,9 @@ internal sealed class CountingStateTable : IStateTable
     public long StoredBytes => _inner.StoredBytes;
 
     /// <inheritdoc />
+    public long OnDiskBytes => _inner.OnDiskBytes;
+
+    /// <inheritdoc />
     public void Prefetch(ReadOnlySpan<byte> key) => _inner.Prefetch(key);
 
     /// <inheritdoc />

@@ -65,6 +65,9 @@ public class StatusHostMetricsTests
         TestContext.Out.WriteLine($"state bytes: clicks {clickBytes}, conversions {conversionBytes}");
         Assert.That(clickBytes, Is.InRange(clicks * 24.0, clicks * 2_400.0));
         Assert.That(conversionBytes, Is.InRange(StatusStream.Attributions * 24.0, StatusStream.Attributions * 2_400.0));
+        // A few thousand records fit the default memory: nothing of either table is on disk only.
+        Assert.That(Value(text, "attribution_state_disk_bytes{table=\"clicks\"}"), Is.Zero);
+        Assert.That(Value(text, "attribution_state_disk_bytes{table=\"conversions\"}"), Is.Zero);
     }
 
     [Test]
