@@ -67,7 +67,7 @@ internal sealed unsafe class NativeProducer : IDisposable
     /// <param name="key">The key (empty is an empty key, not a null one).</param>
     /// <param name="value">The value.</param>
     /// <param name="timestamp">CreateTime in ms since the epoch; 0 for the time of producing.</param>
-    /// <param name="headerNameZ">The header's name, UTF-8 and NUL-terminated.</param>
+    /// <param name="headerNameZ">The header's name, UTF-8 and NUL-terminated; empty for a record without the header.</param>
     /// <param name="headerValue">The header's value.</param>
     /// <exception cref="KafkaException">Any other error, fatal ones flagged as such with the client's fatal reason (as Confluent.Kafka raises them).</exception>
     public bool TryProduce(IntPtr topic, int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long timestamp,
@@ -84,8 +84,12 @@ internal sealed unsafe class NativeProducer : IDisposable
             vus[3] = RdKafkaNative.Vu.Memory(RdKafkaNative.VType.Value, v is null ? &none : v, value.Length);
             vus[4] = RdKafkaNative.Vu.Memory(RdKafkaNative.VType.Key, k is null ? &none : k, key.Length);
             vus[5] = RdKafkaNative.Vu.Number(RdKafkaNative.VType.Timestamp, timestamp);
-            vus[6] = RdKafkaNative.Vu.HeaderOf(name, h is null ? &none : h, headerValue.Length);
-            error = _rd.Produceva(_rk, vus, 7);
+            int count = 6;
+            if (!headerNameZ.IsEmpty)
+            {
+                vus[count++] = RdKafkaNative.Vu.HeaderOf(name, h is null ? &none : h, headerValue.Length);
+            }
+            error = _rd.Produceva(_rk, vus, count);
         }
         if (error == IntPtr.Zero)
         {
