@@ -67,10 +67,9 @@ internal sealed partial class ShardHandler
             _lastSweepEventTime = _maxEventTime;
             _sinceExpiryStep = 0;
             _expiryStepsOwed = 0;
-            bool passDone = Core.ExpireStep(_passEvents, out long removed);
+            StepExpiry(); // the first step sizes the pass (Core.ExpiryPassSteps)
             _eventsPerExpiryStep = Math.Max(1, _passEvents / Core.ExpiryPassSteps);
             _expiryDebtLimit = Math.Max(1, Core.ExpiryPassSteps / PassDebtDivisor);
-            EndStep(removed, passDone);
         }
     }
 
