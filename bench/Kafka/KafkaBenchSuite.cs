@@ -195,10 +195,11 @@ public sealed class KafkaBenchSuite : IBenchSuite
         LatencyRow("naive pipeline, output readable", naiveRate, naiveLat.AchievedRate, naiveLat.Events, naiveLat.Latency);
         streamiz.PrintLatencyRows(LatencyRow);
         Console.WriteLine();
+        StatusWindow cycles = engineLat.Cycles!.Value;
         Console.WriteLine($"Transaction cycles (configured every {o.CommitMs} ms): {engine.Commits:N0} in {engine.Seconds:F2} s in the throughput phase " +
                           $"(one per {engine.Seconds * 1000 / Math.Max(1, engine.Commits):F0} ms), {engineLat.Commits:N0} in {engineLat.Seconds:F2} s in the paced phase " +
-                          $"(one per {engineLat.Seconds * 1000 / Math.Max(1, engineLat.Commits):F0} ms; each took p50 {engineLat.Cycles!.Value.CycleP50Micros / 1000.0:F1} ms, " +
-                          $"p99 {engineLat.Cycles!.Value.CycleP99Micros / 1000.0:F1} ms, max {engineLat.Cycles!.Value.CycleMaxMicros / 1000.0:F1} ms: flush, produce the rest, offsets, delivery, commit). An attribution is readable downstream only once its transaction commits.");
+                          $"(one per {engineLat.Seconds * 1000 / Math.Max(1, engineLat.Commits):F0} ms; each took p50 {cycles.CycleP50Micros / 1000.0:F1} ms, " +
+                          $"p99 {cycles.CycleP99Micros / 1000.0:F1} ms, max {cycles.CycleMaxMicros / 1000.0:F1} ms: flush, produce the rest, offsets, delivery, commit). An attribution is readable downstream only once its transaction commits.");
         Console.WriteLine();
         Console.WriteLine($"Did each engine pipeline keep up with its paced producer ({o.LatencySeconds} s of input)? {KeptUp("trust", engineRate, engineLat)}; " +
                           $"{KeptUp("rekey, keyed input", keying.RekeyRate, keying.RekeyLatency!)}; {KeptUp("rekey, mis-keyed input", keying.MisKeyedRate, keying.MisKeyedLatency!)}. " +
